@@ -1,0 +1,116 @@
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** The two states a user can ask for; the orchestrator converges the actual status to it. */
+export const desiredStates = ["running", "stopped"] as const;
+
+/** Actual lifecycle states, written only by the orchestrator. */
+export const instanceStatuses = [
+  "stopped",
+  "starting",
+  "running",
+  "stopping",
+  "failed",
+  "sync_failed",
+] as const;
+
+const createdAt = () =>
+  integer("created_at", { mode: "timestamp_ms" })
+    .notNull()
+    .default(sql`(unixepoch('subsec') * 1000)`);
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  email: text("email").notNull().unique(),
+  passwordHash: text("password_hash").notNull(),
+  createdAt: createdAt(),
+});
+
+export const instances = sqliteTable(
+  "instances",
+  {
+    id: text("id").primaryKey(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    subdomain: text("subdomain").notNull().unique(),
+    desiredState: text("desired_state", { enum: desiredStates }).notNull().default("stopped"),
+    status: text("status", { enum: instanceStatuses }).notNull().default("stopped"),
+    statusReason: text("status_reason"),
+    /** Loopback port of the live PocketBase process, null when not running. */
+    port: integer("port"),
+    /** Newest snapshot generation confirmed in object storage (0: never uploaded). */
+    generation: integer("generation").notNull().default(0),
+    superuserEmail: text("superuser_email").notNull(),
+    /** AES-256-GCM ciphertext of the platform superuser's password. */
+    superuserPasswordEnc: text("superuser_password_enc").notNull(),
+    /** Idle minutes before an automatic stop; null uses the platform default, 0 disables. */
+    idleTimeoutMinutes: integer("idle_timeout_minutes"),
+    storageBytes: integer("storage_bytes").notNull().default(0),
+    lastStartedAt: integer("last_started_at", { mode: "timestamp_ms" }),
+    lastStoppedAt: integer("last_stopped_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (t) => [index("instances_owner_idx").on(t.ownerId)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    /** Public id, part of the key itself (`pbk_<id>_<secret>`), used for lookup. */
+    id: text("id").primaryKey(),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 hex of the whole key; the key itself is never stored. */
+    keyHash: text("key_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("api_keys_instance_idx").on(t.instanceId)],
+);
+
+export const instanceEvents = sqliteTable(
+  "instance_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    message: text("message").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("instance_events_instance_idx").on(t.instanceId, t.id)],
+);
+
+export const snapshots = sqliteTable(
+  "snapshots",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    generation: integer("generation").notNull(),
+    manifestKey: text("manifest_key").notNull(),
+    sizeBytes: integer("size_bytes").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("snapshots_instance_generation_idx").on(t.instanceId, t.generation)],
+);
+
+export type User = typeof users.$inferSelect;
+export type Instance = typeof instances.$inferSelect;
+export type NewInstance = typeof instances.$inferInsert;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type InstanceEvent = typeof instanceEvents.$inferSelect;
+export type Snapshot = typeof snapshots.$inferSelect;
+export type InstanceStatus = (typeof instanceStatuses)[number];
+export type DesiredState = (typeof desiredStates)[number];

@@ -1,0 +1,45 @@
+import path from "node:path";
+import { z } from "zod";
+import { loadOrCreateSecrets, type PlatformSecrets } from "./secrets";
+
+/** Variables both the web app and the orchestrator read; each adds its own on top. */
+export const platformEnvSchema = z.object({
+  DATA_DIR: z.string().min(1).default(".data"),
+  TURSO_DATABASE_URL: z.string().min(1).optional(),
+  TURSO_AUTH_TOKEN: z.string().min(1).optional(),
+  BASE_DOMAIN: z
+    .string()
+    .regex(/^[a-z0-9.-]+$/i, "must be a host name such as example.com or localhost")
+    .default("localhost"),
+  GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  ORCHESTRATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8079),
+  ORCHESTRATOR_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex characters (32 bytes)").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type PlatformEnv = z.infer<typeof platformEnvSchema>;
+
+/** Parses `schema` from `source`, failing with one line per bad variable. */
+export function parseEnv<T extends z.ZodTypeAny>(schema: T, source: NodeJS.ProcessEnv): z.infer<T> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(root)"}: ${i.message}`);
+  throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+}
+
+/** Resolves embedded defaults: data folder, `file:` control DB, generated secrets. */
+export function resolvePlatform(env: PlatformEnv) {
+  const dataDir = path.resolve(env.DATA_DIR);
+  const secrets: PlatformSecrets = loadOrCreateSecrets(dataDir);
+  return {
+    dataDir,
+    db: {
+      url: env.TURSO_DATABASE_URL ?? `file:${path.join(dataDir, "control.db")}`,
+      authToken: env.TURSO_AUTH_TOKEN,
+    },
+    orchestratorToken: env.ORCHESTRATOR_TOKEN ?? secrets.orchestratorToken,
+    encryptionKey: env.ENCRYPTION_KEY ?? secrets.encryptionKey,
+    nextAuthSecret: secrets.nextAuthSecret,
+  };
+}

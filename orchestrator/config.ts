@@ -1,0 +1,98 @@
+import path from "node:path";
+import { z } from "zod";
+import { parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
+
+const bool = z
+  .enum(["true", "false", "1", "0"])
+  .transform((v) => v === "true" || v === "1");
+
+const orchestratorEnvSchema = platformEnvSchema.extend({
+  POCKETBASE_BINARY_PATH: z.string().min(1).optional(),
+  INSTANCES_BASE_PORT: z.coerce.number().int().min(1024).max(64535).default(8090),
+  INSTANCES_PORT_RANGE: z.coerce.number().int().min(10).max(20000).default(1000),
+  GATEWAY_HOST: z.string().default("0.0.0.0"),
+  ORCHESTRATOR_HOST: z.string().default("127.0.0.1"),
+  /** Object storage: any S3-compatible endpoint, or R2 when R2_ACCOUNT_ID is set. */
+  R2_ACCOUNT_ID: z.string().min(1).optional(),
+  R2_ACCESS_KEY_ID: z.string().min(1).optional(),
+  R2_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  R2_BUCKET_NAME: z.string().min(1).default("picobase-instances"),
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default("auto"),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  STORAGE_DIR: z.string().min(1).optional(),
+  /** Lifecycle timings. */
+  IDLE_TIMEOUT_MINUTES: z.coerce.number().min(0).default(15),
+  SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
+  START_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  WAKE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
+  /** Go runtime soft memory limit for each tenant process (GOMEMLIMIT). */
+  TENANT_MEMORY_LIMIT: z.string().regex(/^\d+(B|KiB|MiB|GiB)$/).default("48MiB"),
+});
+
+export type OrchestratorEnv = z.infer<typeof orchestratorEnvSchema>;
+
+/** Object-storage settings: the local-directory driver unless S3 credentials are given. */
+export type StorageConfig =
+  | { driver: "local"; root: string }
+  | {
+      driver: "s3";
+      endpoint: string | undefined;
+      region: string;
+      bucket: string;
+      accessKeyId: string;
+      secretAccessKey: string;
+      forcePathStyle: boolean;
+    };
+
+/** Parses the orchestrator's configuration once, at startup. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
+  const env = parseEnv(orchestratorEnvSchema, source);
+  const platform = resolvePlatform(env);
+  return {
+    ...platform,
+    logLevel: env.LOG_LEVEL,
+    baseDomain: env.BASE_DOMAIN.toLowerCase(),
+    pocketbaseBinary: path.resolve(env.POCKETBASE_BINARY_PATH ?? ".tools/bin/pocketbase"),
+    tenantsDir: path.join(platform.dataDir, "tenants"),
+    ports: { base: env.INSTANCES_BASE_PORT, range: env.INSTANCES_PORT_RANGE },
+    gateway: { host: env.GATEWAY_HOST, port: env.GATEWAY_PORT },
+    api: { host: env.ORCHESTRATOR_HOST, port: env.ORCHESTRATOR_PORT },
+    storage: storageConfig(env, platform.dataDir),
+    timings: {
+      idleTimeoutMs: env.IDLE_TIMEOUT_MINUTES * 60_000,
+      snapshotIntervalMs: env.SNAPSHOT_INTERVAL_SECONDS * 1000,
+      startTimeoutMs: env.START_TIMEOUT_MS,
+      stopTimeoutMs: env.STOP_TIMEOUT_MS,
+      wakeTimeoutMs: env.WAKE_TIMEOUT_MS,
+      reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
+    },
+    tenantMemoryLimit: env.TENANT_MEMORY_LIMIT,
+  };
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+function storageConfig(env: OrchestratorEnv, dataDir: string): StorageConfig {
+  if (!env.R2_ACCESS_KEY_ID || !env.R2_SECRET_ACCESS_KEY) {
+    if (env.R2_ACCESS_KEY_ID || env.R2_SECRET_ACCESS_KEY || env.S3_ENDPOINT || env.R2_ACCOUNT_ID) {
+      throw new Error(
+        "Invalid configuration:\n  R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY must both be set to use S3/R2 storage",
+      );
+    }
+    return { driver: "local", root: path.resolve(env.STORAGE_DIR ?? path.join(dataDir, "storage")) };
+  }
+  const endpoint =
+    env.S3_ENDPOINT ?? (env.R2_ACCOUNT_ID ? `https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com` : undefined);
+  return {
+    driver: "s3",
+    endpoint,
+    region: env.S3_REGION,
+    bucket: env.R2_BUCKET_NAME,
+    accessKeyId: env.R2_ACCESS_KEY_ID,
+    secretAccessKey: env.R2_SECRET_ACCESS_KEY,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE,
+  };
+}

