@@ -12,6 +12,8 @@ export const platformEnvSchema = z.object({
     .regex(/^[a-z0-9.-]+$/i, "must be a host name such as example.com or localhost")
     .default("localhost"),
   GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8080),
+  /** Public origin of the gateway when it differs from the defaults (see lib/instance-url.ts). */
+  PUBLIC_GATEWAY_URL: z.url().optional(),
   ORCHESTRATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8079),
   ORCHESTRATOR_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex characters (32 bytes)").optional(),

@@ -55,6 +55,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     ...platform,
     logLevel: env.LOG_LEVEL,
     baseDomain: env.BASE_DOMAIN.toLowerCase(),
+    publicUrl: {
+      baseDomain: env.BASE_DOMAIN.toLowerCase(),
+      gatewayPort: env.GATEWAY_PORT,
+      publicGatewayUrl: env.PUBLIC_GATEWAY_URL,
+    },
     pocketbaseBinary: path.resolve(env.POCKETBASE_BINARY_PATH ?? ".tools/bin/pocketbase"),
     tenantsDir: path.join(platform.dataDir, "tenants"),
     ports: { base: env.INSTANCES_BASE_PORT, range: env.INSTANCES_PORT_RANGE },

@@ -1,0 +1,33 @@
+import { createDb, type Db } from "../db/client";
+import { migrateDb } from "../db/migrate";
+import { webConfig } from "../env";
+import { createOrchestratorClient, type OrchestratorClient } from "../orchestrator-client";
+
+/** The signed-in user every data function acts for. */
+export type Actor = { id: string; email: string; name: string };
+
+let dbPromise: Promise<Db> | undefined;
+let orchestrator: OrchestratorClient | undefined;
+
+/**
+ * The process's one control-DB client, opened and migrated on first use (migrations are
+ * idempotent, so the web works whether it or the orchestrator starts first).
+ */
+export function getDb(): Promise<Db> {
+  dbPromise ??= (async () => {
+    const db = createDb(webConfig().db);
+    await migrateDb(db);
+    return db;
+  })().catch((err: unknown) => {
+    dbPromise = undefined;
+    throw err;
+  });
+  return dbPromise;
+}
+
+/** The process's orchestrator client. */
+export function getOrchestrator(): OrchestratorClient {
+  const config = webConfig();
+  orchestrator ??= createOrchestratorClient({ baseUrl: config.orchestratorUrl, token: config.orchestratorToken });
+  return orchestrator;
+}

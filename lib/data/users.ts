@@ -1,0 +1,55 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { users } from "../db/schema";
+import { ConflictError, UnprocessableError } from "../errors";
+import { hashPassword, verifyPassword } from "../auth/password";
+import type { ChangePasswordInput, SignupInput } from "../validations/auth";
+import type { Actor } from "./context";
+
+/** Registers a user; a taken email is a ConflictError. */
+export async function createUser(db: Db, input: SignupInput): Promise<Actor> {
+  const existing = await db.query.users.findFirst({ where: eq(users.email, input.email) });
+  if (existing) throw new ConflictError("An account with this email already exists. Sign in instead.");
+  const user = { id: randomUUID(), name: input.name, email: input.email, passwordHash: await hashPassword(input.password) };
+  try {
+    await db.insert(users).values(user);
+  } catch (err) {
+    // Two sign-ups racing for one email: the unique index decides, report it like the check above.
+    if (String((err as Error).cause ?? err).includes("UNIQUE")) {
+      throw new ConflictError("An account with this email already exists. Sign in instead.");
+    }
+    throw err;
+  }
+  return { id: user.id, name: user.name, email: user.email };
+}
+
+/** Checks an email and password; returns the user or null (never says which part was wrong). */
+export async function verifyCredentials(db: Db, email: string, password: string): Promise<Actor | null> {
+  const user = await db.query.users.findFirst({ where: eq(users.email, email) });
+  if (!user) {
+    // Hash anyway so response time does not reveal whether the email is registered.
+    await verifyPassword(password, "$2b$10$CwTycUXWue0Thq9StjUM0uJ8ZgE3b0fL8h6bqmlxX0Kx1u7P2l0aW");
+    return null;
+  }
+  if (!(await verifyPassword(password, user.passwordHash))) return null;
+  return { id: user.id, name: user.name, email: user.email };
+}
+
+/** Changes the acting user's password after checking the current one. */
+export async function changePassword(db: Db, actor: Actor, input: ChangePasswordInput): Promise<void> {
+  const user = await db.query.users.findFirst({ where: eq(users.id, actor.id) });
+  if (!user || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
+    throw new UnprocessableError("The current password is not correct.", {
+      formErrors: [],
+      fieldErrors: { currentPassword: ["The current password is not correct."] },
+    });
+  }
+  await db.update(users).set({ passwordHash: await hashPassword(input.newPassword) }).where(eq(users.id, actor.id));
+}
+
+/** Reads the acting user's own profile, or null when the account no longer exists. */
+export async function getAccount(db: Db, actor: Actor): Promise<Actor | null> {
+  const user = await db.query.users.findFirst({ where: eq(users.id, actor.id) });
+  return user ? { id: user.id, name: user.name, email: user.email } : null;
+}

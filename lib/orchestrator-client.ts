@@ -1,0 +1,118 @@
+import { AppError, UnavailableError } from "./errors";
+
+/** An instance as the orchestrator's internal API returns it (no superuser fields, ISO dates). */
+export type InstanceJson = {
+  id: string;
+  ownerId: string;
+  name: string;
+  subdomain: string;
+  desiredState: "running" | "stopped";
+  status: "stopped" | "starting" | "running" | "stopping" | "failed" | "sync_failed";
+  statusReason: string | null;
+  port: number | null;
+  generation: number;
+  idleTimeoutMinutes: number | null;
+  storageBytes: number;
+  lastStartedAt: string | null;
+  lastStoppedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** A lifecycle event as JSON. */
+export type InstanceEventJson = { id: number; instanceId: string; type: string; message: string; createdAt: string };
+
+/** One message of the orchestrator's event stream. */
+export type OrchestratorMessage =
+  | { type: "instance"; instance: InstanceJson }
+  | { type: "instance-event"; event: InstanceEventJson };
+
+/** Client of the orchestrator's internal API; every failure is an AppError with a user-safe message. */
+export type OrchestratorClient = ReturnType<typeof createOrchestratorClient>;
+
+/** Creates the client for `baseUrl`, authenticated with the shared internal token. */
+export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; token: string }) {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, baseUrl), {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+      });
+    } catch (err) {
+      throw new UnavailableError("The instance service is not reachable right now. Try again in a moment.", 5, err);
+    }
+    if (res.status === 204) return undefined as T;
+    const json: unknown = await res.json().catch(() => null);
+    if (!res.ok) throw toAppError(res.status, json);
+    return json as T;
+  };
+  const id = (instanceId: string) => `/v1/instances/${encodeURIComponent(instanceId)}`;
+  return {
+    create: (input: { ownerId: string; name: string; subdomain: string }) =>
+      call<{ instance: InstanceJson }>("POST", "/v1/instances", input).then((r) => r.instance),
+    get: (instanceId: string) => call<{ instance: InstanceJson }>("GET", id(instanceId)).then((r) => r.instance),
+    update: (instanceId: string, input: { name?: string; idleTimeoutMinutes?: number | null }) =>
+      call<{ instance: InstanceJson }>("PATCH", id(instanceId), input).then((r) => r.instance),
+    start: (instanceId: string, wait = false) =>
+      call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/start${wait ? "?wait=1" : ""}`).then((r) => r.instance),
+    stop: (instanceId: string, wait = false) =>
+      call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/stop${wait ? "?wait=1" : ""}`).then((r) => r.instance),
+    remove: (instanceId: string) => call<void>("DELETE", id(instanceId)),
+    logs: (instanceId: string, lines = 200) =>
+      call<{ lines: string[] }>("GET", `${id(instanceId)}/logs?lines=${lines}`).then((r) => r.lines),
+    sso: (instanceId: string) => call<{ url: string }>("POST", `${id(instanceId)}/sso`).then((r) => r.url),
+    /** Opens the event stream; the caller reads it with `readOrchestratorEvents`. */
+    events: async (signal: AbortSignal): Promise<ReadableStream<Uint8Array>> => {
+      const res = await fetch(new URL("/v1/events", baseUrl), {
+        headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+        signal,
+        cache: "no-store",
+      }).catch((err: unknown) => {
+        throw new UnavailableError("The instance service is not reachable right now.", 5, err);
+      });
+      if (!res.ok || !res.body) throw toAppError(res.status, await res.json().catch(() => null));
+      return res.body;
+    },
+  };
+}
+
+function toAppError(status: number, json: unknown): AppError {
+  const error = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  const message = typeof error?.message === "string" ? error.message : `The instance service answered ${status}.`;
+  if (status >= 500) return new UnavailableError(message, 5);
+  const code = typeof error?.code === "string" ? error.code : "orchestrator_error";
+  return new AppError(status, code, message, { details: error?.details });
+}
+
+/** Parses a Server-Sent Events byte stream into orchestrator messages (ignores unknown events). */
+export async function* readOrchestratorEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<OrchestratorMessage> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const message = parseBlock(block);
+      if (message) yield message;
+    }
+  }
+}
+
+function parseBlock(block: string): OrchestratorMessage | null {
+  let event = "message";
+  const data: string[] = [];
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event:")) event = line.slice(6).trim();
+    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+  }
+  if (event !== "instance" && event !== "instance-event") return null;
+  const parsed = JSON.parse(data.join("\n")) as { instance?: InstanceJson; event?: InstanceEventJson };
+  if (event === "instance" && parsed.instance) return { type: "instance", instance: parsed.instance };
+  if (event === "instance-event" && parsed.event) return { type: "instance-event", event: parsed.event };
+  return null;
+}

@@ -1,0 +1,8 @@
+import { z } from "zod";
+
+/** Input of "create API key", shared by the dashboard form and POST /api/instances/:id/keys. */
+export const createApiKeySchema = z.object({
+  name: z.string({ error: "Name is required." }).trim().min(1, "Name is required.").max(64, "Name must be at most 64 characters."),
+});
+
+export type CreateApiKeyInput = z.infer<typeof createApiKeySchema>;

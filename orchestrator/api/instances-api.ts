@@ -1,0 +1,57 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { createInstanceSchema, updateInstanceSchema } from "../../lib/validations/instance";
+import type { InstanceController } from "../instances/controller";
+import type { InstanceStore } from "../instances/instance-store";
+import type { Lifecycle } from "../instances/lifecycle";
+import { logFileTail } from "../tenant/log-file-tail";
+import { tenantPaths } from "../tenant/paths";
+import { parseJson } from "./parse";
+import { publicInstance } from "./serialize";
+
+const createBodySchema = createInstanceSchema.extend({
+  ownerId: z.string({ error: "ownerId is required." }).min(1, "ownerId is required."),
+});
+const linesSchema = z.coerce.number().int().min(1).max(2000).catch(200);
+const wantsWait = (v: string | undefined) => v === "1" || v === "true";
+
+/** Instance routes of the internal API: create, read, update, start, stop, delete, logs. */
+export function instancesApi(deps: {
+  controller: InstanceController;
+  store: InstanceStore;
+  lifecycle: Lifecycle;
+  tenantsDir: string;
+}) {
+  const { controller, store, lifecycle } = deps;
+  return new Hono()
+    .post("/", async (c) => {
+      const { ownerId, ...input } = await parseJson(c, createBodySchema);
+      return c.json({ instance: publicInstance(await controller.create(ownerId, input)) }, 201);
+    })
+    .get("/:id", async (c) => c.json({ instance: publicInstance(await store.get(c.req.param("id"))) }))
+    .patch("/:id", async (c) => {
+      const input = await parseJson(c, updateInstanceSchema);
+      return c.json({ instance: publicInstance(await controller.update(c.req.param("id"), input)) });
+    })
+    .post("/:id/start", async (c) => {
+      const wait = wantsWait(c.req.query("wait"));
+      const instance = await controller.start(c.req.param("id"), wait);
+      return c.json({ instance: publicInstance(instance) }, wait ? 200 : 202);
+    })
+    .post("/:id/stop", async (c) => {
+      const wait = wantsWait(c.req.query("wait"));
+      const instance = await controller.stop(c.req.param("id"), wait);
+      return c.json({ instance: publicInstance(instance) }, wait ? 200 : 202);
+    })
+    .delete("/:id", async (c) => {
+      await controller.remove(c.req.param("id"));
+      return c.body(null, 204);
+    })
+    .get("/:id/logs", async (c) => {
+      const id = c.req.param("id");
+      await store.get(id);
+      const lines = linesSchema.parse(c.req.query("lines"));
+      const fromProcess = lifecycle.logTail(id, lines);
+      return c.json({ lines: fromProcess ?? (await logFileTail(tenantPaths(deps.tenantsDir, id).logFile, lines)) });
+    });
+}

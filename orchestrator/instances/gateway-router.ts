@@ -1,0 +1,43 @@
+import type { InstanceController } from "./controller";
+import type { EventBus } from "./event-bus";
+import type { IdleTracker } from "./idle-tracker";
+import type { InstanceStore } from "./instance-store";
+
+/**
+ * The gateway's view of instances: subdomain lookups cached briefly (no DB call on the hot path),
+ * wake-on-request through the controller (which shares one start among concurrent requests).
+ */
+export function createGatewayRouter(deps: {
+  store: InstanceStore;
+  controller: InstanceController;
+  idle: IdleTracker;
+  bus: EventBus;
+  ttlMs?: number;
+  now?: () => number;
+}) {
+  const ttlMs = deps.ttlMs ?? 5_000;
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { id: string | null; until: number }>();
+  deps.bus.subscribe((m) => {
+    if (m.type === "instance-deleted") cache.delete(m.subdomain);
+    if (m.type === "instance") cache.set(m.instance.subdomain, { id: m.instance.id, until: now() + ttlMs });
+  });
+
+  return {
+    async resolve(subdomain: string): Promise<string | null> {
+      const hit = cache.get(subdomain);
+      if (hit && hit.until > now()) return hit.id;
+      const instance = await deps.store.findBySubdomain(subdomain);
+      const id = instance?.id ?? null;
+      // Unknown names are cached for less time so a just-created instance is reachable quickly.
+      cache.set(subdomain, { id, until: now() + (id ? ttlMs : Math.min(ttlMs, 1_000)) });
+      return id;
+    },
+    ensureRunning(instanceId: string): Promise<{ port: number }> {
+      return deps.controller.wake(instanceId);
+    },
+    activity(instanceId: string, kind: "request" | "open" | "close"): void {
+      deps.idle.activity(instanceId, kind);
+    },
+  };
+}

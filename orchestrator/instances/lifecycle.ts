@@ -1,0 +1,176 @@
+import fs from "node:fs/promises";
+import { decryptSecret } from "../../lib/crypto/secret-box";
+import { UnavailableError } from "../../lib/errors";
+import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
+import type { Logger } from "../logger";
+import type { Supervisor, SupervisorEvent, TenantProcess } from "../supervisor/create-supervisor";
+import type { Sync } from "../sync/create-sync";
+import { tenantPaths } from "../tenant/paths";
+import type { InstanceStore } from "./instance-store";
+import { createKeyedQueue } from "./keyed-queue";
+import type { PocketbaseAdmin } from "./pocketbase-admin";
+import { prepareTenantData, uploadIfChanged } from "./tenant-data";
+
+export type LifecycleDeps = {
+  config: { tenantsDir: string; encryptionKey: string; publicUrl: PublicUrlSettings };
+  log: Logger;
+  store: InstanceStore;
+  supervisor: Supervisor;
+  sync: Sync;
+  admin: PocketbaseAdmin;
+  /** Called when an instance starts or stops, so idle tracking can begin or end. */
+  onLive?: (instanceId: string, live: boolean) => void;
+};
+
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Starts, stops, snapshots and deletes tenants. One operation at a time per instance; concurrent
+ * starts share one promise. Desired state is not touched here: callers set it.
+ */
+export function createLifecycle(deps: LifecycleDeps) {
+  const { config, log, store, supervisor, sync, admin } = deps;
+  const live = new Map<string, TenantProcess>();
+  const starting = new Map<string, Promise<TenantProcess>>();
+  const queue = createKeyedQueue();
+  const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
+
+  function superuserOf(instance: { id: string; superuserEmail: string; superuserPasswordEnc: string }, url: string) {
+    const password = decryptSecret(instance.superuserPasswordEnc, config.encryptionKey);
+    return { instanceId: instance.id, url, email: instance.superuserEmail, password };
+  }
+
+  async function onSupervisorEvent(id: string, e: SupervisorEvent): Promise<void> {
+    if (e.type === "crashed") {
+      await store.recordEvent(id, "crashed", `PocketBase exited unexpectedly (code ${e.exitCode}, signal ${e.signal}); restarting.`);
+    } else if (e.type === "restarted") {
+      await store.update(id, { port: e.port });
+      await store.recordEvent(id, "restarted", `PocketBase restarted (attempt ${e.attempt}).`);
+    } else if (e.type === "failed") {
+      live.delete(id);
+      deps.onLive?.(id, false);
+      const reason = `${e.reason}\n${e.lastLines.slice(-10).join("\n")}`.trim();
+      await store.update(id, { status: "failed", statusReason: reason, port: null });
+      await store.recordEvent(id, "failed", e.reason);
+    }
+  }
+
+  async function doStart(id: string): Promise<TenantProcess> {
+    const existing = live.get(id);
+    if (existing) return existing;
+    const t0 = Date.now();
+    const instance = await store.update(id, { status: "starting", statusReason: null });
+    await store.recordEvent(id, "starting", "Starting.");
+    const paths = pathsOf(id);
+    try {
+      const source = await prepareTenantData(sync, instance, paths);
+      if (source === "new") await supervisor.ensureSuperuser(paths, instance.superuserEmail, superuserOf(instance, "").password);
+      const proc = await supervisor.launch(id, paths, (e) => {
+        onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
+      });
+      live.set(id, proc);
+      if (source !== "local") {
+        const appUrl = instanceUrl(instance.subdomain, config.publicUrl);
+        await admin.applyPlatformSettings(superuserOf(instance, proc.url), { appName: instance.name, appUrl });
+      }
+      deps.onLive?.(id, true);
+      await store.update(id, { status: "running", port: proc.port, lastStartedAt: new Date(), statusReason: null });
+      await store.recordEvent(id, "started", `Running (${source === "restored" ? `restored generation ${instance.generation}` : source} data, ${Date.now() - t0} ms).`);
+      return proc;
+    } catch (err) {
+      const proc = live.get(id);
+      live.delete(id);
+      await proc?.stop();
+      log.warn({ err, instanceId: id }, "start failed");
+      await store.update(id, { status: "failed", statusReason: errorMessage(err), port: null });
+      await store.recordEvent(id, "failed", `Start failed: ${errorMessage(err)}`);
+      throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
+    }
+  }
+
+  /** Stops the process (if any) and uploads what changed; failures leave a visible sync_failed. */
+  async function doStop(id: string): Promise<void> {
+    const proc = live.get(id);
+    if (proc) {
+      await store.update(id, { status: "stopping" });
+      await store.recordEvent(id, "stopping", "Stopping.");
+      await proc.stop();
+      live.delete(id);
+      deps.onLive?.(id, false);
+      admin.forget(id);
+    }
+    await flush(id, "stop");
+  }
+
+  async function flush(id: string, why: "stop" | "retry"): Promise<void> {
+    try {
+      const generation = await uploadIfChanged({ sync, store, log }, id, pathsOf(id));
+      await store.update(id, { status: "stopped", statusReason: null, port: null, lastStoppedAt: new Date() });
+      await store.recordEvent(id, "stopped", generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.");
+    } catch (err) {
+      log.error({ err, instanceId: id, why }, "upload failed; local data kept");
+      const reason = `Upload to object storage failed: ${errorMessage(err)}. Local data is kept and the upload will be retried.`;
+      await store.update(id, { status: "sync_failed", statusReason: reason, port: null });
+      await store.recordEvent(id, "sync_failed", reason);
+    }
+  }
+
+  return {
+    /** Starts the instance (or joins the start in progress); resolves with the live process. */
+    start(id: string): Promise<TenantProcess> {
+      const existing = live.get(id);
+      if (existing) return Promise.resolve(existing);
+      let pending = starting.get(id);
+      if (!pending) {
+        pending = queue.run(id, () => doStart(id)).finally(() => starting.delete(id));
+        starting.set(id, pending);
+      }
+      return pending;
+    },
+    /** Stops the instance with a final upload; a no-op when it is already stopped and stored. */
+    stop(id: string): Promise<void> {
+      return queue.run(id, () => doStop(id));
+    },
+    /** Retries a failed upload of a stopped instance. */
+    retryUpload(id: string): Promise<void> {
+      return queue.run(id, () => (live.has(id) ? Promise.resolve() : flush(id, "retry")));
+    },
+    /** Periodic snapshot of a running instance when its files changed. */
+    snapshot(id: string): Promise<number | null> {
+      return queue.run(id, async () => (live.has(id) ? uploadIfChanged({ sync, store, log }, id, pathsOf(id)) : null));
+    },
+    /** Stops the instance without uploading, deletes stored and local data, and the DB row. */
+    remove(id: string): Promise<void> {
+      return queue.run(id, async () => {
+        await live.get(id)?.stop();
+        live.delete(id);
+        deps.onLive?.(id, false);
+        await sync.purge(id);
+        await fs.rm(pathsOf(id).root, { recursive: true, force: true });
+        await store.remove(id);
+      });
+    },
+    /** The live process, if the instance runs here. */
+    get(id: string): TenantProcess | undefined {
+      return live.get(id);
+    },
+    liveIds(): string[] {
+      return [...live.keys()];
+    },
+    busy(id: string): boolean {
+      return queue.busy(id);
+    },
+    logTail(id: string, lines: number): string[] | undefined {
+      return live.get(id)?.logTail(lines);
+    },
+    superuser(instance: { id: string; superuserEmail: string; superuserPasswordEnc: string }, url: string) {
+      return superuserOf(instance, url);
+    },
+    /** Shutdown: stops every live instance with a final upload, keeping desired states. */
+    async stopAll(): Promise<void> {
+      await Promise.allSettled([...live.keys()].map((id) => queue.run(id, () => doStop(id))));
+    },
+  };
+}
+
+export type Lifecycle = ReturnType<typeof createLifecycle>;

@@ -1,0 +1,55 @@
+import fs from "node:fs/promises";
+import type { Instance } from "../../lib/db/schema";
+import type { Logger } from "../logger";
+import { readSyncState, writeSyncState, type Sync } from "../sync/create-sync";
+import type { TenantPaths } from "../tenant/paths";
+import type { InstanceStore } from "./instance-store";
+
+/** How a start obtained the tenant's files. */
+export type DataSource = "local" | "restored" | "new";
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Puts the newest copy of the tenant's data in place before a start: the local folder when it is
+ * at least as new as the generation confirmed in the DB, otherwise the stored snapshot.
+ */
+export async function prepareTenantData(sync: Sync, instance: Instance, paths: TenantPaths): Promise<DataSource> {
+  const local = await readSyncState(paths);
+  if (local && local.generation >= instance.generation && (await exists(paths.dataDir))) return "local";
+  await sync.restore(instance.id, paths, instance.generation);
+  const fingerprint = instance.generation > 0 ? await sync.fingerprint(paths) : null;
+  await writeSyncState(paths, { generation: instance.generation, fingerprint });
+  return instance.generation > 0 ? "restored" : "new";
+}
+
+/**
+ * Uploads a new snapshot generation when the tenant's files changed since the last confirmed one.
+ * Returns the new generation, or null when there was nothing to upload. Local files are untouched.
+ */
+export async function uploadIfChanged(
+  deps: { sync: Sync; store: InstanceStore; log: Logger },
+  instanceId: string,
+  paths: TenantPaths,
+): Promise<number | null> {
+  const state = await readSyncState(paths);
+  if (!state) return null; // never started on this host: nothing local to upload
+  const instance = await deps.store.get(instanceId);
+  const fingerprint = await deps.sync.fingerprint(paths);
+  if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
+  const generation = Math.max(instance.generation, state.generation) + 1;
+  const started = Date.now();
+  const result = await deps.sync.upload(instanceId, paths, generation);
+  await deps.store.recordSnapshot(instanceId, result);
+  await writeSyncState(paths, { generation, fingerprint });
+  deps.log.info(
+    { instanceId, generation, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started },
+    "snapshot uploaded",
+  );
+  return generation;
+}

@@ -1,0 +1,104 @@
+// The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
+import { createDb } from "../lib/db/client";
+import { migrateDb } from "../lib/db/migrate";
+import { createApi, eventsApi, listenApi } from "./api/create-api";
+import { instancesApi } from "./api/instances-api";
+import { loadConfig } from "./config";
+import { createGateway } from "./gateway/create-gateway";
+import { createInstanceController } from "./instances/controller";
+import { createEventBus } from "./instances/event-bus";
+import { createGatewayRouter } from "./instances/gateway-router";
+import { createIdleTracker } from "./instances/idle-tracker";
+import { createInstanceStore } from "./instances/instance-store";
+import { createLifecycle } from "./instances/lifecycle";
+import { createPocketbaseAdmin } from "./instances/pocketbase-admin";
+import { createLogger } from "./logger";
+import { createIdleStopper } from "./reconcile/idle-stopper";
+import { createReconciler } from "./reconcile/reconciler";
+import { createSnapshotScheduler } from "./reconcile/snapshot-scheduler";
+import { createShutdown } from "./shutdown";
+import { createStorage } from "./storage/create-storage";
+import { createSupervisor } from "./supervisor/create-supervisor";
+import { createSync } from "./sync/create-sync";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const shutdown = createShutdown(log);
+
+  const db = createDb(config.db);
+  await migrateDb(db);
+  shutdown.add("control DB", 5_000, () => db.close());
+
+  const storage = createStorage(config.storage);
+  const sync = createSync({ storage, log });
+  const supervisor = createSupervisor({
+    config: { pocketbaseBinary: config.pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, ...config.timings },
+    log,
+  });
+  shutdown.add("remaining PocketBase processes", config.timings.stopTimeoutMs + 5_000, () => supervisor.stopAll());
+
+  const bus = createEventBus();
+  const store = createInstanceStore({ db, bus });
+  const idle = createIdleTracker();
+  const admin = createPocketbaseAdmin({ log });
+  const lifecycle = createLifecycle({
+    config,
+    log,
+    store,
+    supervisor,
+    sync,
+    admin,
+    onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
+  });
+  shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());
+  const controller = createInstanceController({ db, store, lifecycle, encryptionKey: config.encryptionKey, log });
+
+  const reconciler = createReconciler({ store, lifecycle, supervisor, tenantsDir: config.tenantsDir, intervalMs: config.timings.reconcileIntervalMs, log });
+  await reconciler.sweepOrphans();
+
+  const router = createGatewayRouter({ store, controller, idle, bus });
+  const gateway = createGateway({ config: { ...config.gateway, baseDomain: config.baseDomain, wakeTimeoutMs: config.timings.wakeTimeoutMs }, log, router });
+  const { port: gatewayPort } = await gateway.listen();
+  shutdown.add("gateway", 5_000, () => gateway.close());
+
+  const api = createApi({
+    token: config.orchestratorToken,
+    log,
+    routes: {
+      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir }),
+      "/v1/events": eventsApi({ bus }),
+    },
+  });
+  const apiServer = await listenApi(api, config.api.host, config.api.port);
+  shutdown.add("internal API", 5_000, () => new Promise((resolve) => apiServer.close(resolve)));
+
+  reconciler.start();
+  shutdown.add("reconciler", 10_000, () => reconciler.stop());
+  const snapshots = createSnapshotScheduler({ store, lifecycle, intervalMs: config.timings.snapshotIntervalMs, log });
+  snapshots.start();
+  shutdown.add("periodic snapshots", 60_000, () => snapshots.stop());
+  const idleStopper = createIdleStopper({
+    store,
+    lifecycle,
+    idle,
+    defaultTimeoutMs: config.timings.idleTimeoutMs,
+    checkEveryMs: Math.min(30_000, Math.max(1_000, config.timings.idleTimeoutMs / 4 || 30_000)),
+    log,
+  });
+  idleStopper.start();
+  shutdown.add("idle stopper", 1_000, () => idleStopper.stop());
+
+  log.info({ gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir }, "orchestrator ready");
+
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      void shutdown.run(signal).then(() => process.exit(0));
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+  process.exit(1);
+});

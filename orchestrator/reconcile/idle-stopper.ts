@@ -1,0 +1,52 @@
+import type { InstanceStore } from "../instances/instance-store";
+import type { IdleTracker } from "../instances/idle-tracker";
+import type { Lifecycle } from "../instances/lifecycle";
+import type { Logger } from "../logger";
+
+/** Idle timeout of one instance: its own setting in minutes (0 = never), else the platform default. */
+export function idleTimeoutMs(instanceMinutes: number | null, defaultMs: number): number {
+  return instanceMinutes === null ? defaultMs : instanceMinutes * 60_000;
+}
+
+/**
+ * Stops running instances nobody has used for their idle timeout (desired state becomes
+ * `stopped`, so the gateway's next request wakes them again).
+ */
+export function createIdleStopper(deps: {
+  store: InstanceStore;
+  lifecycle: Lifecycle;
+  idle: IdleTracker;
+  defaultTimeoutMs: number;
+  checkEveryMs: number;
+  log: Logger;
+}) {
+  let timer: NodeJS.Timeout | undefined;
+
+  async function sweep(): Promise<void> {
+    for (const id of deps.lifecycle.liveIds()) {
+      if (deps.lifecycle.busy(id)) continue;
+      const instance = await deps.store.find(id);
+      if (!instance) continue;
+      const timeout = idleTimeoutMs(instance.idleTimeoutMinutes, deps.defaultTimeoutMs);
+      const idleFor = deps.idle.idleFor(id);
+      if (timeout <= 0 || idleFor < timeout) continue;
+      deps.log.info({ instanceId: id, idleFor }, "stopping idle instance");
+      await deps.store.update(id, { desiredState: "stopped" });
+      await deps.store.recordEvent(id, "idle", `No requests for ${Math.round(idleFor / 60_000)} min; stopping.`);
+      await deps.lifecycle.stop(id);
+    }
+  }
+
+  return {
+    sweep,
+    start(): void {
+      timer = setInterval(() => {
+        sweep().catch((err) => deps.log.error({ err }, "idle sweep failed"));
+      }, deps.checkEveryMs);
+      timer.unref();
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}

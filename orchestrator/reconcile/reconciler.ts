@@ -1,0 +1,104 @@
+import type { Instance } from "../../lib/db/schema";
+import type { InstanceStore } from "../instances/instance-store";
+import type { Lifecycle } from "../instances/lifecycle";
+import type { Logger } from "../logger";
+import type { Supervisor } from "../supervisor/create-supervisor";
+
+/** What one instance needs to converge to its desired state, decided from facts alone. */
+export type Action = "start" | "stop" | "flush" | "retry-upload" | null;
+
+/** Pure decision: `live` is whether a process runs here; `retryDue` gates upload retries. */
+export function decide(instance: Pick<Instance, "desiredState" | "status">, live: boolean, retryDue: boolean): Action {
+  if (instance.desiredState === "running" && !live) {
+    if (instance.status === "failed") return null; // a failed start waits for the user
+    if (instance.status === "sync_failed") return retryDue ? "retry-upload" : null;
+    return "start";
+  }
+  if (instance.desiredState === "stopped" && live) return "stop";
+  if (!live && (instance.status === "running" || instance.status === "starting" || instance.status === "stopping")) {
+    return "flush"; // left mid-flight by a crash: upload what the local copy has, then mark stopped
+  }
+  if (!live && instance.status === "sync_failed") return retryDue ? "retry-upload" : null;
+  return null;
+}
+
+/**
+ * Converges actual state to the DB's desired state: on boot (after killing orphans of a previous
+ * run) and then periodically. Failed uploads are retried with a growing delay.
+ */
+export function createReconciler(deps: {
+  store: InstanceStore;
+  lifecycle: Lifecycle;
+  supervisor: Supervisor;
+  tenantsDir: string;
+  intervalMs: number;
+  log: Logger;
+  now?: () => number;
+}) {
+  const { store, lifecycle, log } = deps;
+  const now = deps.now ?? Date.now;
+  const retries = new Map<string, { attempts: number; nextAt: number }>();
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  function retryDue(id: string): boolean {
+    const r = retries.get(id);
+    return !r || r.nextAt <= now();
+  }
+
+  function noteRetry(id: string, instance: Instance | undefined): void {
+    if (instance?.status !== "sync_failed") return void retries.delete(id);
+    const attempts = (retries.get(id)?.attempts ?? 0) + 1;
+    retries.set(id, { attempts, nextAt: now() + Math.min(5_000 * 2 ** (attempts - 1), 300_000) });
+  }
+
+  async function act(instance: Instance, action: Exclude<Action, null>): Promise<void> {
+    const id = instance.id;
+    if (action === "start") await lifecycle.start(id);
+    else if (action === "stop" || action === "flush") await lifecycle.stop(id);
+    else await lifecycle.retryUpload(id);
+    noteRetry(id, await store.find(id));
+  }
+
+  async function tick(): Promise<void> {
+    const all = await store.list();
+    const work = all.flatMap((instance) => {
+      if (lifecycle.busy(instance.id)) return [];
+      const action = decide(instance, lifecycle.get(instance.id) !== undefined, retryDue(instance.id));
+      if (!action) return [];
+      return [
+        act(instance, action).catch(async (err) => {
+          log.warn({ err, instanceId: instance.id, action }, "reconcile action failed");
+          noteRetry(instance.id, await store.find(instance.id));
+        }),
+      ];
+    });
+    await Promise.all(work);
+  }
+
+  const runTick = () => {
+    running ??= tick()
+      .catch((err) => log.error({ err }, "reconcile failed"))
+      .finally(() => (running = undefined));
+    return running;
+  };
+
+  return {
+    /** Stops PocketBase processes left by a previous orchestrator; run before serving anything. */
+    async sweepOrphans(): Promise<void> {
+      const orphans = await deps.supervisor.sweepOrphans(deps.tenantsDir);
+      if (orphans.length) log.warn({ orphans }, "stopped PocketBase processes left by a previous run");
+    },
+    tick: runTick,
+    /** Converges now, then every `intervalMs`. */
+    start(): void {
+      void runTick();
+      timer = setInterval(() => void runTick(), deps.intervalMs);
+      timer.unref();
+    },
+    async stop(): Promise<void> {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Logger } from "./logger";
+
+type Step = { name: string; timeoutMs: number; run: () => Promise<unknown> | unknown };
+
+/**
+ * Collects shutdown steps as services start and runs them once, in reverse order, each bounded
+ * by its timeout so one stuck step cannot keep the process alive.
+ */
+export function createShutdown(log: Logger) {
+  const steps: Step[] = [];
+  let done: Promise<void> | undefined;
+
+  async function runStep(step: Step): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), step.timeoutMs);
+    });
+    try {
+      const result = await Promise.race([Promise.resolve(step.run()), timeout]);
+      if (result === "timeout") log.warn({ step: step.name, timeoutMs: step.timeoutMs }, "shutdown step timed out");
+    } catch (err) {
+      log.error({ err, step: step.name }, "shutdown step failed");
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    add(name: string, timeoutMs: number, run: Step["run"]): void {
+      steps.push({ name, timeoutMs, run });
+    },
+    run(reason: string): Promise<void> {
+      done ??= (async () => {
+        log.info({ reason }, "shutting down");
+        for (const step of [...steps].reverse()) await runStep(step);
+        log.info("shutdown complete");
+      })();
+      return done;
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import getPort from "get-port";
+import { createDb, type Db } from "../../lib/db/client";
+import { migrateDb } from "../../lib/db/migrate";
+import { users } from "../../lib/db/schema";
+import type { PublicInstance } from "../../orchestrator/api/serialize";
+import { repoRoot, tools } from "./tools";
+import { waitFor } from "./wait";
+
+/** The shapes the internal API answers with. */
+export type ApiBody = {
+  instance?: PublicInstance;
+  error?: { code: string; message: string; details?: unknown };
+  lines?: string[];
+};
+
+export type OrchestratorOptions = {
+  /** Extra environment (storage, DB URL, timings). */
+  env?: Record<string, string>;
+  /** Reuse a data directory (e.g. to restart on the same state). */
+  dataDir?: string;
+};
+
+/** A real orchestrator process (`tsx orchestrator/main.ts`) on free ports and a temp data dir. */
+export type OrchestratorHandle = Awaited<ReturnType<typeof startOrchestrator>>;
+
+/** Starts the orchestrator and waits until its internal API answers. */
+export async function startOrchestrator(options: OrchestratorOptions = {}) {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "picobase-orch-"));
+  const [gatewayPort, apiPort] = [await getPort(), await getPort()];
+  const token = randomBytes(24).toString("hex");
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    GATEWAY_PORT: String(gatewayPort),
+    GATEWAY_HOST: "127.0.0.1",
+    ORCHESTRATOR_PORT: String(apiPort),
+    ORCHESTRATOR_TOKEN: token,
+    POCKETBASE_BINARY_PATH: tools.pocketbase,
+    INSTANCES_BASE_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+    LOG_LEVEL: "info",
+    ...options.env,
+  };
+  const logFile = path.join(dataDir, "orchestrator.log");
+  let child: ResultPromise | undefined;
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+  const spawn = async () => {
+    child = execa("node", ["--import", "tsx", path.join(repoRoot, "orchestrator/main.ts")], {
+      cwd: repoRoot,
+      env,
+      extendEnv: true,
+      stdin: "ignore",
+      stdout: { file: logFile, append: true },
+      stderr: { file: logFile, append: true },
+      reject: false,
+    });
+    const exited = child.then(() => {
+      throw new Error(`orchestrator exited during startup; log:\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`);
+    });
+    exited.catch(() => undefined); // only awaited through the race below
+    await Promise.race([waitFor("orchestrator API", async () => ((await fetch(`${apiUrl}/healthz`)).ok ? true : undefined), { timeoutMs: 60_000 }), exited]);
+  };
+
+  const api = async (method: string, route: string, body?: unknown) => {
+    const res = await fetch(`${apiUrl}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : {}) as ApiBody };
+  };
+
+  await spawn();
+  const dbUrl = env.TURSO_DATABASE_URL ?? `file:${path.join(dataDir, "control.db")}`;
+  const db: Db = createDb({ url: dbUrl, authToken: env.TURSO_AUTH_TOKEN });
+  await migrateDb(db);
+
+  return {
+    dataDir,
+    env,
+    gatewayPort,
+    apiUrl,
+    token,
+    db,
+    logFile,
+    api,
+    get pid() {
+      return child?.pid;
+    },
+    tenantDir: (instanceId: string) => path.join(dataDir, "tenants", instanceId),
+    /** Creates a user row directly (the dashboard owns sign-up). */
+    async createUser(email = `${randomBytes(4).toString("hex")}@example.com`) {
+      const id = randomBytes(8).toString("hex");
+      await db.insert(users).values({ id, name: "Test User", email, passwordHash: "unused" });
+      return id;
+    },
+    /** Sends a signal and waits for the process to exit. */
+    async kill(signal: NodeJS.Signals = "SIGTERM") {
+      child?.kill(signal);
+      await child;
+    },
+    restart: spawn,
+    async dispose() {
+      if (child && child.exitCode === null) {
+        child.kill("SIGTERM");
+        await child;
+      }
+      db.close();
+    },
+  };
+}
