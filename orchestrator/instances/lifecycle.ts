@@ -69,7 +69,8 @@ export function createLifecycle(deps: LifecycleDeps) {
         onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
       });
       live.set(id, proc);
-      if (source !== "local") {
+      if (source === "new") {
+        // Settings live in data.db, so every later start (local or restored) already has them.
         const appUrl = instanceUrl(instance.subdomain, config.publicUrl);
         await admin.applyPlatformSettings(superuserOf(instance, proc.url), { appName: instance.name, appUrl });
       }

@@ -6,7 +6,10 @@ import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
 import { createDb, type Db } from "../../lib/db/client";
 import { migrateDb } from "../../lib/db/migrate";
-import { users } from "../../lib/db/schema";
+import { eq } from "drizzle-orm";
+import { decryptSecret } from "../../lib/crypto/secret-box";
+import { instances, users } from "../../lib/db/schema";
+import { loadOrCreateSecrets } from "../../lib/secrets";
 import type { PublicInstance } from "../../orchestrator/api/serialize";
 import { repoRoot, tools } from "./tools";
 import { waitFor } from "./wait";
@@ -98,6 +101,20 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
       const id = randomBytes(8).toString("hex");
       await db.insert(users).values({ id, name: "Test User", email, passwordHash: "unused" });
       return id;
+    },
+    /** The platform superuser of an instance, decrypted with the generated platform key. */
+    async superuser(instanceId: string) {
+      const [row] = await db.select().from(instances).where(eq(instances.id, instanceId));
+      if (!row) throw new Error(`no instance ${instanceId}`);
+      const key = env.ENCRYPTION_KEY ?? loadOrCreateSecrets(dataDir).encryptionKey;
+      return { email: row.superuserEmail, password: decryptSecret(row.superuserPasswordEnc, key) };
+    },
+    /** Creates an instance owned by a fresh user and returns its id. */
+    async createInstance(subdomain: string, name = "Test App") {
+      const ownerId = await this.createUser();
+      const res = await api("POST", "/v1/instances", { ownerId, name, subdomain });
+      if (res.status !== 201 || !res.body.instance) throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.instance.id;
     },
     /** Sends a signal and waits for the process to exit. */
     async kill(signal: NodeJS.Signals = "SIGTERM") {

@@ -1,0 +1,296 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import getPort from "get-port";
+import pino from "pino";
+import type PocketBase from "pocketbase";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket, WebSocketServer } from "ws";
+import { createGateway, type Gateway, type GatewayRouter } from "../orchestrator/gateway/create-gateway";
+import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
+import { tools } from "./support/tools";
+import { waitFor } from "./support/wait";
+
+const EMAIL = "root@example.com";
+const PASSWORD = "gateway-test-password";
+
+/** A real PocketBase process on a fixed port and data dir that can be stopped, killed and started again. */
+function pocketBaseInstance(root: string, port: number) {
+  let proc: ResultPromise | undefined;
+  let ready = false;
+  const dirArgs = ["--dir", path.join(root, "pb_data"), "--hooksDir", path.join(root, "pb_hooks"), "--migrationsDir", path.join(root, "pb_migrations")];
+  return {
+    port,
+    /** True once healthy; stays true after kill() (the router does not notice a crash). */
+    isRunning: () => ready,
+    async start(): Promise<number> {
+      proc = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, ...dirArgs], { reject: false, stdio: "ignore" });
+      await waitFor("PocketBase health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { timeoutMs: 30_000 });
+      ready = true;
+      return port;
+    },
+    /** SIGKILL without telling the router: it keeps routing to the dead port. */
+    async kill() {
+      proc?.kill("SIGKILL");
+      await proc;
+    },
+    async stop() {
+      proc?.kill("SIGTERM");
+      await proc;
+      proc = undefined;
+      ready = false;
+    },
+    superuserUpsert: () => execa(tools.pocketbase, ["superuser", "upsert", EMAIL, PASSWORD, ...dirArgs]),
+  };
+}
+
+type Upstream = { id: string; isRunning(): boolean; start(): Promise<number>; port: number };
+
+/** The router the orchestrator will have, in miniature: fixed table, start deduplicated by a promise map. */
+function createTestRouter(table: Record<string, Upstream>) {
+  const byId = new Map(Object.values(table).map((u) => [u.id, u]));
+  const starting = new Map<string, Promise<{ port: number }>>();
+  const starts = new Map<string, number>();
+  const activity = new Map<string, { request: number; open: number; close: number }>();
+  const router: GatewayRouter = {
+    resolve: async (sub) => table[sub]?.id ?? null,
+    ensureRunning(id) {
+      const upstream = byId.get(id);
+      if (!upstream) return Promise.reject(new Error(`unknown id ${id}`));
+      if (upstream.isRunning()) return Promise.resolve({ port: upstream.port });
+      let pending = starting.get(id);
+      if (!pending) {
+        starts.set(id, (starts.get(id) ?? 0) + 1);
+        pending = upstream.start().then((port) => ({ port }));
+        pending.finally(() => starting.delete(id)).catch(() => undefined); // cleanup only; callers see the rejection
+        starting.set(id, pending);
+      }
+      return pending;
+    },
+    activity(id, kind) {
+      const counts = activity.get(id) ?? { request: 0, open: 0, close: 0 };
+      counts[kind] += 1;
+      activity.set(id, counts);
+    },
+  };
+  return { router, starts: (id: string) => starts.get(id) ?? 0, activity: (id: string) => activity.get(id) };
+}
+
+/** An upstream that echoes request headers, plus an SSE route that records when its client went away. */
+function startEchoServer() {
+  const state = { sseClosed: false };
+  const server = http.createServer((req, res) => {
+    if (req.url === "/sse") {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      res.write("data: hello\n\n");
+      res.on("close", () => (state.sseClosed = true));
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ url: req.url, headers: req.headers }));
+  });
+  return { server, state };
+}
+
+const staticUpstream = (id: string, port: number): Upstream => ({ id, port, isRunning: () => true, start: async () => port });
+
+describe("gateway", () => {
+  const logger = pino({ level: process.env.GATEWAY_TEST_LOG ?? "silent" });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-gateway-"));
+  let alpha: ReturnType<typeof pocketBaseInstance>;
+  let echo: ReturnType<typeof startEchoServer>;
+  let wss: WebSocketServer;
+  let wsHeaders: http.IncomingHttpHeaders | undefined;
+  let testRouter: ReturnType<typeof createTestRouter>;
+  let gateway: Gateway;
+  let impatientGateway: Gateway;
+  let client: GatewayClient;
+  let gatewayPort: number;
+  let impatientPort: number;
+  let pb: PocketBase;
+
+  beforeAll(async () => {
+    alpha = pocketBaseInstance(tmp, await getPort());
+    await alpha.superuserUpsert();
+    await alpha.start();
+    echo = startEchoServer();
+    await new Promise<void>((r) => echo.server.listen(0, "127.0.0.1", r));
+    const echoPort = (echo.server.address() as { port: number }).port;
+    const wsPort = await getPort();
+    wss = new WebSocketServer({ host: "127.0.0.1", port: wsPort });
+    wss.on("connection", (socket, req) => {
+      wsHeaders = req.headers;
+      socket.on("message", (data, isBinary) => socket.send(data, { binary: isBinary }));
+    });
+    testRouter = createTestRouter({
+      alpha: { id: "inst-alpha", port: alpha.port, isRunning: alpha.isRunning, start: alpha.start },
+      echo: staticUpstream("inst-echo", echoPort),
+      ws: staticUpstream("inst-ws", wsPort),
+      slow: { id: "inst-slow", port: 1, isRunning: () => false, start: () => new Promise<number>(() => undefined) },
+      broken: { id: "inst-broken", port: 1, isRunning: () => false, start: () => Promise.reject(new Error("binary missing")) },
+    });
+    const config = { host: "127.0.0.1", port: 0, baseDomain: "localhost" };
+    gateway = createGateway({ config: { ...config, wakeTimeoutMs: 30_000 }, log: logger, router: testRouter.router });
+    impatientGateway = createGateway({ config: { ...config, wakeTimeoutMs: 300 }, log: logger, router: testRouter.router });
+    gatewayPort = (await gateway.listen()).port;
+    impatientPort = (await impatientGateway.listen()).port;
+    client = createGatewayClient({ port: gatewayPort });
+    pb = client.pocketBase("alpha");
+    await pb.collection("_superusers").authWithPassword(EMAIL, PASSWORD);
+    await pb.collections.create({ name: "posts", type: "base", fields: [{ name: "title", type: "text" }] });
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.close();
+    await impatientGateway?.close();
+    await alpha?.stop();
+    await new Promise((r) => echo?.server.close(r));
+    await new Promise((r) => wss?.close(r));
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("routes by subdomain: SDK auth, collection and records through the gateway", async () => {
+    const notes = await pb.collections.create({ name: "notes", type: "base", fields: [{ name: "body", type: "text" }] });
+    expect(notes.name).toBe("notes");
+    await pb.collection("notes").create({ body: "first" });
+    await pb.collection("notes").create({ body: "second" });
+    const list = await pb.collection("notes").getList(1, 10, { sort: "body" });
+    expect(list.items.map((r) => r.body)).toEqual(["first", "second"]);
+    expect(testRouter.activity("inst-alpha")?.request).toBeGreaterThan(0);
+  });
+
+  it("answers 404 JSON for unknown subdomains and non-instance hosts, 200 on its health endpoint", async () => {
+    const unknown = await client.fetch(client.url("nope", "/api/health"));
+    expect(unknown.status).toBe(404);
+    const body = (await unknown.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("not_found");
+    expect(body.error.message).toContain("nope");
+    for (const target of [`http://localhost:${gatewayPort}/api/health`, `http://127.0.0.1:${gatewayPort}/api/health`, client.url("a.alpha", "/api/health")]) {
+      const res = await client.fetch(target);
+      expect(res.status, target).toBe(404);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
+    }
+    const health = await fetch(`http://127.0.0.1:${gatewayPort}/_picobase/health`);
+    expect(health.status).toBe(200);
+    expect((await client.fetch(client.url("nope", "/_picobase/health"))).status).toBe(200);
+  });
+
+  it("streams realtime events (SDK subscribe over SSE) and counts the stream as open, then closed", async () => {
+    const restore = client.installEventSource();
+    try {
+      const events: Array<[string, string]> = [];
+      const unsubscribe = await pb.collection("posts").subscribe("*", (e) => events.push([e.action, e.record.id]));
+      const created = await pb.collection("posts").create({ title: "live" });
+      await pb.collection("posts").update(created.id, { title: "live, edited" });
+      await pb.collection("posts").delete(created.id);
+      await waitFor("three realtime events", () => (events.length >= 3 ? true : undefined));
+      expect(events).toEqual([["create", created.id], ["update", created.id], ["delete", created.id]]);
+      expect(testRouter.activity("inst-alpha")?.open).toBeGreaterThan(0);
+      await unsubscribe();
+      await waitFor("stream close counted", () => {
+        const counts = testRouter.activity("inst-alpha");
+        return counts && counts.open === counts.close ? true : undefined;
+      });
+    } finally {
+      restore();
+    }
+  });
+
+  it("closes the upstream stream when the client of an SSE response goes away", async () => {
+    const abort = new AbortController();
+    const res = await client.fetch(client.url("echo", "/sse"), { headers: { accept: "text/event-stream" }, signal: abort.signal });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("hello");
+    abort.abort();
+    await waitFor("upstream saw the client leave", () => (echo.state.sseClosed ? true : undefined));
+  });
+
+  it("uploads a 5 MB file through the gateway and downloads it back identical", async () => {
+    await pb.collections.create({
+      name: "files",
+      type: "base",
+      viewRule: "",
+      fields: [{ name: "doc", type: "file", maxSelect: 1, maxSize: 10 * 1024 * 1024 }],
+    });
+    const bytes = randomBytes(5 * 1024 * 1024);
+    const form = new FormData();
+    form.append("doc", new Blob([bytes]), "payload.bin");
+    const record = await pb.collection("files").create(form);
+    const download = await client.fetch(pb.files.getURL(record, record.doc as string));
+    expect(download.status).toBe(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it("sets X-Forwarded-* so the right-most X-Forwarded-For entry is the real client", async () => {
+    const res = await client.fetch(client.url("echo", "/headers?x=1"), { headers: { "x-forwarded-for": "203.0.113.9", "x-forwarded-host": "evil.test" } });
+    const { url, headers } = (await res.json()) as { url: string; headers: Record<string, string> };
+    expect(url).toBe("/headers?x=1");
+    expect(headers["x-forwarded-for"]).toBe("203.0.113.9, 127.0.0.1");
+    expect(headers["x-forwarded-proto"]).toBe("http");
+    expect(headers["x-forwarded-host"]).toBe(`echo.localhost:${gatewayPort}`);
+    expect(headers.host).toBe(`echo.localhost:${gatewayPort}`);
+  });
+
+  it("passes WebSocket upgrades through", async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${gatewayPort}/socket`, { headers: { host: `ws.localhost:${gatewayPort}` } });
+    const reply = await new Promise<string>((resolve, reject) => {
+      socket.once("open", () => socket.send("ping through the gateway"));
+      socket.once("message", (data) => resolve(data.toString()));
+      socket.once("error", reject);
+    });
+    socket.close();
+    expect(reply).toBe("ping through the gateway");
+    expect(wsHeaders?.["x-forwarded-for"]).toBe("127.0.0.1");
+    await waitFor("ws close counted", () => {
+      const counts = testRouter.activity("inst-ws");
+      return counts && counts.open === 1 && counts.close === 1 ? true : undefined;
+    });
+  });
+
+  it("answers 503 with Retry-After when a wake times out, and 503 when the start fails", async () => {
+    const impatient = createGatewayClient({ port: impatientPort });
+    try {
+      const slow = await impatient.fetch(impatient.url("slow", "/api/health"));
+      expect(slow.status).toBe(503);
+      expect(slow.headers.get("retry-after")).toBe("5");
+      expect(((await slow.json()) as { error: { code: string } }).error.code).toBe("unavailable");
+      const broken = await impatient.fetch(impatient.url("broken", "/api/health"));
+      expect(broken.status).toBe(503);
+      expect(((await broken.json()) as { error: { message: string } }).error.message).toContain("could not be started");
+    } finally {
+      await impatient.close();
+    }
+  });
+
+  it("answers 502 JSON when the instance process died, and keeps serving others", async () => {
+    await alpha.kill();
+    const res = await client.fetch(client.url("alpha", "/api/health"));
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("bad_gateway");
+    expect((await client.fetch(client.url("echo", "/after"))).status).toBe(200);
+    expect((await client.fetch(client.url("alpha", "/_picobase/health"))).status).toBe(200);
+  });
+
+  it("wakes a stopped instance once for 20 concurrent requests, without losing request bodies", async () => {
+    await alpha.stop();
+    const startsBefore = testRouter.starts("inst-alpha");
+    const headers = { authorization: pb.authStore.token, "content-type": "application/json" };
+    const recordsUrl = client.url("alpha", "/api/collections/posts/records");
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0
+          ? client.fetch(recordsUrl, { method: "POST", headers, body: JSON.stringify({ title: `wake-${i}` }) })
+          : client.fetch(recordsUrl, { headers }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 200));
+    expect(testRouter.starts("inst-alpha")).toBe(startsBefore + 1);
+    const created = await pb.collection("posts").getFullList({ filter: 'title ~ "wake-"' });
+    expect(created.map((r) => r.title).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `wake-${i * 2}`).sort());
+  });
+});

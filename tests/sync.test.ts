@@ -1,0 +1,295 @@
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createClient } from "@libsql/client";
+import { execa, type ResultPromise } from "execa";
+import getPort from "get-port";
+import PocketBase from "pocketbase";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLocalStorage } from "../orchestrator/storage/local-storage";
+import type { ObjectStorage } from "../orchestrator/storage/object-storage";
+import { createS3Storage } from "../orchestrator/storage/s3-storage";
+import { createSync, type Sync } from "../orchestrator/sync/create-sync";
+import { blobKey } from "../orchestrator/sync/keys";
+import { readManifest } from "../orchestrator/sync/manifest-store";
+import { type TenantPaths, tenantPaths } from "../orchestrator/tenant/paths";
+import { startS3Server } from "./support/s3-server";
+import { tools } from "./support/tools";
+import { waitFor } from "./support/wait";
+
+const ID = "inst_sync1";
+const EMAIL = "root@example.com";
+const PASSWORD = "correct-horse-battery-staple";
+const HOOK = `routerAdd("GET", "/hello", (e) => e.string(200, "hi"))\n`;
+const MIGRATION = `migrate((app) => {}, (app) => {})\n`;
+
+/** A real object store plus a way to make it fail and recover. */
+type Backend = { storage: ObjectStorage; breakStorage: () => Promise<() => Promise<void>>; dispose: () => Promise<void> };
+
+const backends: Array<[string, () => Promise<Backend>]> = [
+  [
+    "S3 (versitygw)",
+    async () => {
+      const s3 = await startS3Server();
+      const { endpoint, region, bucket, accessKeyId, secretAccessKey } = s3;
+      const storage = createS3Storage({ driver: "s3", endpoint, region, bucket, accessKeyId, secretAccessKey, forcePathStyle: true });
+      const breakStorage = async () => (await s3.stop(), () => s3.restart());
+      return { storage, breakStorage, dispose: s3.dispose };
+    },
+  ],
+  [
+    "local directory",
+    async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-sync-objects-"));
+      const root = path.join(dir, "objects");
+      // Breaking: the store's root becomes a plain file, so every write and read fails.
+      const breakStorage = async () => {
+        fs.renameSync(root, `${root}.away`);
+        fs.writeFileSync(root, "not a directory");
+        return async () => (fs.rmSync(root), fs.renameSync(`${root}.away`, root));
+      };
+      fs.mkdirSync(root);
+      return { storage: createLocalStorage(root), breakStorage, dispose: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+    },
+  ],
+];
+
+type RunningPocketBase = { url: string; pb: PocketBase; stop: () => Promise<void> };
+
+/** Starts the real PocketBase binary on a tenant folder and signs in as its superuser. */
+async function startPocketBase(paths: TenantPaths): Promise<RunningPocketBase> {
+  const dirs = [`--dir=${paths.dataDir}`, `--hooksDir=${paths.hooksDir}`, `--migrationsDir=${paths.migrationsDir}`];
+  const port = await getPort();
+  const url = `http://127.0.0.1:${port}`;
+  const child: ResultPromise = execa(tools.pocketbase, ["serve", `--http=127.0.0.1:${port}`, ...dirs], { reject: false, stdio: "ignore" });
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await child;
+  };
+  try {
+    await waitFor("PocketBase health", async () => ((await fetch(`${url}/api/health`)).status === 200 ? true : undefined));
+    const pb = new PocketBase(url);
+    pb.autoCancellation(false);
+    await pb.collection("_superusers").authWithPassword(EMAIL, PASSWORD);
+    return { url, pb, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** relative path → sha256 and mode of every file under the tenant's persisted and data folders. */
+function treeOf(paths: TenantPaths, only?: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const top of only ?? ["pb_data", "pb_hooks", "pb_migrations"]) {
+    const base = path.join(paths.root, top);
+    if (!fs.existsSync(base)) continue;
+    for (const rel of fs.readdirSync(base, { recursive: true, encoding: "utf8" })) {
+      const file = path.join(base, rel);
+      const stat = fs.statSync(file);
+      if (stat.isFile()) out[`${top}/${rel}`] = `${createHash("sha256").update(fs.readFileSync(file)).digest("hex")} ${stat.mode & 0o777}`;
+    }
+  }
+  return out;
+}
+
+async function listKeys(storage: ObjectStorage, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const o of storage.list(prefix)) keys.push(o.key);
+  return keys;
+}
+
+async function countPosts(dbFile: string): Promise<number> {
+  const db = createClient({ url: `file:${dbFile}` });
+  try {
+    const check = await db.execute("PRAGMA integrity_check");
+    expect(check.rows[0]?.[0]).toBe("ok");
+    return Number((await db.execute("SELECT count(*) AS n FROM posts")).rows[0]?.n);
+  } finally {
+    db.close();
+  }
+}
+
+describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
+  const log = pino({ level: "silent" });
+  let backend: Backend;
+  let sync: Sync;
+  let workDir: string;
+  let source: TenantPaths;
+  let live: RunningPocketBase | undefined;
+  const started: RunningPocketBase[] = [];
+  let bigFile: { recordId: string; name: string; bytes: Buffer };
+  let first: Awaited<ReturnType<Sync["upload"]>>;
+  let postsBeforeUpload = 0;
+
+  const fresh = (name: string) => tenantPaths(path.join(workDir, name), ID);
+
+  beforeAll(async () => {
+    backend = await openBackend();
+    sync = createSync({ storage: backend.storage, log });
+    workDir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-sync-"));
+    source = tenantPaths(path.join(workDir, "source"), ID);
+    for (const dir of [source.hooksDir, source.migrationsDir, source.meta]) fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(source.hooksDir, "main.pb.js"), HOOK);
+    fs.writeFileSync(path.join(source.migrationsDir, "1700000000_noop.js"), MIGRATION);
+    await execa(tools.pocketbase, ["superuser", "upsert", EMAIL, PASSWORD, `--dir=${source.dataDir}`, `--migrationsDir=${source.migrationsDir}`]);
+    live = await startPocketBase(source);
+    started.push(live);
+    await live.pb.collections.create({
+      name: "posts",
+      type: "base",
+      fields: [
+        { name: "title", type: "text" },
+        { name: "attachment", type: "file", maxSelect: 1, maxSize: 20_000_000 },
+      ],
+    });
+    for (let i = 0; i < 40; i++) await live.pb.collection("posts").create({ title: `post ${i}` });
+    const bytes = randomBytes(2 * 1024 * 1024);
+    const form = new FormData();
+    form.set("title", "with a file");
+    form.set("attachment", new File([bytes], "big.bin"));
+    const record = await live.pb.collection("posts").create(form);
+    bigFile = { recordId: record.id, name: String(record.attachment), bytes };
+  });
+
+  afterAll(async () => {
+    for (const pb of started) await pb.stop();
+    await backend?.dispose();
+    if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it("uploads a consistent snapshot while PocketBase is writing, and it restores and runs", async () => {
+    const pb = live?.pb;
+    if (!pb) throw new Error("PocketBase did not start");
+    postsBeforeUpload = (await pb.collection("posts").getList(1, 1)).totalItems;
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) await pb.collection("posts").create({ title: `concurrent ${written++}` });
+    })();
+    try {
+      await waitFor("concurrent writes", () => (written >= 5 ? true : undefined));
+      expect(fs.statSync(`${source.dataDir}/data.db-wal`).size).toBeGreaterThan(0); // the database is live, in WAL mode
+      first = await sync.upload(ID, source, 1);
+    } finally {
+      writing = false;
+      await writer;
+    }
+    expect(written).toBeGreaterThan(5);
+    expect(first).toMatchObject({ generation: 1, manifestKey: `tenants/${ID}/snapshots/1/manifest.json` });
+    expect(first.uploadedBytes).toBeGreaterThan(bigFile.bytes.length);
+    expect(await sync.latestGeneration(ID)).toBe(1);
+
+    const target = fresh("restored");
+    await sync.restore(ID, target, 1);
+    expect(treeOf(target, ["pb_hooks", "pb_migrations"])).toEqual(treeOf(source, ["pb_hooks", "pb_migrations"]));
+    expect(await countPosts(path.join(target.dataDir, "data.db"))).toBeGreaterThanOrEqual(postsBeforeUpload);
+
+    const restored = await startPocketBase(target);
+    started.push(restored);
+    const list = await restored.pb.collection("posts").getList(1, 1);
+    expect(list.totalItems).toBeGreaterThanOrEqual(postsBeforeUpload);
+    const record = await restored.pb.collection("posts").getOne(bigFile.recordId);
+    const res = await fetch(restored.pb.files.getURL(record, bigFile.name));
+    expect(Buffer.from(await res.arrayBuffer()).equals(bigFile.bytes)).toBe(true);
+    const hello = await fetch(`${restored.url}/hello`);
+    expect(await hello.text()).toBe("hi");
+    await restored.stop();
+  });
+
+  it("uploads only the new blob next time, and the older generation stays restorable", async () => {
+    const pb = live?.pb;
+    if (!pb) throw new Error("PocketBase did not start");
+    const small = Buffer.from("a small second file");
+    const form = new FormData();
+    form.set("attachment", new File([small], "small.txt"));
+    const record = await pb.collection("posts").create(form);
+    const blobsBefore = await listKeys(backend.storage, `tenants/${ID}/blobs/`);
+
+    const second = await sync.upload(ID, source, 2);
+    const manifest = await readManifest(backend.storage, ID, 2);
+    const newBlob = blobKey(ID, createHash("sha256").update(small).digest("hex"));
+    console.log("DEBUG", JSON.stringify((await readManifest(backend.storage, ID, 1)).files), JSON.stringify(manifest.files));
+    expect(await listKeys(backend.storage, `tenants/${ID}/blobs/`)).toEqual([...blobsBefore, newBlob].sort());
+    const manifestBytes = (await (await backend.storage.get(second.manifestKey)).toArray()).reduce((n, c: Buffer) => n + c.length, 0);
+    const dbBytes = manifest.databases.reduce((n, d) => n + d.compressedSize, 0);
+    expect(second.uploadedBytes).toBe(dbBytes + small.length + manifestBytes); // nothing but the new blob was re-sent
+    expect(second.uploadedBytes).toBeLessThan(first.uploadedBytes);
+    expect(manifest.files.some((f) => f.path.endsWith(String(record.attachment)))).toBe(true);
+    expect(await sync.latestGeneration(ID)).toBe(2);
+
+    const old = fresh("old-generation");
+    await sync.restore(ID, old, 1);
+    const names = Object.keys(treeOf(old, ["pb_data/storage"]));
+    expect(names.some((n) => n.endsWith(bigFile.name))).toBe(true);
+    expect(names.some((n) => n.endsWith(String(record.attachment)))).toBe(false);
+    expect(await countPosts(path.join(old.dataDir, "data.db"))).toBeGreaterThanOrEqual(postsBeforeUpload);
+  });
+
+  it("leaves local files untouched when a restore fails on corrupt data or on a storage outage", async () => {
+    const target = fresh("restored");
+    const before = treeOf(target);
+    const manifest = await readManifest(backend.storage, ID, 2);
+    const victim = manifest.files.find((f) => f.path.startsWith("pb_data/storage/"));
+    if (!victim) throw new Error("no stored file in the manifest");
+    const key = blobKey(ID, victim.sha256);
+    const original = Buffer.concat(await (await backend.storage.get(key)).toArray());
+    await backend.storage.put(key, Buffer.from("tampered"));
+    await expect(sync.restore(ID, target, 2)).rejects.toThrow(/corrupt/);
+    await backend.storage.put(key, original);
+    expect(treeOf(target)).toEqual(before);
+
+    const repair = await backend.breakStorage();
+    try {
+      await expect(sync.restore(ID, target, 2)).rejects.toThrow();
+    } finally {
+      await repair();
+    }
+    expect(treeOf(target)).toEqual(before);
+    expect(fs.readdirSync(path.dirname(target.root)).filter((n) => n.startsWith(".restore-"))).toEqual([]);
+  });
+
+  it("rejects a failed upload and leaves local files untouched", async () => {
+    const target = fresh("restored");
+    const before = treeOf(target);
+    const repair = await backend.breakStorage();
+    try {
+      await expect(sync.upload(ID, target, 3)).rejects.toThrow();
+    } finally {
+      await repair();
+    }
+    expect(treeOf(target)).toEqual(before);
+    expect(fs.readdirSync(target.meta).filter((n) => n.startsWith("snapshot-"))).toEqual([]);
+    expect(await sync.latestGeneration(ID)).toBe(2);
+  });
+
+  it("fingerprints: stable without changes, different after a write", async () => {
+    const idle = fresh("restored");
+    const a = await sync.fingerprint(idle);
+    expect(await sync.fingerprint(idle)).toBe(a);
+    fs.writeFileSync(path.join(idle.hooksDir, "extra.pb.js"), "// more\n");
+    expect(await sync.fingerprint(idle)).not.toBe(a);
+
+    const pb = live?.pb;
+    if (!pb) throw new Error("PocketBase did not start");
+    const beforeWrite = await sync.fingerprint(source);
+    await pb.collection("posts").create({ title: "one more" });
+    expect(await sync.fingerprint(source)).not.toBe(beforeWrite);
+  });
+
+  it("purges every object of the instance and nothing else", async () => {
+    await backend.storage.put("tenants/someone-else/keep", Buffer.from("x"));
+    await sync.purge(ID);
+    expect(await listKeys(backend.storage, `tenants/${ID}/`)).toEqual([]);
+    expect(await sync.latestGeneration(ID)).toBe(0);
+    expect(await listKeys(backend.storage, "tenants/")).toEqual(["tenants/someone-else/keep"]);
+  });
+
+  it("restoring generation 0 only creates the empty folders", async () => {
+    const empty = fresh("empty");
+    await sync.restore(ID, empty, 0);
+    for (const dir of [empty.dataDir, empty.hooksDir, empty.migrationsDir, empty.meta]) expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
