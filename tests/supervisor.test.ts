@@ -63,6 +63,21 @@ async function postJson(url: string, body: unknown, token?: string): Promise<{ s
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** What a dead orchestrator leaves behind: a detached PocketBase serving the tenant, and its pid file. */
+async function leaveOrphan(paths: ReturnType<typeof tenantPaths>) {
+  fs.mkdirSync(paths.meta, { recursive: true });
+  const port = await getPort();
+  const child = spawn(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, "--dir", paths.dataDir], {
+    detached: true,
+    stdio: "ignore",
+  });
+  child.unref();
+  strayPids.push(child.pid as number);
+  fs.writeFileSync(paths.pidFile, `${child.pid}\n`);
+  await waitFor("orphan health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined));
+  return child;
+}
+
 beforeAll(async () => {
   tenantsDir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-supervisor-"));
   basePort = await getPort({ port: 20_000 + Math.floor(Math.random() * 20_000) });
@@ -189,18 +204,9 @@ describe("supervisor (real PocketBase)", () => {
     const orphan = tenantPaths(tenantsDir, "orphan");
     const unrelated = tenantPaths(tenantsDir, "unrelated");
     const supervised = tenantPaths(tenantsDir, "supervised");
-    for (const p of [orphan, unrelated]) fs.mkdirSync(p.meta, { recursive: true });
+    fs.mkdirSync(unrelated.meta, { recursive: true });
 
-    // What a dead orchestrator leaves behind: a detached PocketBase and its pid file.
-    const port = await getPort();
-    const leftover = spawn(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, "--dir", orphan.dataDir], {
-      detached: true,
-      stdio: "ignore",
-    });
-    leftover.unref();
-    strayPids.push(leftover.pid as number);
-    fs.writeFileSync(orphan.pidFile, `${leftover.pid}\n`);
-    await waitFor("orphan health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined));
+    const leftover = await leaveOrphan(orphan);
 
     const sleeper = spawn("sleep", ["30"], { stdio: "ignore" });
     strayPids.push(sleeper.pid as number);
@@ -216,6 +222,14 @@ describe("supervisor (real PocketBase)", () => {
     expect((await fetch(`${live.url}/api/health`)).status).toBe(200);
     expect(await supervisor.sweepOrphans(path.join(tenantsDir, "missing"))).toEqual([]);
     await live.stop();
+
+    // A launch over a survivor stops it first instead of running two servers on one data dir.
+    const survivorPaths = tenantPaths(tenantsDir, "survivor");
+    const survivor = await leaveOrphan(survivorPaths);
+    const relaunched = await supervisor.launch("survivor", survivorPaths, () => {});
+    expect(await isAlive(survivor.pid as number)).toBe(false);
+    expect(fs.readFileSync(survivorPaths.pidFile, "utf8").trim()).toBe(String(relaunched.pid));
+    await relaunched.stop();
   });
 
   it("rejects clearly when the binary is missing, the process exits early, or never gets healthy", async () => {
@@ -251,7 +265,7 @@ describe("supervisor (real PocketBase)", () => {
   });
 
   it("takes its tenants down when the orchestrator process is killed with SIGKILL", async () => {
-    const script = path.join(tenantsDir, "fake-orchestrator.ts");
+    const script = path.join(tenantsDir, "fake-orchestrator.mts");
     const paths = tenantPaths(tenantsDir, "pdeath");
     fs.writeFileSync(
       script,
@@ -263,7 +277,9 @@ const supervisor = createSupervisor({
     tenantMemoryLimit: "48MiB", startTimeoutMs: 20000, stopTimeoutMs: 5000 },
   log: createLogger("silent"),
 });
-const proc = await supervisor.launch("pdeath", tenantPaths(${JSON.stringify(tenantsDir)}, "pdeath"), () => {});
+const paths = tenantPaths(${JSON.stringify(tenantsDir)}, "pdeath");
+await supervisor.ensureSuperuser(paths, "${EMAIL}", "${PASSWORD}");
+const proc = await supervisor.launch("pdeath", paths, () => {});
 console.log(JSON.stringify({ pid: proc.pid }));
 setInterval(() => {}, 1000);
 `,
@@ -271,13 +287,23 @@ setInterval(() => {}, 1000);
     const orchestrator = spawn(process.execPath, ["--import", "tsx", script], { cwd: repoRoot, stdio: ["ignore", "pipe", "inherit"] });
     strayPids.push(orchestrator.pid as number);
     let out = "";
+    let exited = false;
     orchestrator.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-    const { pid } = await waitFor("tenant pid from the fake orchestrator", () => (out.includes("\n") ? (JSON.parse(out) as { pid: number }) : undefined), {
-      timeoutMs: 30_000,
-    });
+    orchestrator.on("exit", () => (exited = true));
+    const { pid } = await waitFor(
+      "tenant pid from the fake orchestrator",
+      () => {
+        if (exited) throw new Error("fake orchestrator exited early");
+        return out.includes("\n") ? (JSON.parse(out) as { pid: number }) : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     strayPids.push(pid);
     expect(await isAlive(pid)).toBe(true);
     expect(fs.readFileSync(paths.pidFile, "utf8").trim()).toBe(String(pid));
+    // Let startup output finish first: a later write to the dead orchestrator's pipe (SIGPIPE)
+    // would also end the tenant and hide a missing parent-death signal.
+    await waitFor("startup banner", () => (fs.readFileSync(paths.logFile, "utf8").includes("Dashboard:") ? true : undefined));
 
     orchestrator.kill("SIGKILL");
     await waitFor("tenant to die with its orchestrator", async () => ((await isAlive(pid)) ? undefined : true));

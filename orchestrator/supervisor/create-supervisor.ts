@@ -1,0 +1,145 @@
+import type { Logger } from "../logger";
+import type { TenantPaths } from "../tenant/paths";
+import { defaultBackoff } from "./backoff";
+import { defaultCrashLoop } from "./crash-window";
+import { stopOrphan, sweepOrphans } from "./orphans";
+import { createPortAllocator, type PortAllocator } from "./port-allocator";
+import { findSetpriv, spawnTenant } from "./spawn";
+import { launchSupervised, type TenantContext } from "./supervised-process";
+import { serveArgs, tenantEnv } from "./tenant-command";
+import { createTenantLog } from "./tenant-log";
+import { assertExecutable, ensureTenantDirs, upsertSuperuser } from "./tenant-setup";
+import type { Supervisor, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
+
+export type { Supervisor, SupervisorConfig, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
+export { TenantStartError } from "./errors";
+
+/** Creates the supervisor: one real PocketBase child process per running tenant. */
+export function createSupervisor(deps: SupervisorDeps): Supervisor {
+  const { config, log } = deps;
+  const ports = createPortAllocator(config.ports);
+  const live = new Map<string, TenantProcess>();
+  const starting = new Map<string, Promise<TenantProcess>>();
+  let closing = false;
+  let setprivLookup: Promise<string | undefined> | undefined;
+
+  const setpriv = () =>
+    (setprivLookup ??= findSetpriv().then((found) => {
+      if (!found) log.warn("setpriv --pdeathsig unavailable: tenants outlive a killed orchestrator until sweepOrphans");
+      return found;
+    }));
+
+  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void) => {
+    await ensureTenantDirs(paths);
+    await assertExecutable(config.pocketbaseBinary);
+    // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
+    await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);
+    const ctx = tenantContext(deps, { instanceId, paths, onEvent, ports, setpriv: await setpriv() });
+    try {
+      return await launchSupervised(ctx);
+    } catch (err) {
+      ctx.tenantLog.close();
+      ctx.log.warn({ err: err instanceof Error ? err.message : err }, "tenant failed to start");
+      throw err;
+    }
+  };
+
+  return {
+    ensureSuperuser: (paths, email, password) =>
+      upsertSuperuser(
+        { binary: config.pocketbaseBinary, memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs },
+        paths,
+        email,
+        password,
+      ),
+
+    async launch(instanceId, paths, onEvent) {
+      if (closing) throw new Error("supervisor is shutting down");
+      if (live.has(instanceId) || starting.has(instanceId)) throw new Error(`instance ${instanceId} is already supervised`);
+      const launching = launchOne(instanceId, paths, onEvent);
+      starting.set(instanceId, launching);
+      try {
+        const handle = await launching;
+        live.set(instanceId, handle);
+        void handle.exited.then(() => {
+          if (live.get(instanceId) === handle) live.delete(instanceId);
+        });
+        return handle;
+      } finally {
+        starting.delete(instanceId);
+      }
+    },
+
+    sweepOrphans: (tenantsDir) =>
+      sweepOrphans({
+        tenantsDir,
+        binary: config.pocketbaseBinary,
+        stopTimeoutMs: config.stopTimeoutMs,
+        log,
+        isSupervised: (id) => live.has(id) || starting.has(id),
+      }),
+
+    async stopAll() {
+      closing = true;
+      await Promise.allSettled([...starting.values()]);
+      await Promise.all([...live.values()].map((handle) => handle.stop()));
+    },
+  };
+}
+
+type TenantBinding = {
+  instanceId: string;
+  paths: TenantPaths;
+  onEvent: (e: SupervisorEvent) => void;
+  ports: PortAllocator;
+  setpriv: string | undefined;
+};
+
+/** Binds one tenant's logs, events and spawn command for its supervision. */
+function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports, setpriv }: TenantBinding): TenantContext {
+  const { config } = deps;
+  const log = deps.log.child({ instanceId });
+  const emit = safeEmitter(onEvent, log);
+  const tenantLog = createTenantLog({
+    file: paths.logFile,
+    onError: (err) => log.warn({ err }, "cannot write the tenant log file; keeping the in-memory tail only"),
+  });
+  const onLine = (line: string) => {
+    tenantLog.write(line); // tenant output goes to its own log, never to the platform logger
+    emit({ type: "output", line });
+  };
+  return {
+    instanceId,
+    paths,
+    startTimeoutMs: config.startTimeoutMs,
+    stopTimeoutMs: config.stopTimeoutMs,
+    log,
+    tenantLog,
+    ports,
+    emit,
+    sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    now: deps.now ?? Date.now,
+    crashLoop: deps.crashLoop ?? defaultCrashLoop,
+    backoff: deps.backoff ?? defaultBackoff,
+    spawn: (port) =>
+      spawnTenant({
+        binary: config.pocketbaseBinary,
+        args: serveArgs(paths, port),
+        env: tenantEnv(paths, config.tenantMemoryLimit),
+        cwd: paths.root,
+        setpriv,
+        onLine,
+      }),
+  };
+}
+
+/** Wraps the caller's event handler so a throwing handler cannot break supervision. */
+function safeEmitter(onEvent: (e: SupervisorEvent) => void, log: Logger) {
+  return (event: SupervisorEvent) => {
+    try {
+      onEvent(event);
+    } catch (err) {
+      log.error({ err, event: event.type }, "supervisor event handler threw");
+    }
+  };
+}

@@ -1,0 +1,58 @@
+import fs from "node:fs/promises";
+import { setTimeout as delay } from "node:timers/promises";
+
+/** True while `pid` is a running process (a zombie awaiting its reaper counts as gone). */
+export async function isAlive(pid: number): Promise<boolean> {
+  const stat = await readProcFile(pid, "stat");
+  if (stat === undefined) return false;
+  // Field 3 (state) follows the command name, which is in parentheses and may itself contain ")".
+  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+  return state !== "Z" && state !== "X";
+}
+
+/** The argv of `pid` from /proc, or undefined when the process is gone or unreadable. */
+export async function readCmdline(pid: number): Promise<string[] | undefined> {
+  const raw = await readProcFile(pid, "cmdline");
+  if (raw === undefined || raw === "") return undefined;
+  return raw.replace(/\0$/, "").split("\0");
+}
+
+/** Polls until `pid` is gone; false when it is still alive after `timeoutMs`. */
+export async function waitUntilGone(pid: number, timeoutMs: number, intervalMs = 25): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!(await isAlive(pid))) return true;
+    if (Date.now() >= deadline) return false;
+    await delay(intervalMs);
+  }
+}
+
+/** Sends `signal` to `pid`; false when the process no longer exists. */
+export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    throw err;
+  }
+}
+
+/** SIGTERM, then SIGKILL after `timeoutMs`, for a process that is not our child (an orphan). */
+export async function terminatePid(pid: number, timeoutMs: number): Promise<"terminated" | "killed"> {
+  if (!signalPid(pid, "SIGTERM") || (await waitUntilGone(pid, timeoutMs))) return "terminated";
+  signalPid(pid, "SIGKILL");
+  await waitUntilGone(pid, 5_000);
+  return "killed";
+}
+
+async function readProcFile(pid: number, name: string): Promise<string | undefined> {
+  try {
+    return await fs.readFile(`/proc/${pid}/${name}`, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // ENOENT/ESRCH: the process is gone; EACCES: not ours to inspect, treat as unknown.
+    if (code === "ENOENT" || code === "ESRCH" || code === "EACCES") return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,181 @@
+import type { Logger } from "../logger";
+import type { TenantPaths } from "../tenant/paths";
+import { backoffDelay } from "./backoff";
+import { isCrashLoop, recordCrash } from "./crash-window";
+import { describeExit, TenantStartError } from "./errors";
+import { type Readiness, waitForReady } from "./health";
+import { removePidFile, writePidFile } from "./pid-file";
+import type { PortAllocator } from "./port-allocator";
+import type { ChildExit, TenantChild } from "./spawn";
+import type { TenantLog } from "./tenant-log";
+import type { BackoffPolicy, CrashLoopPolicy, SupervisorEvent, TenantProcess } from "./types";
+
+/** Everything one tenant's supervision needs, bound by the supervisor. */
+export type TenantContext = {
+  instanceId: string;
+  paths: TenantPaths;
+  startTimeoutMs: number;
+  stopTimeoutMs: number;
+  log: Logger;
+  tenantLog: TenantLog;
+  ports: PortAllocator;
+  spawn: (port: number) => TenantChild;
+  emit: (event: SupervisorEvent) => void;
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+  crashLoop: CrashLoopPolicy;
+  backoff: BackoffPolicy;
+};
+
+const LAST_LINES = 50;
+const urlOf = (port: number) => `http://127.0.0.1:${port}`;
+
+/** Starts the tenant's PocketBase, waits until healthy, then supervises it until stop() or a crash loop. */
+export async function launchSupervised(ctx: TenantContext): Promise<TenantProcess> {
+  const port = await ctx.ports.acquire();
+  let child: TenantChild | undefined;
+  try {
+    child = spawnChild(ctx, port);
+    const ready = await recordAndWait(ctx, child, port);
+    if (ready.kind === "healthy") {
+      ctx.log.info({ port, pid: child.pid }, "tenant started");
+      return supervise(ctx, child, port);
+    }
+    const summary =
+      ready.kind === "timeout"
+        ? `PocketBase did not become healthy within ${ctx.startTimeoutMs} ms`
+        : `PocketBase exited before becoming healthy (${describeExit(ready.exit)})`;
+    ctx.tenantLog.note(summary);
+    throw new TenantStartError(summary, ctx.tenantLog.tail(LAST_LINES));
+  } catch (err) {
+    await child?.stop(ctx.stopTimeoutMs);
+    await removePidFile(ctx.paths.pidFile);
+    ctx.ports.release(port);
+    throw err;
+  }
+}
+
+/** Spawns synchronously, so the caller can track the child before anything else can happen. */
+function spawnChild(ctx: TenantContext, port: number): TenantChild {
+  const child = ctx.spawn(port);
+  ctx.tenantLog.note(`starting PocketBase on port ${port} (pid ${child.pid ?? "none"})`);
+  return child;
+}
+
+async function recordAndWait(ctx: TenantContext, child: TenantChild, port: number): Promise<Readiness> {
+  if (child.pid !== undefined) await writePidFile(ctx.paths.pidFile, child.pid);
+  return waitForReady(urlOf(port), child.exit, ctx.startTimeoutMs);
+}
+
+/** Mutable state of one tenant's supervision. */
+type Supervision = {
+  ctx: TenantContext;
+  current: TenantChild;
+  port: number;
+  crashes: number[];
+  stopping: boolean;
+  /** Resolves when stop() is called, to cut a backoff pause short. */
+  stopRequested: Promise<void>;
+};
+
+function supervise(ctx: TenantContext, first: TenantChild, firstPort: number): TenantProcess {
+  let requestStop: () => void = () => {};
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  const s: Supervision = { ctx, current: first, port: firstPort, crashes: [], stopping: false, stopRequested };
+  const finished = run(s)
+    .catch(async (err: unknown) => {
+      fail(s, `supervision error: ${err instanceof Error ? err.message : String(err)}`);
+      await s.current.stop(ctx.stopTimeoutMs);
+      return "failed" as const;
+    })
+    .then((reason) => finish(s, reason));
+  let stopping: Promise<void> | undefined;
+  return {
+    instanceId: ctx.instanceId,
+    get port() {
+      return s.port;
+    },
+    get url() {
+      return urlOf(s.port);
+    },
+    get pid() {
+      return s.current.pid;
+    },
+    exited: finished,
+    logTail: (lines) => ctx.tenantLog.tail(lines),
+    stop() {
+      stopping ??= (async () => {
+        s.stopping = true;
+        requestStop();
+        await s.current.stop(ctx.stopTimeoutMs);
+        await finished;
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Watches the current child; on each unexpected exit restarts it, until stopped or given up. */
+async function run(s: Supervision): Promise<"stopped" | "failed"> {
+  for (;;) {
+    const exit = await s.current.exit;
+    if (s.stopping) return "stopped";
+    if (!onCrash(s, exit)) return "failed";
+    const outcome = await restart(s);
+    if (outcome !== "running") return outcome;
+  }
+}
+
+/** Restarts with backoff until healthy ("running"), stopped, or given up ("failed"). */
+async function restart(s: Supervision): Promise<"running" | "stopped" | "failed"> {
+  const { ctx } = s;
+  for (let attempt = 1; ; attempt++) {
+    await Promise.race([ctx.sleep(backoffDelay(s.crashes.length, ctx.backoff)), s.stopRequested]);
+    if (s.stopping) return "stopped";
+    s.port = await ctx.ports.acquire(s.port);
+    if (s.stopping) return "stopped";
+    const child = spawnChild(ctx, s.port);
+    s.current = child; // tracked before any await, so stop() always reaches the newest child
+    const ready = await recordAndWait(ctx, child, s.port);
+    if (s.stopping) return "stopped";
+    if (ready.kind === "healthy") {
+      ctx.log.info({ port: s.port, pid: child.pid, attempt }, "tenant restarted");
+      ctx.emit({ type: "restarted", port: s.port, attempt });
+      return "running";
+    }
+    if (ready.kind === "timeout") {
+      await child.stop(ctx.stopTimeoutMs);
+      fail(s, `restart did not become healthy within ${ctx.startTimeoutMs} ms`);
+      return "failed";
+    }
+    if (!onCrash(s, ready.exit)) return "failed";
+  }
+}
+
+/** Records a crash; false when it completes a crash loop (supervision gives up). */
+function onCrash(s: Supervision, exit: ChildExit): boolean {
+  const { ctx } = s;
+  s.crashes = recordCrash(s.crashes, ctx.now(), ctx.crashLoop);
+  const lastLines = ctx.tenantLog.tail(LAST_LINES);
+  ctx.tenantLog.note(`PocketBase crashed (${describeExit(exit)})`);
+  ctx.log.warn({ exitCode: exit.exitCode, signal: exit.signal, recentCrashes: s.crashes.length }, "tenant crashed");
+  ctx.emit({ type: "crashed", exitCode: exit.exitCode, signal: exit.signal, lastLines });
+  if (!isCrashLoop(s.crashes, ctx.crashLoop)) return true;
+  fail(s, `crashed ${s.crashes.length} times within ${ctx.crashLoop.windowMs / 1000} s`);
+  return false;
+}
+
+function fail(s: Supervision, reason: string): void {
+  s.ctx.tenantLog.note(`supervision gave up: ${reason}`);
+  s.ctx.log.error({ reason }, "tenant failed");
+  s.ctx.emit({ type: "failed", reason, lastLines: s.ctx.tenantLog.tail(LAST_LINES) });
+}
+
+async function finish(s: Supervision, reason: "stopped" | "failed"): Promise<{ reason: "stopped" | "failed" }> {
+  await removePidFile(s.ctx.paths.pidFile);
+  s.ctx.ports.release(s.port);
+  s.ctx.tenantLog.note(reason === "stopped" ? "PocketBase stopped" : "supervision ended");
+  s.ctx.tenantLog.close();
+  s.ctx.log.info({ reason }, "tenant supervision ended");
+  return { reason };
+}

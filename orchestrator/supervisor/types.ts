@@ -1,0 +1,62 @@
+import type { Logger } from "../logger";
+import type { TenantPaths } from "../tenant/paths";
+
+export type SupervisorConfig = {
+  pocketbaseBinary: string;
+  /** Tenant ports are picked from base .. base+range-1. */
+  ports: { base: number; range: number };
+  /** GOMEMLIMIT value for every tenant process, e.g. "48MiB". */
+  tenantMemoryLimit: string;
+  /** Readiness bound for a start or restart. */
+  startTimeoutMs: number;
+  /** SIGTERM → SIGKILL after this. */
+  stopTimeoutMs: number;
+};
+
+export type SupervisorEvent =
+  | { type: "output"; line: string }
+  | { type: "crashed"; exitCode: number | null; signal: string | null; lastLines: string[] }
+  | { type: "restarted"; port: number; attempt: number }
+  | { type: "failed"; reason: string; lastLines: string[] };
+
+export type TenantProcess = {
+  instanceId: string;
+  /** Current port (changes after a restart only if the old one was taken). */
+  port: number;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  pid: number | undefined;
+  /** Graceful stop: SIGTERM, SIGKILL after stopTimeoutMs; stops supervision (no restart). Idempotent. */
+  stop(): Promise<void>;
+  /** Resolves when supervision ends for good: after stop(), or after a crash loop gave up ("failed"). */
+  exited: Promise<{ reason: "stopped" | "failed" }>;
+  /** Last N lines of the tenant's stdout/stderr. */
+  logTail(lines: number): string[];
+};
+
+export interface Supervisor {
+  /** Creates or updates the platform-owned superuser non-interactively, before serve. */
+  ensureSuperuser(paths: TenantPaths, email: string, password: string): Promise<void>;
+  /** Spawns `pocketbase serve` for the tenant and resolves once GET /api/health answers 200. */
+  launch(instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void): Promise<TenantProcess>;
+  /** Stops PocketBase processes left by a previous orchestrator; returns the instance ids affected. */
+  sweepOrphans(tenantsDir: string): Promise<string[]>;
+  /** Stops every live process (shutdown). */
+  stopAll(): Promise<void>;
+}
+
+/** When repeated crashes count as a crash loop (supervision gives up). */
+export type CrashLoopPolicy = { maxCrashes: number; windowMs: number };
+
+/** Restart delays: initialMs doubling per crash in the window, capped at maxMs. */
+export type BackoffPolicy = { initialMs: number; maxMs: number };
+
+/** Everything createSupervisor needs; the optional parts exist so tests can run fast. */
+export type SupervisorDeps = {
+  config: SupervisorConfig;
+  log: Logger;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  crashLoop?: CrashLoopPolicy;
+  backoff?: BackoffPolicy;
+};
