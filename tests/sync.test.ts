@@ -165,19 +165,24 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
     if (!pb) throw new Error("PocketBase did not start");
     postsBeforeUpload = (await pb.collection("posts").getList(1, 1)).totalItems;
     let writing = true;
-    let written = 0;
+    let committed = 0;
+    let committedAtUpload = 0;
     const writer = (async () => {
-      while (writing) await pb.collection("posts").create({ title: `concurrent ${written++}` });
+      while (writing) {
+        await pb.collection("posts").create({ title: `concurrent ${committed}` });
+        committed++;
+      }
     })();
     try {
-      await waitFor("concurrent writes", () => (written >= 5 ? true : undefined));
+      await waitFor("concurrent writes", () => (committed >= 5 ? true : undefined));
       expect(fs.statSync(`${source.dataDir}/data.db-wal`).size).toBeGreaterThan(0); // the database is live, in WAL mode
+      committedAtUpload = committed;
       first = await sync.upload(ID, source, 1);
     } finally {
       writing = false;
       await writer;
     }
-    expect(written).toBeGreaterThan(5);
+    expect(committed).toBeGreaterThan(committedAtUpload); // PocketBase kept writing during the upload
     expect(first).toMatchObject({ generation: 1, manifestKey: `tenants/${ID}/snapshots/1/manifest.json` });
     expect(first.uploadedBytes).toBeGreaterThan(bigFile.bytes.length);
     expect(await sync.latestGeneration(ID)).toBe(1);
@@ -185,12 +190,13 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
     const target = fresh("restored");
     await sync.restore(ID, target, 1);
     expect(treeOf(target, ["pb_hooks", "pb_migrations"])).toEqual(treeOf(source, ["pb_hooks", "pb_migrations"]));
-    expect(await countPosts(path.join(target.dataDir, "data.db"))).toBeGreaterThanOrEqual(postsBeforeUpload);
+    // Rows committed before the upload began (still in the WAL, not yet checkpointed) are all there.
+    expect(await countPosts(path.join(target.dataDir, "data.db"))).toBeGreaterThanOrEqual(postsBeforeUpload + committedAtUpload);
 
     const restored = await startPocketBase(target);
     started.push(restored);
     const list = await restored.pb.collection("posts").getList(1, 1);
-    expect(list.totalItems).toBeGreaterThanOrEqual(postsBeforeUpload);
+    expect(list.totalItems).toBeGreaterThanOrEqual(postsBeforeUpload + committedAtUpload);
     const record = await restored.pb.collection("posts").getOne(bigFile.recordId);
     const res = await fetch(restored.pb.files.getURL(record, bigFile.name));
     expect(Buffer.from(await res.arrayBuffer()).equals(bigFile.bytes)).toBe(true);
@@ -210,14 +216,17 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
 
     const second = await sync.upload(ID, source, 2);
     const manifest = await readManifest(backend.storage, ID, 2);
-    const newBlob = blobKey(ID, createHash("sha256").update(small).digest("hex"));
-    console.log("DEBUG", JSON.stringify((await readManifest(backend.storage, ID, 1)).files), JSON.stringify(manifest.files));
-    expect(await listKeys(backend.storage, `tenants/${ID}/blobs/`)).toEqual([...blobsBefore, newBlob].sort());
-    const manifestBytes = (await (await backend.storage.get(second.manifestKey)).toArray()).reduce((n, c: Buffer) => n + c.length, 0);
+    const recordDir = `pb_data/storage/${record.collectionId}/${record.id}/`;
+    const added = manifest.files.filter((f) => f.path.startsWith(recordDir)); // the file and PocketBase's .attrs sidecar
+    expect(added.map((f) => f.path).sort()).toEqual([`${recordDir}${record.attachment}`, `${recordDir}${record.attachment}.attrs`]);
+    expect(added.find((f) => f.path.endsWith(String(record.attachment)))?.sha256).toBe(createHash("sha256").update(small).digest("hex"));
+    const expectedBlobs = [...blobsBefore, ...added.map((f) => blobKey(ID, f.sha256))].sort();
+    expect(await listKeys(backend.storage, `tenants/${ID}/blobs/`)).toEqual(expectedBlobs);
+    const manifestBytes = Buffer.concat(await (await backend.storage.get(second.manifestKey)).toArray()).length;
     const dbBytes = manifest.databases.reduce((n, d) => n + d.compressedSize, 0);
-    expect(second.uploadedBytes).toBe(dbBytes + small.length + manifestBytes); // nothing but the new blob was re-sent
+    const addedBytes = added.reduce((n, f) => n + f.size, 0);
+    expect(second.uploadedBytes).toBe(dbBytes + addedBytes + manifestBytes); // nothing else was re-sent
     expect(second.uploadedBytes).toBeLessThan(first.uploadedBytes);
-    expect(manifest.files.some((f) => f.path.endsWith(String(record.attachment)))).toBe(true);
     expect(await sync.latestGeneration(ID)).toBe(2);
 
     const old = fresh("old-generation");
@@ -269,6 +278,8 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
     const idle = fresh("restored");
     const a = await sync.fingerprint(idle);
     expect(await sync.fingerprint(idle)).toBe(a);
+    await sync.upload(ID, idle, 3); // reading the databases for a snapshot is not a change
+    expect(await sync.fingerprint(idle)).toBe(a);
     fs.writeFileSync(path.join(idle.hooksDir, "extra.pb.js"), "// more\n");
     expect(await sync.fingerprint(idle)).not.toBe(a);
 
@@ -277,6 +288,20 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
     const beforeWrite = await sync.fingerprint(source);
     await pb.collection("posts").create({ title: "one more" });
     expect(await sync.fingerprint(source)).not.toBe(beforeWrite);
+  });
+
+  it("prunes old generations and the blobs only they referenced", async () => {
+    await backend.storage.put(`tenants/${ID}/snapshots/1/data.db.gz.partial-upload-leftover`, Buffer.from("x"));
+    const kept = await readManifest(backend.storage, ID, 3);
+    const result = await sync.prune(ID, 1);
+    expect(result).toMatchObject({ keptGenerations: [3], deletedGenerations: [1, 2] });
+    expect(result.deletedBlobs).toBeGreaterThan(0); // gen 2's second file is not in gen 3
+    const generations = (await listKeys(backend.storage, `tenants/${ID}/snapshots/`)).map((k) => k.split("/")[3]);
+    expect([...new Set(generations)]).toEqual(["3"]);
+    const blobs = [...new Set(kept.files.map((f) => blobKey(ID, f.sha256)))].sort();
+    expect(await listKeys(backend.storage, `tenants/${ID}/blobs/`)).toEqual(blobs);
+    await sync.restore(ID, fresh("after-prune"), 3); // still complete
+    await expect(sync.restore(ID, fresh("pruned"), 1)).rejects.toThrow();
   });
 
   it("purges every object of the instance and nothing else", async () => {

@@ -97,6 +97,10 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       bus.publish({ type: "instance", instance: row });
       return row;
     },
+    /** Drops DB records of generations pruned from object storage. */
+    async forgetSnapshotsBefore(instanceId: string, generation: number): Promise<void> {
+      await db.delete(snapshots).where(and(eq(snapshots.instanceId, instanceId), lt(snapshots.generation, generation)));
+    },
     /** Count of instances, for health output. */
     async count(): Promise<number> {
       const [row] = await db.select({ n: sql<number>`count(*)` }).from(instances);

@@ -5,6 +5,9 @@ import { readSyncState, writeSyncState, type Sync } from "../sync/create-sync";
 import type { TenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 
+/** Generations kept in object storage per instance; older ones (and blobs only they use) are pruned. */
+export const SNAPSHOTS_KEPT = 10;
+
 /** How a start obtained the tenant's files. */
 export type DataSource = "local" | "restored" | "new";
 
@@ -47,6 +50,10 @@ export async function uploadIfChanged(
   const result = await deps.sync.upload(instanceId, paths, generation);
   await deps.store.recordSnapshot(instanceId, result);
   await writeSyncState(paths, { generation, fingerprint });
+  await deps.sync.prune(instanceId, SNAPSHOTS_KEPT).then(
+    () => deps.store.forgetSnapshotsBefore(instanceId, generation - SNAPSHOTS_KEPT + 1),
+    (err) => deps.log.warn({ err, instanceId }, "pruning old snapshots failed; retried after the next upload"),
+  );
   deps.log.info(
     { instanceId, generation, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started },
     "snapshot uploaded",
