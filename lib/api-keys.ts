@@ -3,6 +3,9 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "./db/client";
 import { apiKeys } from "./db/schema";
 
+/** How stale `lastUsedAt` may get before a use is written again. */
+export const lastUsedResolutionMs = 60_000;
+
 /** Instance API keys: `pbk_<id>_<secret>`, 12-char public id, 32 random bytes of secret. */
 const keyPattern = /^pbk_([A-Za-z0-9_-]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -48,13 +51,16 @@ export function apiKeyFromAuthorization(header: string | null | undefined): stri
 
 /**
  * Looks a presented key up and checks it: returns the instance it belongs to (and records the
- * use) or null for unknown, malformed, wrong or revoked keys. Shared by web and gateway.
+ * use, at most once a minute) or null for unknown, malformed, wrong or revoked keys. Shared by web and gateway.
  */
 export async function authenticateApiKey(db: Db, key: string, now: Date): Promise<{ keyId: string; instanceId: string } | null> {
   const parsed = parseApiKey(key);
   if (!parsed) return null;
   const row = await db.query.apiKeys.findFirst({ where: and(eq(apiKeys.id, parsed.id), isNull(apiKeys.revokedAt)) });
   if (!row || !verifyApiKey(key, row.keyHash)) return null;
-  await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+  // Last use is shown to the minute; writing it on every request would serialize hot paths.
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= lastUsedResolutionMs) {
+    await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+  }
   return { keyId: row.id, instanceId: row.instanceId };
 }

@@ -15,7 +15,11 @@ let orchestrator: OrchestratorClient | undefined;
  */
 export function getDb(): Promise<Db> {
   dbPromise ??= (async () => {
-    const db = createDb(webConfig().db);
+    const config = webConfig();
+    const db = createDb(config.db);
+    // Web and orchestrator share a `file:` DB by default: wait for the other's write lock
+    // instead of failing with SQLITE_BUSY (a no-op for remote libSQL servers).
+    if (config.db.url.startsWith("file:")) await db.run("PRAGMA busy_timeout = 5000");
     await migrateDb(db);
     return db;
   })().catch((err: unknown) => {

@@ -29,7 +29,7 @@ export async function verifyCredentials(db: Db, email: string, password: string)
   const user = await db.query.users.findFirst({ where: eq(users.email, email) });
   if (!user) {
     // Hash anyway so response time does not reveal whether the email is registered.
-    await verifyPassword(password, "$2b$10$CwTycUXWue0Thq9StjUM0uJ8ZgE3b0fL8h6bqmlxX0Kx1u7P2l0aW");
+    await verifyPassword(password, "$2b$10$0H6pIUEgszIKrVOx6N0zsujyKayEq/oIg7azkSJOWE6PRj81gkxki");
     return null;
   }
   if (!(await verifyPassword(password, user.passwordHash))) return null;

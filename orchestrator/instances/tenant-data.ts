@@ -50,10 +50,13 @@ export async function uploadIfChanged(
   const result = await deps.sync.upload(instanceId, paths, generation);
   await deps.store.recordSnapshot(instanceId, result);
   await writeSyncState(paths, { generation, fingerprint });
-  await deps.sync.prune(instanceId, SNAPSHOTS_KEPT).then(
-    () => deps.store.forgetSnapshotsBefore(instanceId, generation - SNAPSHOTS_KEPT + 1),
-    (err) => deps.log.warn({ err, instanceId }, "pruning old snapshots failed; retried after the next upload"),
-  );
+  try {
+    await deps.sync.prune(instanceId, SNAPSHOTS_KEPT);
+    await deps.store.forgetSnapshotsBefore(instanceId, generation - SNAPSHOTS_KEPT + 1);
+  } catch (err) {
+    // The new generation is safely stored; old ones are pruned again after the next upload.
+    deps.log.warn({ err, instanceId }, "pruning old snapshots failed");
+  }
   deps.log.info(
     { instanceId, generation, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started },
     "snapshot uploaded",
