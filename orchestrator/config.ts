@@ -30,6 +30,8 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   /** Go runtime soft memory limit for each tenant process (GOMEMLIMIT). */
   TENANT_MEMORY_LIMIT: z.string().regex(/^\d+(B|KiB|MiB|GiB)$/).default("48MiB"),
+  /** Cores the Go scheduler of each tenant may use at once (GOMAXPROCS); 0 = all. */
+  TENANT_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
 });
 
 export type OrchestratorEnv = z.infer<typeof orchestratorEnvSchema>;
@@ -75,6 +77,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
     },
     tenantMemoryLimit: env.TENANT_MEMORY_LIMIT,
+    tenantMaxProcs: env.TENANT_GOMAXPROCS,
   };
 }
 

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log });
   const supervisor = createSupervisor({
-    config: { pocketbaseBinary: config.pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, ...config.timings },
+    config: { pocketbaseBinary: config.pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, tenantMaxProcs: config.tenantMaxProcs, ...config.timings },
     log,
   });
   shutdown.add("remaining PocketBase processes", config.timings.stopTimeoutMs + 5_000, () => supervisor.stopAll());

@@ -293,4 +293,18 @@ describe("gateway", () => {
     const created = await pb.collection("posts").getFullList({ filter: 'title ~ "wake-"' });
     expect(created.map((r) => r.title).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `wake-${i * 2}`).sort());
   });
+
+  it("close() ends open streams instead of waiting for them", async () => {
+    const impatient = createGatewayClient({ port: impatientPort });
+    try {
+      const res = await impatient.fetch(impatient.url("echo", "/sse"), { headers: { accept: "text/event-stream" } });
+      const reader = res.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toContain("hello");
+      await impatientGateway.close();
+      await expect(reader.read()).rejects.toThrow();
+      expect((await fetch(`http://127.0.0.1:${impatientPort}/_picobase/health`).catch((err: unknown) => err)) instanceof Error).toBe(true);
+    } finally {
+      await impatient.close();
+    }
+  });
 });

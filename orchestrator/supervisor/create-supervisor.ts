@@ -125,7 +125,7 @@ function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports
       spawnTenant({
         binary: config.pocketbaseBinary,
         args: serveArgs(paths, port),
-        env: tenantEnv(paths, config.tenantMemoryLimit),
+        env: tenantEnv(paths, config.tenantMemoryLimit, config.tenantMaxProcs),
         cwd: paths.root,
         setpriv,
         onLine,

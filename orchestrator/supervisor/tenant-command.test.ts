@@ -6,12 +6,14 @@ const paths = tenantPaths("/data/tenants", "t1");
 
 describe("tenant command", () => {
   it("gives the tenant exactly a minimal environment", () => {
-    expect(tenantEnv(paths, "48MiB")).toEqual({
+    expect(tenantEnv(paths, "48MiB", 1)).toEqual({
       PATH: "/usr/local/bin:/usr/bin:/bin",
       HOME: "/data/tenants/t1",
       TZ: "UTC",
       GOMEMLIMIT: "48MiB",
+      GOMAXPROCS: "1",
     });
+    expect(tenantEnv(paths, "48MiB")).not.toHaveProperty("GOMAXPROCS");
   });
 
   it("serves on loopback with the tenant's own directories", () => {

@@ -14,8 +14,11 @@ export const HOOKS_POOL_SIZE = 4;
  * The complete environment of a tenant process (spawned with extendEnv: false). Nothing from the
  * orchestrator's own environment is passed on: tenants run arbitrary JS that can read all of it.
  */
-export function tenantEnv(paths: TenantPaths, memoryLimit: string): Record<string, string> {
-  return { PATH: TENANT_PATH, HOME: paths.root, TZ: "UTC", GOMEMLIMIT: memoryLimit };
+export function tenantEnv(paths: TenantPaths, memoryLimit: string, maxProcs = 0): Record<string, string> {
+  const env: Record<string, string> = { PATH: TENANT_PATH, HOME: paths.root, TZ: "UTC", GOMEMLIMIT: memoryLimit };
+  // A cap on the Go scheduler keeps one busy tenant from taking every core from its neighbours and the gateway.
+  if (maxProcs > 0) env.GOMAXPROCS = String(maxProcs);
+  return env;
 }
 
 /** Flags shared by every PocketBase command we run for a tenant. */

@@ -7,6 +7,8 @@ export type SupervisorConfig = {
   ports: { base: number; range: number };
   /** GOMEMLIMIT value for every tenant process, e.g. "48MiB". */
   tenantMemoryLimit: string;
+  /** GOMAXPROCS for each tenant; 0 or unset leaves Go's default (all cores). */
+  tenantMaxProcs?: number;
   /** Readiness bound for a start or restart. */
   startTimeoutMs: number;
   /** SIGTERM → SIGKILL after this. */

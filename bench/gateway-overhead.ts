@@ -1,0 +1,263 @@
+/**
+ * Gateway overhead: one real PocketBase with ~100 public records, loaded by autocannon
+ * (keep-alive, pipelining 1) straight on PocketBase and through the gateway (Host header set),
+ * alternating direct/gateway per round. The gateway runs in its own Node process (as in the
+ * orchestrator), so it never shares an event loop with the load generator.
+ *
+ *   npx tsx bench/gateway-overhead.ts [--connections=50,1] [--duration=10] [--rounds=3] [--wrk=no] [--gomaxprocs=N] [--profile=DIR]
+ *
+ * When `wrk` (Debian package) is installed the same runs are repeated with it (a C load generator,
+ * to rule out autocannon's own CPU use as the cause of a gap; on the 2-core box both agree).
+ * `--gomaxprocs=N` sets PocketBase's GOMAXPROCS; the default 1 matches the platform's default per
+ * tenant (TENANT_GOMAXPROCS), `0` leaves Go's default (every core), where the gateway's CPU competes
+ * with PocketBase's spinning scheduler threads on a 2-core host.
+ * `--profile=DIR` writes a V8 CPU profile of the gateway process (open it in Chrome DevTools).
+ * Each gateway line also reports its CPU µs and read/write syscalls per request (from /proc).
+ *
+ * Latency percentiles are computed from autocannon's per-response times (float ms) because its
+ * own histogram has 1 ms resolution. Targets: gateway/direct throughput ≥ 0.85, ≤ 1 ms added p50.
+ */
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import getPort from "get-port";
+import { createGateway } from "../orchestrator/gateway/create-gateway";
+import { createLogger } from "../orchestrator/logger";
+import { repoRoot, tools } from "../tests/support/tools";
+import { waitFor } from "../tests/support/wait";
+
+type AutocannonResult = { requests: { average: number }; errors: number; non2xx: number };
+type AutocannonInstance = PromiseLike<AutocannonResult> & {
+  on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
+};
+type AutocannonOptions = { url: string; connections: number; pipelining: number; duration: number; headers?: Record<string, string> };
+type Autocannon = (opts: AutocannonOptions) => AutocannonInstance;
+/** Loaded lazily so the gateway child process never loads the load generator. autocannon ships no types; this is the part of its documented programmatic API used here. */
+const loadAutocannon = (): Autocannon => createRequire(import.meta.url)("autocannon") as Autocannon;
+
+const SUBDOMAIN = "bench";
+const EMAIL = "bench@example.com";
+const PASSWORD = "bench-password-123";
+
+function arg(name: string, fallback: string): string {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit ? hit.slice(name.length + 3) : fallback;
+}
+
+/** Child mode: a gateway whose router always answers the PocketBase port given on the command line. */
+async function serveGateway(upstreamPort: number): Promise<void> {
+  const gateway = createGateway({
+    config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 30_000 },
+    log: createLogger("error"),
+    router: {
+      resolve: async (sub) => (sub === SUBDOMAIN ? "bench-instance" : null),
+      ensureRunning: async () => ({ port: upstreamPort }),
+      activity: () => undefined,
+    },
+  });
+  const { port } = await gateway.listen();
+  process.stdout.write(`GATEWAY_PORT=${port}\n`);
+  process.once("SIGTERM", () => void gateway.close().then(() => process.exit(0)));
+}
+
+/** Returns the child wrapped: an async function returning the (thenable) child would wait for its exit. */
+async function startPocketBase(dir: string, port: number): Promise<{ proc: ResultPromise }> {
+  const dirArgs = ["--dir", path.join(dir, "pb_data"), "--hooksDir", path.join(dir, "pb_hooks"), "--migrationsDir", path.join(dir, "pb_migrations")];
+  await execa(tools.pocketbase, ["superuser", "upsert", EMAIL, PASSWORD, ...dirArgs]);
+  // Tenants run with GOMAXPROCS=1 by default (TENANT_GOMAXPROCS); --gomaxprocs=0 lifts the cap.
+  const gomaxprocs = arg("gomaxprocs", "1");
+  const env = gomaxprocs !== "0" ? { GOMAXPROCS: gomaxprocs } : {};
+  const proc = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, ...dirArgs], { reject: false, stdio: "ignore", env });
+  await waitFor("PocketBase", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { timeoutMs: 30_000 });
+  return { proc };
+}
+
+async function seed(base: string): Promise<string> {
+  const post = async (route: string, body: unknown, token?: string) => {
+    const res = await fetch(`${base}${route}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(token ? { authorization: token } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${route}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { token?: string };
+  };
+  const { token } = await post("/api/collections/_superusers/auth-with-password", { identity: EMAIL, password: PASSWORD });
+  const fields = [{ name: "title", type: "text" }, { name: "body", type: "text" }, { name: "score", type: "number" }];
+  await post("/api/collections", { name: "items", type: "base", listRule: "", viewRule: "", fields }, token);
+  for (let i = 0; i < 100; i++) {
+    await post("/api/collections/items/records", { title: `Item ${i}`, body: "lorem ipsum ".repeat(8), score: i }, token);
+  }
+  return "/api/collections/items/records?perPage=20";
+}
+
+async function startGatewayChild(pbPort: number, profileDir: string | undefined): Promise<{ proc: ResultPromise; port: number }> {
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const proc = execa(process.execPath, [...profile, "--import", "tsx", path.join(repoRoot, "bench/gateway-overhead.ts"), "--serve-gateway", String(pbPort)], {
+    cwd: repoRoot,
+    reject: false,
+    stderr: "inherit",
+  });
+  let out = "";
+  const collect = (chunk: Buffer) => (out += chunk.toString());
+  proc.stdout?.on("data", collect);
+  const port = await waitFor("gateway child port", () => /GATEWAY_PORT=(\d+)/.exec(out)?.[1], { timeoutMs: 30_000 });
+  proc.stdout?.off("data", collect);
+  proc.stdout?.resume(); // keep draining the pipe
+  return { proc, port: Number(port) };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Read and write syscalls a process has made so far (/proc/<pid>/io): a noise-free cost measure. */
+function syscalls(pid: number | undefined): { reads: number; writes: number } {
+  if (pid === undefined) return { reads: 0, writes: 0 };
+  const io = fs.readFileSync(`/proc/${pid}/io`, "utf8");
+  return { reads: Number(/syscr: (\d+)/.exec(io)?.[1]), writes: Number(/syscw: (\d+)/.exec(io)?.[1]) };
+}
+
+type Load = { url: string; connections: number; duration: number; host?: string };
+type Measured = { rps: number; p50: number; p99: number; failed: number };
+type Sample = Measured & { pocketbaseCpuUsPerReq: number; idlePercent: number; gatewayCpuUsPerReq?: number; gatewaySyscallsPerReq?: string };
+type Tool = (load: Load) => Promise<Measured>;
+
+async function runAutocannon(load: Load): Promise<Measured> {
+  const autocannon = loadAutocannon();
+  const latencies: number[] = [];
+  const instance = autocannon({ url: load.url, connections: load.connections, pipelining: 1, duration: load.duration, headers: load.host ? { host: load.host } : undefined });
+  instance.on("response", (_client, status, _bytes, ms) => {
+    if (status === 200) latencies.push(ms);
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return { rps: result.requests.average, p50: at(0.5), p99: at(0.99), failed: result.errors + result.non2xx };
+}
+
+/** wrk (C, one thread): far less CPU than autocannon for the same load, leaving more to the proxy path. */
+async function runWrk(load: Load): Promise<Measured> {
+  const hostHeader = load.host ? ["-H", `Host: ${load.host}`] : [];
+  const { stdout } = await execa("wrk", ["-t1", `-c${load.connections}`, `-d${load.duration}s`, "--latency", ...hostHeader, load.url]);
+  const percentile = (pct: number) => {
+    const match = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(stdout);
+    const unit = match?.[2] === "us" ? 0.001 : match?.[2] === "s" ? 1000 : 1;
+    return Number(match?.[1] ?? NaN) * unit;
+  };
+  const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)?.slice(1).map(Number) ?? [];
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), p50: percentile(50), p99: percentile(99), failed: non2xx + errors.reduce((a, b) => a + b, 0) };
+}
+
+/** Machine-wide idle and busy CPU ticks, from the first line of /proc/stat. */
+function machineTicks(): { idle: number; total: number } {
+  const values = (fs.readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  return { idle: (values[3] ?? 0) + (values[4] ?? 0), total: values.reduce((a, b) => a + b, 0) };
+}
+
+type Pids = { pocketbase: number | undefined; gateway?: number | undefined };
+
+async function measure(tool: Tool, load: Load, pids: Pids): Promise<Sample> {
+  const before = { gw: cpuSeconds(pids.gateway), pb: cpuSeconds(pids.pocketbase), io: syscalls(pids.gateway), machine: machineTicks() };
+  const measured = await tool(load);
+  const requests = measured.rps * load.duration;
+  const machine = machineTicks();
+  const perReq = (seconds: number) => (seconds * 1e6) / requests;
+  const sample: Sample = {
+    ...measured,
+    pocketbaseCpuUsPerReq: perReq(cpuSeconds(pids.pocketbase) - before.pb),
+    idlePercent: (100 * (machine.idle - before.machine.idle)) / (machine.total - before.machine.total),
+  };
+  if (pids.gateway === undefined) return sample;
+  const io = syscalls(pids.gateway);
+  sample.gatewayCpuUsPerReq = perReq(cpuSeconds(pids.gateway) - before.gw);
+  sample.gatewaySyscallsPerReq = `${((io.reads - before.io.reads) / requests).toFixed(2)} reads + ${((io.writes - before.io.writes) / requests).toFixed(2)} writes`;
+  return sample;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+const fmt = (s: Sample) =>
+  `${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(2).padStart(6)} ms  p99 ${s.p99.toFixed(2).padStart(6)} ms` +
+  `  [CPU/req: PocketBase ${s.pocketbaseCpuUsPerReq.toFixed(0)} µs` +
+  (s.gatewayCpuUsPerReq !== undefined ? `, gateway ${s.gatewayCpuUsPerReq.toFixed(0)} µs (${s.gatewaySyscallsPerReq})` : "") +
+  `; machine idle ${s.idlePercent.toFixed(0)}%]` +
+  (s.failed ? `  FAILED ${s.failed}` : "");
+
+type Target = { direct: string; viaGateway: string; host: string; pids: Pids };
+
+/** Alternates direct/gateway runs and returns a one-line summary of the medians. */
+async function runLevel(toolName: string, tool: Tool, connections: number, rounds: number, duration: number, t: Target): Promise<string> {
+  console.log(`\n== ${toolName}, ${connections} connection(s), ${duration} s per run, ${rounds} rounds ==`);
+  const samples = { direct: [] as Sample[], gateway: [] as Sample[] };
+  for (let round = 1; round <= rounds; round++) {
+    // Alternate which side goes first so slow drift (neighbours on the machine) favours neither.
+    const order = round % 2 === 1 ? (["direct", "gateway"] as const) : (["gateway", "direct"] as const);
+    for (const mode of order) {
+      const sample =
+        mode === "direct"
+          ? await measure(tool, { url: t.direct, connections, duration }, { pocketbase: t.pids.pocketbase })
+          : await measure(tool, { url: t.viaGateway, connections, duration, host: t.host }, t.pids);
+      samples[mode].push(sample);
+      console.log(`round ${round} ${mode.padEnd(7)} ${fmt(sample)}`);
+    }
+  }
+  const m = (mode: "direct" | "gateway", key: keyof Measured) => median(samples[mode].map((s) => s[key]));
+  const cpu = median(samples.gateway.map((s) => s.gatewayCpuUsPerReq ?? NaN));
+  const line =
+    `${toolName.padEnd(10)} c=${String(connections).padEnd(3)} direct ${m("direct", "rps").toFixed(0)} req/s p50 ${m("direct", "p50").toFixed(2)} p99 ${m("direct", "p99").toFixed(2)} | ` +
+    `gateway ${m("gateway", "rps").toFixed(0)} req/s p50 ${m("gateway", "p50").toFixed(2)} p99 ${m("gateway", "p99").toFixed(2)} | ` +
+    `ratio ${(m("gateway", "rps") / m("direct", "rps")).toFixed(3)} added p50 ${(m("gateway", "p50") - m("direct", "p50")).toFixed(2)} ms, gateway CPU ${cpu.toFixed(0)} µs/req`;
+  console.log(line);
+  return line;
+}
+
+async function main(): Promise<void> {
+  const connectionLevels = arg("connections", "50,1").split(",").map(Number);
+  const duration = Number(arg("duration", "10"));
+  const rounds = Number(arg("rounds", "3"));
+  const tools: Array<[string, Tool]> = [["autocannon", runAutocannon]];
+  const hasWrk = !(await execa("which", ["wrk"], { reject: false })).failed;
+  if (hasWrk && arg("wrk", "yes") !== "no") tools.push(["wrk", runWrk]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-bench-"));
+  const pbPort = await getPort();
+  const { proc: pb } = await startPocketBase(dir, pbPort);
+  const children: ResultPromise[] = [pb];
+  try {
+    const route = await seed(`http://127.0.0.1:${pbPort}`);
+    const profileDir = arg("profile", "") || undefined;
+    const gw = await startGatewayChild(pbPort, profileDir ? path.resolve(profileDir) : undefined);
+    children.push(gw.proc);
+    const target: Target = {
+      direct: `http://127.0.0.1:${pbPort}${route}`,
+      viaGateway: `http://127.0.0.1:${gw.port}${route}`,
+      host: `${SUBDOMAIN}.localhost:${gw.port}`,
+      pids: { pocketbase: pb.pid, gateway: gw.proc.pid },
+    };
+    console.log(`node ${process.version}, ${os.cpus().length} CPUs shared by the load generator, the gateway and PocketBase; load average ${os.loadavg()[0]?.toFixed(2)}`);
+    // Warm-up: SQLite page cache, Go and V8 JITs, pooled upstream sockets.
+    await measure(runAutocannon, { url: target.direct, connections: 10, duration: 2 }, target.pids);
+    await measure(runAutocannon, { url: target.viaGateway, connections: 10, duration: 2, host: target.host }, target.pids);
+    const summary: string[] = [];
+    for (const [name, tool] of tools) {
+      for (const connections of connectionLevels) summary.push(await runLevel(name, tool, connections, rounds, duration, target));
+    }
+    console.log(`\n== summary (medians; targets: ratio ≥ 0.85, added p50 ≤ 1 ms) ==\n${summary.join("\n")}`);
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] === "--serve-gateway") void serveGateway(Number(process.argv[3]));
+else await main();

@@ -1,0 +1,63 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { describe, expect, it } from "vitest";
+import { clientIp, setForwardedHeaders } from "./forwarded";
+
+describe("clientIp", () => {
+  it.each([
+    ["203.0.113.7", "203.0.113.7"],
+    ["::ffff:203.0.113.7", "203.0.113.7"],
+    ["2001:db8::1", "2001:db8::1"],
+    ["::1", "::1"],
+    [undefined, undefined],
+  ])("%s → %s", (input, expected) => {
+    expect(clientIp(input)).toBe(expected);
+  });
+});
+
+describe("setForwardedHeaders", () => {
+  const cases: Array<{
+    name: string;
+    headers: IncomingHttpHeaders;
+    remote: string | undefined;
+    expected: Pick<IncomingHttpHeaders, "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host">;
+  }> = [
+    {
+      name: "fresh request",
+      headers: { host: "app.example.com" },
+      remote: "::ffff:198.51.100.4",
+      expected: { "x-forwarded-for": "198.51.100.4", "x-forwarded-proto": "http", "x-forwarded-host": "app.example.com" },
+    },
+    {
+      name: "appends to a client chain so the right-most entry is the peer",
+      headers: { host: "app.example.com", "x-forwarded-for": "10.0.0.1, 10.0.0.2" },
+      remote: "198.51.100.4",
+      expected: {
+        "x-forwarded-for": "10.0.0.1, 10.0.0.2, 198.51.100.4",
+        "x-forwarded-proto": "http",
+        "x-forwarded-host": "app.example.com",
+      },
+    },
+    {
+      name: "keeps https from a TLS terminator, overwrites a forged host",
+      headers: { host: "app.example.com", "x-forwarded-proto": "HTTPS", "x-forwarded-host": "evil.test" },
+      remote: "127.0.0.1",
+      expected: { "x-forwarded-for": "127.0.0.1", "x-forwarded-proto": "https", "x-forwarded-host": "app.example.com" },
+    },
+    {
+      name: "rejects junk proto, drops the chain when the peer is unknown",
+      headers: { host: "app.example.com", "x-forwarded-proto": "gopher", "x-forwarded-for": "1.2.3.4" },
+      remote: undefined,
+      expected: { "x-forwarded-for": undefined, "x-forwarded-proto": "http", "x-forwarded-host": "app.example.com" },
+    },
+  ];
+
+  it.each(cases)("$name", ({ headers, remote, expected }) => {
+    const copy = { ...headers };
+    setForwardedHeaders(copy, remote);
+    expect({
+      "x-forwarded-for": copy["x-forwarded-for"],
+      "x-forwarded-proto": copy["x-forwarded-proto"],
+      "x-forwarded-host": copy["x-forwarded-host"],
+    }).toEqual(expected);
+  });
+});

@@ -1,0 +1,92 @@
+import type { LookupAddress, LookupOptions } from "node:dns";
+import { EventSource, type EventSourceInit } from "eventsource";
+import PocketBase from "pocketbase";
+import { Agent, type Dispatcher } from "undici";
+
+/**
+ * Node-side clients for `<sub>.localhost:<port>` through the gateway. Node's resolver does not
+ * resolve `*.localhost`, so every connection goes through an undici Agent whose `connect.lookup`
+ * answers 127.0.0.1 for any name, while URLs (and so Host headers) keep the real subdomain.
+ *
+ * Requests use Node's global `fetch` with that Agent as `dispatcher` rather than undici's own
+ * `fetch`: undici's fetch does not recognise Node's global `FormData`/`Blob` (it would send
+ * "[object FormData]"), and the PocketBase SDK builds uploads with the global classes.
+ */
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/** Resolves every hostname to 127.0.0.1 (both the single-address and the `all: true` lookup forms). */
+function loopbackLookup(_hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  if (options.all) callback(null, [{ address: "127.0.0.1", family: 4 }]);
+  else callback(null, "127.0.0.1", 4);
+}
+
+/** An undici Agent that connects any hostname to 127.0.0.1. */
+export function createLoopbackAgent(): Agent {
+  return new Agent({ connect: { lookup: loopbackLookup } });
+}
+
+/** A fetch-compatible function that sends through `dispatcher`. */
+export function createRoutedFetch(dispatcher: Dispatcher): typeof fetch {
+  return (input, init) => {
+    const routed: RequestInit & { dispatcher: Dispatcher } = { ...init, dispatcher };
+    return fetch(input, routed);
+  };
+}
+
+export type GatewayClient = {
+  agent: Agent;
+  /** fetch through the loopback agent: `client.fetch(client.url("app", "/api/health"))`. */
+  fetch: typeof fetch;
+  /** `http://<sub>.<baseDomain>:<port><path>` */
+  url(subdomain: string, path?: string): string;
+  /** The official SDK for one instance, sending every request (and its realtime POSTs) through the agent. */
+  pocketBase(subdomain: string): PocketBase;
+  /** An `eventsource` v4 EventSource whose connections go through the agent. */
+  EventSource: typeof EventSource;
+  /**
+   * Sets `globalThis.EventSource` to the routed class (the SDK's realtime uses the global one;
+   * Node 20 has none). Returns a function restoring the previous value.
+   */
+  installEventSource(): () => void;
+  /** Destroys the agent and every connection it holds (open SSE streams included). */
+  close(): Promise<void>;
+};
+
+/** Builds clients for a gateway listening on 127.0.0.1:`port`, serving `<sub>.<baseDomain>` (default `localhost`). */
+export function createGatewayClient(opts: { port: number; baseDomain?: string }): GatewayClient {
+  const baseDomain = opts.baseDomain ?? "localhost";
+  const agent = createLoopbackAgent();
+  const routedFetch = createRoutedFetch(agent);
+  const url = (subdomain: string, path = "") => `http://${subdomain}.${baseDomain}:${opts.port}${path}`;
+
+  class RoutedEventSource extends EventSource {
+    constructor(target: string | URL, init?: EventSourceInit) {
+      super(target, { ...init, fetch: routedFetch });
+    }
+  }
+
+  return {
+    agent,
+    fetch: routedFetch,
+    url,
+    pocketBase(subdomain) {
+      const pb = new PocketBase(url(subdomain));
+      // Tests fire concurrent identical requests; the SDK would otherwise cancel all but the last.
+      pb.autoCancellation(false);
+      // SendOptions.fetch is the SDK's documented per-request fetch override.
+      pb.beforeSend = (target, options) => ({ url: target, options: { ...options, fetch: routedFetch } });
+      return pb;
+    },
+    EventSource: RoutedEventSource,
+    installEventSource() {
+      const previous = Object.getOwnPropertyDescriptor(globalThis, "EventSource");
+      Object.defineProperty(globalThis, "EventSource", { value: RoutedEventSource, configurable: true, writable: true });
+      return () => {
+        if (previous) Object.defineProperty(globalThis, "EventSource", previous);
+        else Reflect.deleteProperty(globalThis, "EventSource");
+      };
+    },
+    close: () => agent.destroy(),
+  };
+}
