@@ -13,8 +13,9 @@ const webEnvSchema = platformEnvSchema.extend({
 export type WebConfig = ReturnType<typeof loadWebConfig>;
 
 /** Parses the web app's environment once; fails naming each bad variable. */
-export function loadWebConfig(source: NodeJS.ProcessEnv) {
-  const env = parseEnv(webEnvSchema, source);
+export function loadWebConfig(source: Record<string, string | undefined>) {
+  // Next's ProcessEnv type insists on NODE_ENV; the parser only needs string values.
+  const env = parseEnv(webEnvSchema, source as NodeJS.ProcessEnv);
   const platform = resolvePlatform(env);
   const publicUrl: PublicUrlSettings = {
     baseDomain: env.BASE_DOMAIN,

@@ -25,30 +25,15 @@ export type InstanceEventJson = { id: number; instanceId: string; type: string; 
 /** One message of the orchestrator's event stream. */
 export type OrchestratorMessage =
   | { type: "instance"; instance: InstanceJson }
-  | { type: "instance-event"; event: InstanceEventJson };
+  | { type: "instance-event"; event: InstanceEventJson }
+  | { type: "instance-deleted"; id: string };
 
 /** Client of the orchestrator's internal API; every failure is an AppError with a user-safe message. */
 export type OrchestratorClient = ReturnType<typeof createOrchestratorClient>;
 
 /** Creates the client for `baseUrl`, authenticated with the shared internal token. */
 export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; token: string }) {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    let res: Response;
-    try {
-      res = await fetch(new URL(path, baseUrl), {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        cache: "no-store",
-      });
-    } catch (err) {
-      throw new UnavailableError("The instance service is not reachable right now. Try again in a moment.", 5, err);
-    }
-    if (res.status === 204) return undefined as T;
-    const json: unknown = await res.json().catch(() => null);
-    if (!res.ok) throw toAppError(res.status, json);
-    return json as T;
-  };
+  const call = <T>(method: string, path: string, body?: unknown) => request<T>({ baseUrl, token }, method, path, body);
   const id = (instanceId: string) => `/v1/instances/${encodeURIComponent(instanceId)}`;
   return {
     create: (input: { ownerId: string; name: string; subdomain: string }) =>
@@ -77,6 +62,25 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
       return res.body;
     },
   };
+}
+
+/** One JSON call to the internal API; failures become AppErrors carrying the orchestrator's message. */
+async function request<T>(target: { baseUrl: string; token: string }, method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, target.baseUrl), {
+      method,
+      headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch (err) {
+    throw new UnavailableError("The instance service is not reachable right now. Try again in a moment.", 5, err);
+  }
+  if (res.status === 204) return undefined as T;
+  const json: unknown = await res.json().catch(() => null);
+  if (!res.ok) throw toAppError(res.status, json);
+  return json as T;
 }
 
 function toAppError(status: number, json: unknown): AppError {
@@ -110,9 +114,10 @@ function parseBlock(block: string): OrchestratorMessage | null {
     if (line.startsWith("event:")) event = line.slice(6).trim();
     else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
   }
-  if (event !== "instance" && event !== "instance-event") return null;
-  const parsed = JSON.parse(data.join("\n")) as { instance?: InstanceJson; event?: InstanceEventJson };
+  if (event !== "instance" && event !== "instance-event" && event !== "instance-deleted") return null;
+  const parsed = JSON.parse(data.join("\n")) as { instance?: InstanceJson; event?: InstanceEventJson; id?: string };
   if (event === "instance" && parsed.instance) return { type: "instance", instance: parsed.instance };
   if (event === "instance-event" && parsed.event) return { type: "instance-event", event: parsed.event };
+  if (event === "instance-deleted" && parsed.id) return { type: "instance-deleted", id: parsed.id };
   return null;
 }

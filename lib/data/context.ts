@@ -2,12 +2,14 @@ import { createDb, type Db } from "../db/client";
 import { migrateDb } from "../db/migrate";
 import { webConfig } from "../env";
 import { createOrchestratorClient, type OrchestratorClient } from "../orchestrator-client";
+import { createEventHub, type EventHub } from "./event-hub";
 
 /** The signed-in user every data function acts for. */
 export type Actor = { id: string; email: string; name: string };
 
 let dbPromise: Promise<Db> | undefined;
 let orchestrator: OrchestratorClient | undefined;
+let hub: EventHub | undefined;
 
 /**
  * The process's one control-DB client, opened and migrated on first use (migrations are
@@ -34,4 +36,10 @@ export function getOrchestrator(): OrchestratorClient {
   const config = webConfig();
   orchestrator ??= createOrchestratorClient({ baseUrl: config.orchestratorUrl, token: config.orchestratorToken });
   return orchestrator;
+}
+
+/** The process's shared subscription to the orchestrator's event stream. */
+export function getEventHub(): EventHub {
+  hub ??= createEventHub((signal) => getOrchestrator().events(signal));
+  return hub;
 }

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { BadRequestError, RateLimitError, UnavailableError, UnprocessableError, toErrorResponse } from "@/lib/errors";
+
+/** Route context as Next 16 passes it: params are a promise. */
+export type RouteContext<P> = { params: Promise<P> };
+
+/** Wraps a route handler so every thrown error becomes the platform's JSON error body. */
+export function route<P>(fn: (req: Request, params: P) => Promise<Response>) {
+  return async (req: Request, ctx: RouteContext<P>): Promise<Response> => {
+    try {
+      return await fn(req, await ctx.params);
+    } catch (err) {
+      return errorResponse(err, req);
+    }
+  };
+}
+
+/** Maps an error to a JSON response via lib/errors (logging anything that becomes a 500). */
+export function errorResponse(err: unknown, req?: Request): Response {
+  const { status, body } = toErrorResponse(err);
+  if (status >= 500) console.error(JSON.stringify({ msg: "platform API error", path: req?.url, err: String(err), cause: String((err as Error).cause ?? "") }));
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (err instanceof RateLimitError || err instanceof UnavailableError) headers["retry-after"] = String(err.retryAfterSeconds);
+  return Response.json(body, { status, headers });
+}
+
+/** JSON success response that is never cached. */
+export function json(data: unknown, status = 200): Response {
+  return Response.json(data, { status, headers: { "cache-control": "no-store" } });
+}
+
+/** Reads and validates a JSON body: 400 for malformed JSON, 422 with field errors otherwise. */
+export async function readJson<T extends z.ZodTypeAny>(req: Request, schema: T): Promise<z.infer<T>> {
+  let body: unknown;
+  try {
+    body = await req.json();
+  } catch {
+    // The parser's own message is noise for API users; the status and this sentence say it all.
+    throw new BadRequestError("Request body must be valid JSON.");
+  }
+  return validate(schema, body);
+}
+
+/** Validates a value against a schema, throwing a 422 with field errors. */
+export function validate<T extends z.ZodTypeAny>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const first = result.error.issues[0];
+  const where = first && first.path.length > 0 ? `${first.path.join(".")}: ` : "";
+  throw new UnprocessableError(first ? `${where}${first.message}` : "Invalid input.", z.flattenError(result.error));
+}

@@ -1,0 +1,8 @@
+/** Turns next-auth's error codes into sentences a person understands. */
+export function describeSigninError(error: string | null | undefined): string | undefined {
+  if (!error) return undefined;
+  if (error === "CredentialsSignin") return "That email and password do not match an account.";
+  if (error === "SessionRequired") return "Sign in to continue.";
+  if (error.startsWith("Too many")) return error;
+  return "Sign-in failed. Please try again.";
+}

@@ -1,0 +1,63 @@
+"use client";
+
+import Link from "next/link";
+import { signIn } from "next-auth/react";
+import { useState, type FormEvent } from "react";
+import { Field, FormError } from "@/components/shared/field";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Input } from "@/components/ui/input";
+import { describeSigninError } from "./auth-errors";
+
+/** Email + password sign-in through next-auth's credentials provider. */
+export function SigninForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string | undefined }) {
+  const [error, setError] = useState(describeSigninError(initialError));
+  const [pending, setPending] = useState(false);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    setPending(true);
+    setError(undefined);
+    const result = await signIn("credentials", {
+      email: String(form.get("email") ?? ""),
+      password: String(form.get("password") ?? ""),
+      redirect: false,
+    });
+    if (result?.ok && !result.error) {
+      window.location.assign(callbackUrl);
+      return;
+    }
+    setPending(false);
+    setError(describeSigninError(result?.error ?? "unknown"));
+  };
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-xl">Welcome back</CardTitle>
+        <CardDescription>Sign in to manage your instances.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form onSubmit={submit} className="grid gap-4" noValidate>
+          <FormError message={error} />
+          <Field id="email" label="Email">
+            <Input id="email" name="email" type="email" autoComplete="email" required />
+          </Field>
+          <Field id="password" label="Password">
+            <Input id="password" name="password" type="password" autoComplete="current-password" required />
+          </Field>
+          <Button type="submit" pending={pending} className="w-full">
+            Sign in
+          </Button>
+          <p className="text-center text-sm text-muted-foreground">
+            New here?{" "}
+            <Link href="/signup" className="font-medium text-primary hover:underline">
+              Create an account
+            </Link>
+          </p>
+        </form>
+      </CardContent>
+    </Card>
+  );
+}

@@ -1,0 +1,70 @@
+"use client";
+
+import Link from "next/link";
+import { signIn } from "next-auth/react";
+import { useState, type FormEvent } from "react";
+import { ApiError, apiFetch } from "@/components/shared/api";
+import { Field, FormError, firstErrors } from "@/components/shared/field";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Input } from "@/components/ui/input";
+import { signupSchema } from "@/lib/validations/auth";
+import { z } from "zod";
+
+/** Sign-up form: validates with the shared schema, registers, then signs in. */
+export function SignupForm() {
+  const [errors, setErrors] = useState<Record<string, string | undefined>>({});
+  const [formError, setFormError] = useState<string>();
+  const [pending, setPending] = useState(false);
+
+  const submit = async (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const parsed = signupSchema.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
+    setFormError(undefined);
+    if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
+    setErrors({});
+    setPending(true);
+    try {
+      await apiFetch("/api/auth/signup", { method: "POST", body: parsed.data });
+      const result = await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirect: false });
+      if (result?.error) throw new ApiError("Your account was created, but signing in failed. Try signing in.", 401);
+      window.location.assign("/dashboard");
+    } catch (err) {
+      setPending(false);
+      if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
+      setFormError((err as Error).message);
+    }
+  };
+
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-xl">Create your account</CardTitle>
+        <CardDescription>Start hosting PocketBase in under a minute.</CardDescription>
+      </CardHeader>
+      <CardContent>
+        <form onSubmit={submit} className="grid gap-4" noValidate>
+          <FormError message={formError} />
+          <Field id="name" label="Name" error={errors.name}>
+            <Input id="name" name="name" autoComplete="name" aria-invalid={!!errors.name} />
+          </Field>
+          <Field id="email" label="Email" error={errors.email}>
+            <Input id="email" name="email" type="email" autoComplete="email" aria-invalid={!!errors.email} />
+          </Field>
+          <Field id="password" label="Password" error={errors.password} hint="At least 8 characters.">
+            <Input id="password" name="password" type="password" autoComplete="new-password" aria-invalid={!!errors.password} />
+          </Field>
+          <Button type="submit" pending={pending} className="w-full">
+            Create account
+          </Button>
+          <p className="text-center text-sm text-muted-foreground">
+            Already have an account?{" "}
+            <Link href="/signin" className="font-medium text-primary hover:underline">
+              Sign in
+            </Link>
+          </p>
+        </form>
+      </CardContent>
+    </Card>
+  );
+}

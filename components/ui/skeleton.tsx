@@ -1,0 +1,7 @@
+import type { ComponentProps } from "react";
+import { cn } from "@/lib/utils";
+
+/** Placeholder block shown while content loads. */
+export function Skeleton({ className, ...props }: ComponentProps<"div">) {
+  return <div className={cn("animate-pulse rounded-md bg-muted", className)} {...props} />;
+}

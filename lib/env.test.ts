@@ -1,0 +1,40 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadWebConfig } from "./env";
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-env-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe("loadWebConfig", () => {
+  it("fills embedded defaults from the data directory", () => {
+    const config = loadWebConfig({ DATA_DIR: dir, ORCHESTRATOR_PORT: "9001" });
+    const secrets = JSON.parse(fs.readFileSync(path.join(dir, "secrets.json"), "utf8")) as Record<string, string>;
+    expect(config).toMatchObject({
+      nextAuthUrl: "http://localhost:3000",
+      nextAuthSecret: secrets.nextAuthSecret,
+      orchestratorUrl: "http://127.0.0.1:9001",
+      orchestratorToken: secrets.orchestratorToken,
+      instanceQuota: 5,
+      db: { url: `file:${path.join(dir, "control.db")}` },
+      publicUrl: { baseDomain: "localhost", gatewayPort: 8080 },
+    });
+  });
+
+  it("takes explicit values", () => {
+    const config = loadWebConfig({
+      DATA_DIR: dir,
+      NEXTAUTH_SECRET: "s".repeat(32),
+      ORCHESTRATOR_URL: "http://orch.internal:7000",
+      INSTANCE_QUOTA: "12",
+      BASE_DOMAIN: "picobase.dev",
+    });
+    expect(config).toMatchObject({ nextAuthSecret: "s".repeat(32), orchestratorUrl: "http://orch.internal:7000", instanceQuota: 12 });
+    expect(config.publicUrl.baseDomain).toBe("picobase.dev");
+  });
+
+  it("fails naming each bad variable", () => {
+    expect(() => loadWebConfig({ DATA_DIR: dir, INSTANCE_QUOTA: "lots", NEXTAUTH_URL: "not a url" })).toThrow(/INSTANCE_QUOTA[\s\S]*NEXTAUTH_URL|NEXTAUTH_URL[\s\S]*INSTANCE_QUOTA/);
+  });
+});

@@ -1,0 +1,196 @@
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { instances } from "../../lib/db/schema";
+import { repoRoot, tools } from "../support/tools";
+import { startWebPlatform, webRequest, type WebPlatform } from "../support/web";
+
+/**
+ * The product flow in real Chromium against the production build and the real orchestrator.
+ * Steps share one browser page and run in order; each names what a person would do.
+ */
+let web: WebPlatform;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+const shots = path.join(repoRoot, "test-results/screenshots");
+const subdomain = `e2e-${Date.now().toString(36)}`;
+const email = `e2e-${Date.now().toString(36)}@example.com`;
+const state = { instanceId: "", url: "", key: "" };
+
+beforeAll(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  web = await startWebPlatform();
+  browser = await chromium.launch({
+    executablePath: tools.chromium,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  context = await browser.newContext({ baseURL: web.url, viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await web?.dispose();
+});
+
+const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+const status = (s: string) => page.locator(`[data-testid="instance-status"] [data-status="${s}"]`);
+
+describe("dashboard in Chromium", () => {
+  it("shows the landing page and guards the dashboard", async () => {
+    await page.goto("/");
+    expect(await page.getByRole("heading", { level: 1 }).textContent()).toContain("PocketBase");
+    await shot("01-landing");
+    await page.goto("/dashboard");
+    await page.waitForURL(/\/signin\?callbackUrl=%2Fdashboard/);
+  });
+
+  it("signs up (validating first) and lands on an empty, live dashboard", async () => {
+    await page.goto("/signup");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByText("Name is required.").waitFor();
+    await shot("02-signup-errors");
+    await page.getByLabel("Name").fill("E2E User");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("first-password");
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByText("No instances yet").waitFor();
+    await page.locator('[data-testid="live-indicator"][data-live="true"]').waitFor();
+    await shot("03-dashboard-empty");
+  });
+
+  it("creates an instance, refusing reserved names as you type", async () => {
+    await page.getByRole("button", { name: "New instance" }).first().click();
+    await page.getByLabel("Name").fill("E2E App");
+    await page.getByLabel("Subdomain").fill("admin");
+    await page.getByText("This subdomain is reserved.").waitFor();
+    await page.getByLabel("Subdomain").fill(subdomain);
+    await page.getByText(/^Available:/).waitFor();
+    await shot("04-create-dialog");
+    await page.getByRole("button", { name: "Create instance" }).click();
+    await page.waitForURL(/\/dashboard\/instances\/[a-z0-9]+$/);
+    state.instanceId = page.url().split("/").pop() ?? "";
+    await status("stopped").waitFor();
+    state.url = (await page.getByTestId("instance-url").textContent()) ?? "";
+    expect(state.url).toBe(`http://${subdomain}.localhost:${web.orchestrator.gatewayPort}`);
+  });
+
+  it("starts it and sees it running live, with events and logs", async () => {
+    await page.getByRole("button", { name: "Start" }).click();
+    await status("running").waitFor({ timeout: 60_000 });
+    await page.getByTestId("events").getByText(/Running/).waitFor();
+    await page.getByTestId("logs").getByText(/Server started/).waitFor();
+    await shot("05-instance-running");
+    const tenant = await context.newPage();
+    const health = await tenant.goto(`${state.url}/api/health`); // Chromium resolves *.localhost to loopback
+    expect(health?.status()).toBe(200);
+    await tenant.close();
+  });
+
+  it("opens the PocketBase admin UI already signed in", async () => {
+    const [popup] = await Promise.all([context.waitForEvent("page"), page.getByRole("button", { name: "Open admin" }).click()]);
+    await popup.waitForURL(`${state.url}/_/**`);
+    expect(await popup.evaluate(() => localStorage.getItem("__pb_superuser_auth__"))).toContain("token");
+    await popup.close();
+  });
+
+  it("creates an API key shown once, uses it, and revokes it", async () => {
+    await page.getByRole("button", { name: "New key" }).click();
+    await page.getByLabel("Name").fill("CI");
+    await page.getByRole("button", { name: "Create key" }).click();
+    state.key = (await page.getByTestId("new-api-key").textContent()) ?? "";
+    expect(state.key).toMatch(/^pbk_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/);
+    await shot("06-api-key-created");
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByTestId("api-key-row").filter({ hasText: state.key.slice(0, 16) }).waitFor();
+    expect(await page.content()).not.toContain(state.key);
+    expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: state.key })).status).toBe(200);
+    await page.getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("button", { name: "Revoke key" }).click();
+    await page.getByTestId("api-key-row").getByText("revoked").waitFor();
+    expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: state.key })).status).toBe(401);
+  });
+
+  it("validates and saves the idle-stop setting", async () => {
+    await page.getByLabel("Minutes").fill("-5");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Idle timeout cannot be negative.").waitFor();
+    await page.getByLabel("Minutes").fill("30");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page.getByText("Idle stop saved").waitFor();
+  });
+
+  it("stops it and sees it stopped live, with storage reported", async () => {
+    await page.getByRole("button", { name: "Stop" }).click();
+    await status("stopped").waitFor({ timeout: 60_000 });
+    await page.getByTestId("events").getByText(/Stopped/).waitFor();
+    expect(await page.getByTestId("storage").textContent()).not.toContain("0 B");
+  });
+
+  it("shows when live updates drop and catches up after the orchestrator restarts", async () => {
+    const live = (on: boolean) => page.locator(`[data-testid="live-indicator"][data-live="${on}"]`);
+    await live(true).waitFor();
+    await web.orchestrator.kill();
+    await live(false).waitFor();
+    // A change the page cannot hear about while the stream is down.
+    await web.orchestrator.db.update(instances).set({ name: "Renamed while away" }).where(eq(instances.id, state.instanceId));
+    await web.orchestrator.restart();
+    await live(true).waitFor();
+    await page.getByRole("heading", { name: "Renamed while away" }).waitFor();
+  });
+
+  it("lists it on the dashboard, also at phone width", async () => {
+    await page.goto("/dashboard");
+    await page.getByTestId("instance-row").filter({ hasText: "Renamed while away" }).locator('[data-status="stopped"]').waitFor();
+    await shot("07-dashboard-list");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot("08-dashboard-phone");
+    await page.goto(`/dashboard/instances/${state.instanceId}`);
+    await page.getByTestId("logs").getByText(/Server started/).waitFor();
+    await shot("09-instance-phone");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("changes the password, signs out, and signs in with the new one", async () => {
+    await page.goto("/dashboard/account");
+    await page.getByLabel("Current password").fill("wrong-password");
+    await page.getByLabel("New password").fill("second-password");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("The current password is not correct.").waitFor();
+    await page.getByLabel("Current password").fill("first-password");
+    await page.getByRole("button", { name: "Change password" }).click();
+    await page.getByText("Password changed").waitFor();
+    await shot("10-account");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.waitForURL(`${web.url}/`);
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("first-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("That email and password do not match an account.").waitFor();
+    await shot("11-signin-error");
+    await page.getByLabel("Password").fill("second-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/dashboard$/);
+  });
+
+  it("deletes it after typing the subdomain to confirm", async () => {
+    await page.goto(`/dashboard/instances/${state.instanceId}`);
+    await page.getByRole("button", { name: "Delete instance" }).click();
+    const confirm = page.getByRole("button", { name: "Delete forever" });
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByLabel("Subdomain").fill(subdomain.slice(0, -1));
+    expect(await confirm.isDisabled()).toBe(true);
+    await page.getByLabel("Subdomain").fill(subdomain);
+    await shot("12-delete-confirm");
+    await confirm.click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByText("No instances yet").waitFor();
+    expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: state.key })).status).toBe(401);
+  });
+});
