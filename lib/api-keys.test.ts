@@ -37,6 +37,7 @@ describe("api key format", () => {
   it.each([
     ["Bearer pbk_x", "pbk_x"],
     ["bearer   pbk_x ", "pbk_x"],
+    ["pbk_x", "pbk_x"],
     ["Bearer eyJhbGci", null],
     ["Basic pbk_x", null],
     [null, null],

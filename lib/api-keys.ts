@@ -42,9 +42,12 @@ export function verifyApiKey(key: string, storedHash: string): boolean {
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }
 
-/** Reads `Authorization: Bearer pbk_...`; null when the header carries no API key. */
+/**
+ * Reads `Authorization: Bearer pbk_...`, or a bare `pbk_...` (the PocketBase SDK sends its auth
+ * token without a scheme); null when the header carries no API key.
+ */
 export function apiKeyFromAuthorization(header: string | null | undefined): string | null {
-  const match = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? "");
+  const match = /^(?:Bearer\s+)?(\S+)$/i.exec(header?.trim() ?? "");
   const token = match?.[1];
   return token && token.startsWith("pbk_") ? token : null;
 }

@@ -1,10 +1,11 @@
 // The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
-import { createDb } from "../lib/db/client";
-import { migrateDb } from "../lib/db/migrate";
+import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
 import { instancesApi } from "./api/instances-api";
 import { loadConfig } from "./config";
 import { createGateway } from "./gateway/create-gateway";
+import { createAdminSso } from "./instances/admin-sso";
+import { createApiKeyAuth } from "./instances/api-key-auth";
 import { createInstanceController } from "./instances/controller";
 import { createEventBus } from "./instances/event-bus";
 import { createGatewayRouter } from "./instances/gateway-router";
@@ -12,6 +13,7 @@ import { createIdleTracker } from "./instances/idle-tracker";
 import { createInstanceStore } from "./instances/instance-store";
 import { createLifecycle } from "./instances/lifecycle";
 import { createPocketbaseAdmin } from "./instances/pocketbase-admin";
+import { createSuperuserTokens } from "./instances/superuser-tokens";
 import { createLogger } from "./logger";
 import { createIdleStopper } from "./reconcile/idle-stopper";
 import { createReconciler } from "./reconcile/reconciler";
@@ -26,8 +28,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const shutdown = createShutdown(log);
 
-  const db = createDb(config.db);
-  await migrateDb(db);
+  const db = await openDb(config.db);
   shutdown.add("control DB", 5_000, () => db.close());
 
   const storage = createStorage(config.storage);
@@ -57,7 +58,12 @@ async function main(): Promise<void> {
   const reconciler = createReconciler({ store, lifecycle, supervisor, tenantsDir: config.tenantsDir, intervalMs: config.timings.reconcileIntervalMs, log });
   await reconciler.sweepOrphans();
 
-  const router = createGatewayRouter({ store, controller, idle, bus });
+  const apiKeys = createApiKeyAuth({ db, log });
+  apiKeys.start();
+  shutdown.add("API key last-use flush", 5_000, () => apiKeys.stop());
+  const tokens = createSuperuserTokens({ store, lifecycle, admin });
+  const sso = createAdminSso();
+  const router = createGatewayRouter({ store, controller, idle, bus, apiKeys, tokens, sso });
   const gateway = createGateway({ config: { ...config.gateway, baseDomain: config.baseDomain, wakeTimeoutMs: config.timings.wakeTimeoutMs }, log, router });
   const { port: gatewayPort } = await gateway.listen();
   shutdown.add("gateway", 5_000, () => gateway.close());
@@ -66,7 +72,7 @@ async function main(): Promise<void> {
     token: config.orchestratorToken,
     log,
     routes: {
-      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir }),
+      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl }),
       "/v1/events": eventsApi({ bus }),
     },
   });

@@ -1,5 +1,5 @@
-import { createDb, type Db } from "../db/client";
-import { migrateDb } from "../db/migrate";
+import type { Db } from "../db/client";
+import { openDb } from "../db/open";
 import { webConfig } from "../env";
 import { createOrchestratorClient, type OrchestratorClient } from "../orchestrator-client";
 import { createEventHub, type EventHub } from "./event-hub";
@@ -18,12 +18,7 @@ let hub: EventHub | undefined;
 export function getDb(): Promise<Db> {
   dbPromise ??= (async () => {
     const config = webConfig();
-    const db = createDb(config.db);
-    // Web and orchestrator share a `file:` DB by default: wait for the other's write lock
-    // instead of failing with SQLITE_BUSY (a no-op for remote libSQL servers).
-    if (config.db.url.startsWith("file:")) await db.run("PRAGMA busy_timeout = 5000");
-    await migrateDb(db);
-    return db;
+    return openDb(config.db);
   })().catch((err: unknown) => {
     dbPromise = undefined;
     throw err;

@@ -1,6 +1,9 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createInstanceSchema, updateInstanceSchema } from "../../lib/validations/instance";
+import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
+import { ADMIN_SIGN_IN_PATH } from "../gateway/platform-auth";
+import type { AdminSso } from "../instances/admin-sso";
 import type { InstanceController } from "../instances/controller";
 import type { InstanceStore } from "../instances/instance-store";
 import type { Lifecycle } from "../instances/lifecycle";
@@ -15,12 +18,14 @@ const createBodySchema = createInstanceSchema.extend({
 const linesSchema = z.coerce.number().int().min(1).max(2000).catch(200);
 const wantsWait = (v: string | undefined) => v === "1" || v === "true";
 
-/** Instance routes of the internal API: create, read, update, start, stop, delete, logs. */
+/** Instance routes of the internal API: create, read, update, start, stop, delete, admin sign-in, logs. */
 export function instancesApi(deps: {
   controller: InstanceController;
   store: InstanceStore;
   lifecycle: Lifecycle;
   tenantsDir: string;
+  sso: AdminSso;
+  publicUrl: PublicUrlSettings;
 }) {
   const { controller, store, lifecycle } = deps;
   return new Hono()
@@ -46,6 +51,11 @@ export function instancesApi(deps: {
     .delete("/:id", async (c) => {
       await controller.remove(c.req.param("id"));
       return c.body(null, 204);
+    })
+    .post("/:id/sso", async (c) => {
+      const instance = await store.get(c.req.param("id"));
+      const code = deps.sso.issue(instance.id);
+      return c.json({ url: `${instanceUrl(instance.subdomain, deps.publicUrl)}${ADMIN_SIGN_IN_PATH}?code=${code}` });
     })
     .get("/:id/logs", async (c) => {
       const id = c.req.param("id");

@@ -3,6 +3,7 @@ import type { Duplex } from "node:stream";
 import type HttpProxy from "http-proxy";
 import { AppError } from "../../lib/errors";
 import { setForwardedHeaders } from "./forwarded";
+import { exchangeApiKey, serveAdminSignIn } from "./platform-auth";
 import type { HostParser } from "./host";
 import { sendError, sendHealth, unknownHostError, writeSocketError } from "./responses";
 import { routeToInstance, type RouteContext } from "./route";
@@ -48,6 +49,8 @@ async function forwardRequest(ctx: HandlerContext, req: IncomingMessage, res: Se
   try {
     const { instanceId, port } = await routeToInstance(ctx, subdomain);
     if (req.socket.destroyed) return; // the client left while its instance was waking
+    if (await serveAdminSignIn(ctx.router, req, res, { instanceId, port })) return;
+    await exchangeApiKey(ctx.router, req, instanceId, port);
     setForwardedHeaders(req.headers, req.socket.remoteAddress);
     if (!isEventStream(req)) {
       ctx.proxy.web(req, res, ctx.upstreams.pooled(port));
@@ -65,6 +68,7 @@ async function forwardUpgrade(ctx: HandlerContext, req: IncomingMessage, socket:
   try {
     const { instanceId, port } = await routeToInstance(ctx, subdomain);
     if (socket.destroyed) return;
+    await exchangeApiKey(ctx.router, req, instanceId, port);
     setForwardedHeaders(req.headers, req.socket.remoteAddress);
     trackStream(ctx, instanceId, socket);
     ctx.proxy.ws(req, socket, head, ctx.upstreams.stream(port));

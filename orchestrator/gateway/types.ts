@@ -6,6 +6,14 @@ export type GatewayRouter = {
   ensureRunning(instanceId: string): Promise<{ port: number }>;
   /** Activity for idle tracking: every request, and open/close of long-lived connections (SSE, WebSocket). */
   activity(instanceId: string, kind: "request" | "open" | "close"): void;
+  /**
+   * For a request carrying an instance API key: the Authorization value to forward instead (a
+   * short-lived superuser token). Rejects with UnauthorizedError for a bad or revoked key. Without
+   * it, API keys are stripped so they never reach PocketBase.
+   */
+  authorize?(instanceId: string, port: number, apiKey: string): Promise<string>;
+  /** Redeems a one-time "Open admin" code of this instance: the superuser session for the admin UI. */
+  adminSession?(instanceId: string, port: number, code: string): Promise<{ token: string; record: Record<string, unknown> }>;
 };
 
 export type GatewayConfig = { host: string; port: number; baseDomain: string; wakeTimeoutMs: number };

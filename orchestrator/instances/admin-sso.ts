@@ -28,14 +28,3 @@ export function createAdminSso({ ttlMs = 60_000, now = Date.now }: { ttlMs?: num
 }
 
 export type AdminSso = ReturnType<typeof createAdminSso>;
-
-/**
- * The page that signs the browser into the PocketBase admin UI: it stores the superuser session
- * where the admin UI reads it (localStorage `__pb_superuser_auth__`) and goes to `/_/`.
- */
-export function adminSignInPage(session: { token: string; record: Record<string, unknown> }): string {
-  const json = JSON.stringify(JSON.stringify({ token: session.token, record: session.record })).replace(/</g, "\\u003c");
-  return `<!doctype html><html><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Signing in…</title></head>
-<body><p>Signing you in to the admin UI…</p>
-<script>localStorage.setItem("__pb_superuser_auth__", ${json}); location.replace("/_/");</script></body></html>`;
-}

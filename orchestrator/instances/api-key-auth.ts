@@ -64,9 +64,3 @@ export function createApiKeyAuth(deps: { db: Db; log: Logger; recheckMs?: number
 }
 
 export type ApiKeyAuth = ReturnType<typeof createApiKeyAuth>;
-
-/** The API key in an Authorization header: `Bearer pbk_…` or the SDK's bare `pbk_…`; else null. */
-export function apiKeyFromHeader(header: string | undefined): string | null {
-  const value = header?.trim().replace(/^Bearer\s+/i, "") ?? "";
-  return value.startsWith("pbk_") ? value : null;
-}

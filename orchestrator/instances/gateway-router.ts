@@ -1,7 +1,14 @@
+import { UnauthorizedError } from "../../lib/errors";
+import type { AdminSso } from "./admin-sso";
+import type { ApiKeyAuth } from "./api-key-auth";
 import type { InstanceController } from "./controller";
 import type { EventBus } from "./event-bus";
 import type { IdleTracker } from "./idle-tracker";
 import type { InstanceStore } from "./instance-store";
+import type { SuperuserTokens } from "./superuser-tokens";
+
+/** How long the admin UI session from "Open admin" lasts. */
+const ADMIN_SESSION_SECONDS = 3600;
 
 /**
  * The gateway's view of instances: subdomain lookups cached briefly (no DB call on the hot path),
@@ -12,6 +19,9 @@ export function createGatewayRouter(deps: {
   controller: InstanceController;
   idle: IdleTracker;
   bus: EventBus;
+  apiKeys: ApiKeyAuth;
+  tokens: SuperuserTokens;
+  sso: AdminSso;
   ttlMs?: number;
   now?: () => number;
 }) {
@@ -38,6 +48,17 @@ export function createGatewayRouter(deps: {
     },
     activity(instanceId: string, kind: "request" | "open" | "close"): void {
       deps.idle.activity(instanceId, kind);
+    },
+    async authorize(instanceId: string, port: number, apiKey: string): Promise<string> {
+      if (!(await deps.apiKeys.verify(instanceId, apiKey))) throw new UnauthorizedError("Invalid or revoked API key.");
+      return deps.tokens.get(instanceId, port);
+    },
+    async adminSession(instanceId: string, port: number, code: string) {
+      if (!deps.sso.redeem(code, instanceId)) {
+        throw new UnauthorizedError("This sign-in link is invalid or has expired. Open the admin UI from the dashboard again.");
+      }
+      const session = await deps.tokens.session(instanceId, port, ADMIN_SESSION_SECONDS);
+      return { token: session.token, record: session.record };
     },
   };
 }

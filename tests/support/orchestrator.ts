@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
-import { createDb, type Db } from "../../lib/db/client";
-import { migrateDb } from "../../lib/db/migrate";
+import type { Db } from "../../lib/db/client";
+import { openDb } from "../../lib/db/open";
 import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../lib/crypto/secret-box";
 import { instances, users } from "../../lib/db/schema";
@@ -80,8 +80,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
 
   await spawn();
   const dbUrl = env.TURSO_DATABASE_URL ?? `file:${path.join(dataDir, "control.db")}`;
-  const db: Db = createDb({ url: dbUrl, authToken: env.TURSO_AUTH_TOKEN });
-  await migrateDb(db);
+  const db: Db = await openDb({ url: dbUrl, authToken: env.TURSO_AUTH_TOKEN });
 
   return {
     dataDir,

@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { apiKeyFromAuthorization } from "../../lib/api-keys";
+import { UnauthorizedError } from "../../lib/errors";
+import type { GatewayRouter } from "./types";
+
+/** Gateway-owned path on a tenant's origin that signs the browser into the PocketBase admin UI. */
+export const ADMIN_SIGN_IN_PATH = "/_picobase/sso";
+
+/** Swaps an instance API key for the superuser token PocketBase understands; the key never goes upstream. */
+export async function exchangeApiKey(router: GatewayRouter, req: IncomingMessage, instanceId: string, port: number): Promise<void> {
+  const key = apiKeyFromAuthorization(req.headers.authorization);
+  if (key === null) return;
+  if (!router.authorize) {
+    delete req.headers.authorization;
+    return;
+  }
+  req.headers.authorization = await router.authorize(instanceId, port, key);
+}
+
+/** Serves the admin sign-in page for `/_picobase/sso?code=…`; true when the request was this one. */
+export async function serveAdminSignIn(
+  router: GatewayRouter,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: { instanceId: string; port: number },
+): Promise<boolean> {
+  const url = new URL(req.url ?? "/", "http://gateway");
+  if (url.pathname !== ADMIN_SIGN_IN_PATH || req.method !== "GET") return false;
+  const code = url.searchParams.get("code");
+  if (!code || !router.adminSession) throw new UnauthorizedError("This sign-in link is invalid. Open the admin UI from the dashboard.");
+  const session = await router.adminSession(target.instanceId, target.port, code);
+  const html = signInPage(session);
+  res.writeHead(200, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(html),
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+  });
+  res.end(html);
+  return true;
+}
+
+/**
+ * Stores the superuser session where PocketBase's admin UI reads it (localStorage
+ * `__pb_superuser_auth__`, the SDK's LocalAuthStore format) and opens `/_/`.
+ */
+export function signInPage(session: { token: string; record: Record<string, unknown> }): string {
+  const json = JSON.stringify(JSON.stringify({ token: session.token, record: session.record })).replace(/</g, "\\u003c");
+  return `<!doctype html><html><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Signing in…</title></head>
+<body><p>Signing you in to the admin UI…</p>
+<script>localStorage.setItem("__pb_superuser_auth__", ${json}); location.replace("/_/");</script></body></html>`;
+}

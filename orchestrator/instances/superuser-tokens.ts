@@ -1,0 +1,51 @@
+import type { InstanceStore } from "./instance-store";
+import type { Lifecycle } from "./lifecycle";
+import type { PocketbaseAdmin } from "./pocketbase-admin";
+
+/**
+ * Short-lived superuser tokens per instance, minted by impersonation and reused until a minute
+ * before they expire; concurrent callers share one mint. API-key requests forward with these.
+ */
+export function createSuperuserTokens(deps: {
+  store: InstanceStore;
+  lifecycle: Lifecycle;
+  admin: PocketbaseAdmin;
+  ttlSeconds?: number;
+  now?: () => number;
+}) {
+  const ttlSeconds = deps.ttlSeconds ?? 900;
+  const now = deps.now ?? Date.now;
+  const tokens = new Map<string, { token: string; expiresAt: number }>();
+  const minting = new Map<string, Promise<string>>();
+
+  async function mint(instanceId: string, port: number): Promise<string> {
+    const instance = await deps.store.get(instanceId);
+    const minted = await deps.admin.mintToken(deps.lifecycle.superuser(instance, `http://127.0.0.1:${port}`), ttlSeconds);
+    tokens.set(instanceId, { token: minted.token, expiresAt: minted.expiresAt });
+    return minted.token;
+  }
+
+  return {
+    /** A valid superuser token for the instance listening on `port`. */
+    get(instanceId: string, port: number): Promise<string> {
+      const cached = tokens.get(instanceId);
+      if (cached && cached.expiresAt - 60_000 > now()) return Promise.resolve(cached.token);
+      let pending = minting.get(instanceId);
+      if (!pending) {
+        pending = mint(instanceId, port).finally(() => minting.delete(instanceId));
+        minting.set(instanceId, pending);
+      }
+      return pending;
+    },
+    /** A fresh token for `seconds`, with the superuser record (for the admin UI's session). */
+    async session(instanceId: string, port: number, seconds: number) {
+      const instance = await deps.store.get(instanceId);
+      return deps.admin.mintToken(deps.lifecycle.superuser(instance, `http://127.0.0.1:${port}`), seconds);
+    },
+    forget(instanceId: string): void {
+      tokens.delete(instanceId);
+    },
+  };
+}
+
+export type SuperuserTokens = ReturnType<typeof createSuperuserTokens>;
