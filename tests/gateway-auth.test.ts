@@ -85,7 +85,7 @@ describe("gateway authentication", () => {
     const page = await client.fetch(url);
     expect(page.status).toBe(200);
     const html = await page.text();
-    const stored = JSON.parse(JSON.parse(/setItem\("__pb_superuser_auth__", (".*?")\);/.exec(html)![1]!)) as { token: string; record: { collectionName: string } };
+    const stored = JSON.parse(JSON.parse(/setItem\(key, (".*?")\);/.exec(html)![1]!)) as { token: string; record: { collectionName: string } };
     expect(stored.record.collectionName).toBe("_superusers");
     expect((await get("/api/collections", stored.token)).status).toBe(200);
     expect((await client.fetch(url)).status).toBe(401); // one time only

@@ -42,12 +42,16 @@ export async function serveAdminSignIn(
 }
 
 /**
- * Stores the superuser session where PocketBase's admin UI reads it (localStorage
- * `__pb_superuser_auth__`, the SDK's LocalAuthStore format) and opens `/_/`.
+ * localStorage keys under which PocketBase's admin UI keeps its superuser session (the SDK's
+ * LocalAuthStore format): `__pb_superusers__` + the UI's path since v0.36, the older fixed key before.
  */
+export const ADMIN_AUTH_KEYS = ["__pb_superusers__/_", "__pb_superuser_auth__"];
+
+/** Stores the superuser session where the admin UI reads it and opens `/_/`. */
 export function signInPage(session: { token: string; record: Record<string, unknown> }): string {
-  const json = JSON.stringify(JSON.stringify({ token: session.token, record: session.record })).replace(/</g, "\\u003c");
+  const value = JSON.stringify({ token: session.token, record: session.record });
+  const script = `for (const key of ${JSON.stringify(ADMIN_AUTH_KEYS)}) localStorage.setItem(key, ${JSON.stringify(value)});\nlocation.replace("/_/");`;
   return `<!doctype html><html><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Signing in…</title></head>
 <body><p>Signing you in to the admin UI…</p>
-<script>localStorage.setItem("__pb_superuser_auth__", ${json}); location.replace("/_/");</script></body></html>`;
+<script>${script.replace(/</g, "\\u003c")}</script></body></html>`;
 }

@@ -7,8 +7,6 @@ import type { IdleTracker } from "./idle-tracker";
 import type { InstanceStore } from "./instance-store";
 import type { SuperuserTokens } from "./superuser-tokens";
 
-/** How long the admin UI session from "Open admin" lasts. */
-const ADMIN_SESSION_SECONDS = 3600;
 
 /**
  * The gateway's view of instances: subdomain lookups cached briefly (no DB call on the hot path),
@@ -57,7 +55,7 @@ export function createGatewayRouter(deps: {
       if (!deps.sso.redeem(code, instanceId)) {
         throw new UnauthorizedError("This sign-in link is invalid or has expired. Open the admin UI from the dashboard again.");
       }
-      const session = await deps.tokens.session(instanceId, port, ADMIN_SESSION_SECONDS);
+      const session = await deps.tokens.session(instanceId, port);
       return { token: session.token, record: session.record };
     },
   };

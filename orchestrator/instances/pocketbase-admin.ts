@@ -46,6 +46,17 @@ export function createPocketbaseAdmin({ log, now = Date.now }: { log: Logger; no
   }
 
   return {
+    /**
+     * A fresh, refreshable superuser session (password sign-in) for the admin UI: the admin UI
+     * refreshes its token on load, which PocketBase refuses for impersonation tokens.
+     */
+    async signIn(t: SuperuserTarget) {
+      const body = await call<{ token: string; record: Record<string, unknown> }>(`${t.url}${SUPERUSERS}/auth-with-password`, {
+        method: "POST",
+        body: JSON.stringify({ identity: t.email, password: t.password }),
+      });
+      return { token: body.token, record: body.record, expiresAt: jwtExpiry(body.token) };
+    },
     /** A superuser token valid for `durationSeconds` (PocketBase impersonation), plus its record. */
     async mintToken(t: SuperuserTarget, durationSeconds: number) {
       const s = await session(t);

@@ -37,10 +37,10 @@ export function createSuperuserTokens(deps: {
       }
       return pending;
     },
-    /** A fresh token for `seconds`, with the superuser record (for the admin UI's session). */
-    async session(instanceId: string, port: number, seconds: number) {
+    /** A fresh, refreshable superuser session with its record, for the admin UI. */
+    async session(instanceId: string, port: number) {
       const instance = await deps.store.get(instanceId);
-      return deps.admin.mintToken(deps.lifecycle.superuser(instance, `http://127.0.0.1:${port}`), seconds);
+      return deps.admin.signIn(deps.lifecycle.superuser(instance, `http://127.0.0.1:${port}`));
     },
     forget(instanceId: string): void {
       tokens.delete(instanceId);

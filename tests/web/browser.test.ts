@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instances } from "../../lib/db/schema";
 import { repoRoot, tools } from "../support/tools";
+import { createGatewayClient, type GatewayClient } from "../support/gateway-client";
 import { startWebPlatform, webRequest, type WebPlatform } from "../support/web";
 
 /**
@@ -15,14 +16,17 @@ let web: WebPlatform;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let gateway: GatewayClient;
 const shots = path.join(repoRoot, "test-results/screenshots");
 const subdomain = `e2e-${Date.now().toString(36)}`;
 const email = `e2e-${Date.now().toString(36)}@example.com`;
 const state = { instanceId: "", url: "", key: "" };
+const todos = ["buy milk", "ship it"];
 
 beforeAll(async () => {
   fs.mkdirSync(shots, { recursive: true });
   web = await startWebPlatform();
+  gateway = createGatewayClient({ port: web.orchestrator.gatewayPort });
   browser = await chromium.launch({
     executablePath: tools.chromium,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
@@ -33,11 +37,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await gateway?.close();
   await browser?.close();
   await web?.dispose();
 });
 
 const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+/** The official SDK at the instance's URL, authenticated with the dashboard-issued API key. */
+function sdkWithKey() {
+  const pb = gateway.pocketBase(subdomain);
+  pb.authStore.save(state.key);
+  return pb;
+}
 const status = (s: string) => page.locator(`[data-testid="instance-status"] [data-status="${s}"]`);
 
 describe("dashboard in Chromium", () => {
@@ -92,14 +103,7 @@ describe("dashboard in Chromium", () => {
     await tenant.close();
   });
 
-  it("opens the PocketBase admin UI already signed in", async () => {
-    const [popup] = await Promise.all([context.waitForEvent("page"), page.getByRole("button", { name: "Open admin" }).click()]);
-    await popup.waitForURL(`${state.url}/_/**`);
-    expect(await popup.evaluate(() => localStorage.getItem("__pb_superuser_auth__"))).toContain("token");
-    await popup.close();
-  });
-
-  it("creates an API key shown once, uses it, and revokes it", async () => {
+  it("creates an API key shown once and, with the SDK and that key, writes through the gateway", async () => {
     await page.getByRole("button", { name: "New key" }).click();
     await page.getByLabel("Name").fill("CI");
     await page.getByRole("button", { name: "Create key" }).click();
@@ -110,10 +114,44 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("api-key-row").filter({ hasText: state.key.slice(0, 16) }).waitFor();
     expect(await page.content()).not.toContain(state.key);
     expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: state.key })).status).toBe(200);
+
+    const pb = sdkWithKey();
+    await pb.collections.create({ name: "todos", type: "base", fields: [{ name: "title", type: "text", required: true }] });
+    for (const title of todos) await pb.collection("todos").create({ title });
+  });
+
+  it("stops and starts it again with the records intact", async () => {
+    await page.getByRole("button", { name: "Stop" }).click();
+    await status("stopped").waitFor({ timeout: 60_000 });
+    await page.getByTestId("events").getByText(/Stopped/).first().waitFor();
+    expect(await page.getByTestId("storage").textContent()).not.toContain("0 B");
+    await page.getByRole("button", { name: "Start" }).click();
+    await status("running").waitFor({ timeout: 60_000 });
+    const records = await sdkWithKey().collection("todos").getFullList();
+    expect(records.map((r) => r.title as string).sort()).toEqual([...todos].sort());
+  });
+
+  it("opens the PocketBase admin UI already signed in", async () => {
+    const [popup] = await Promise.all([context.waitForEvent("page"), page.getByRole("button", { name: "Open admin" }).click()]);
+    await popup.waitForURL(`${state.url}/_/**`);
+    expect(await popup.evaluate(() => localStorage.getItem("__pb_superusers__/_"))).toContain("token");
+    // The collections sidebar only renders for a signed-in superuser (the login form otherwise).
+    await popup.getByText("todos").first().waitFor();
+    await popup.screenshot({ path: path.join(shots, "06b-admin-ui.png") });
+    await popup.close();
+  });
+
+  it("revokes the key: the platform API and the gateway refuse it", async () => {
     await page.getByRole("button", { name: "Revoke" }).click();
     await page.getByRole("button", { name: "Revoke key" }).click();
     await page.getByTestId("api-key-row").getByText("revoked").waitFor();
     expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: state.key })).status).toBe(401);
+    await expect
+      .poll(async () => (await gateway.fetch(`${state.url}/api/collections/todos/records`, { headers: { authorization: state.key } })).status, {
+        timeout: 10_000,
+        interval: 250,
+      })
+      .toBe(401);
   });
 
   it("validates and saves the idle-stop setting", async () => {
@@ -128,7 +166,7 @@ describe("dashboard in Chromium", () => {
   it("stops it and sees it stopped live, with storage reported", async () => {
     await page.getByRole("button", { name: "Stop" }).click();
     await status("stopped").waitFor({ timeout: 60_000 });
-    await page.getByTestId("events").getByText(/Stopped/).waitFor();
+    await page.getByTestId("events").getByText(/Stopped/).first().waitFor();
     expect(await page.getByTestId("storage").textContent()).not.toContain("0 B");
   });
 
