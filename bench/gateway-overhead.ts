@@ -18,7 +18,6 @@
  * own histogram has 1 ms resolution. Targets: gateway/direct throughput ≥ 0.85, ≤ 1 ms added p50.
  */
 import fs from "node:fs";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -27,24 +26,11 @@ import { createGateway } from "../orchestrator/gateway/create-gateway";
 import { createLogger } from "../orchestrator/logger";
 import { repoRoot, tools } from "../tests/support/tools";
 import { waitFor } from "../tests/support/wait";
-
-type AutocannonResult = { requests: { average: number }; errors: number; non2xx: number };
-type AutocannonInstance = PromiseLike<AutocannonResult> & {
-  on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
-};
-type AutocannonOptions = { url: string; connections: number; pipelining: number; duration: number; headers?: Record<string, string> };
-type Autocannon = (opts: AutocannonOptions) => AutocannonInstance;
-/** Loaded lazily so the gateway child process never loads the load generator. autocannon ships no types; this is the part of its documented programmatic API used here. */
-const loadAutocannon = (): Autocannon => createRequire(import.meta.url)("autocannon") as Autocannon;
+import { arg, median, runAutocannon, type Load, type Measured } from "./load";
 
 const SUBDOMAIN = "bench";
 const EMAIL = "bench@example.com";
 const PASSWORD = "bench-password-123";
-
-function arg(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit ? hit.slice(name.length + 3) : fallback;
-}
 
 /** Child mode: a gateway whose router always answers the PocketBase port given on the command line. */
 async function serveGateway(upstreamPort: number): Promise<void> {
@@ -123,27 +109,12 @@ function syscalls(pid: number | undefined): { reads: number; writes: number } {
   return { reads: Number(/syscr: (\d+)/.exec(io)?.[1]), writes: Number(/syscw: (\d+)/.exec(io)?.[1]) };
 }
 
-type Load = { url: string; connections: number; duration: number; host?: string };
-type Measured = { rps: number; p50: number; p99: number; failed: number };
 type Sample = Measured & { pocketbaseCpuUsPerReq: number; idlePercent: number; gatewayCpuUsPerReq?: number; gatewaySyscallsPerReq?: string };
 type Tool = (load: Load) => Promise<Measured>;
 
-async function runAutocannon(load: Load): Promise<Measured> {
-  const autocannon = loadAutocannon();
-  const latencies: number[] = [];
-  const instance = autocannon({ url: load.url, connections: load.connections, pipelining: 1, duration: load.duration, headers: load.host ? { host: load.host } : undefined });
-  instance.on("response", (_client, status, _bytes, ms) => {
-    if (status === 200) latencies.push(ms);
-  });
-  const result = await instance;
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-  return { rps: result.requests.average, p50: at(0.5), p99: at(0.99), failed: result.errors + result.non2xx };
-}
-
 /** wrk (C, one thread): far less CPU than autocannon for the same load, leaving more to the proxy path. */
 async function runWrk(load: Load): Promise<Measured> {
-  const hostHeader = load.host ? ["-H", `Host: ${load.host}`] : [];
+  const hostHeader = Object.entries(load.headers ?? {}).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
   const { stdout } = await execa("wrk", ["-t1", `-c${load.connections}`, `-d${load.duration}s`, "--latency", ...hostHeader, load.url]);
   const percentile = (pct: number) => {
     const match = new RegExp(`^\\s+${pct}%\\s+([\\d.]+)(us|ms|s)$`, "m").exec(stdout);
@@ -181,11 +152,6 @@ async function measure(tool: Tool, load: Load, pids: Pids): Promise<Sample> {
   return sample;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-}
 const fmt = (s: Sample) =>
   `${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50.toFixed(2).padStart(6)} ms  p99 ${s.p99.toFixed(2).padStart(6)} ms` +
   `  [CPU/req: PocketBase ${s.pocketbaseCpuUsPerReq.toFixed(0)} µs` +
@@ -206,7 +172,7 @@ async function runLevel(toolName: string, tool: Tool, connections: number, round
       const sample =
         mode === "direct"
           ? await measure(tool, { url: t.direct, connections, duration }, { pocketbase: t.pids.pocketbase })
-          : await measure(tool, { url: t.viaGateway, connections, duration, host: t.host }, t.pids);
+          : await measure(tool, { url: t.viaGateway, connections, duration, headers: { host: t.host } }, t.pids);
       samples[mode].push(sample);
       console.log(`round ${round} ${mode.padEnd(7)} ${fmt(sample)}`);
     }
@@ -246,7 +212,7 @@ async function main(): Promise<void> {
     console.log(`node ${process.version}, ${os.cpus().length} CPUs shared by the load generator, the gateway and PocketBase; load average ${os.loadavg()[0]?.toFixed(2)}`);
     // Warm-up: SQLite page cache, Go and V8 JITs, pooled upstream sockets.
     await measure(runAutocannon, { url: target.direct, connections: 10, duration: 2 }, target.pids);
-    await measure(runAutocannon, { url: target.viaGateway, connections: 10, duration: 2, host: target.host }, target.pids);
+    await measure(runAutocannon, { url: target.viaGateway, connections: 10, duration: 2, headers: { host: target.host } }, target.pids);
     const summary: string[] = [];
     for (const [name, tool] of tools) {
       for (const connections of connectionLevels) summary.push(await runLevel(name, tool, connections, rounds, duration, target));
