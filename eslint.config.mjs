@@ -5,7 +5,7 @@ const webOnly = ["next", "next/*", "next-auth", "next-auth/*", "react", "react/*
 const uiLayers = ["**/app/**", "@/app/*", "**/components/**", "@/components/*"];
 const orchestratorLayer = ["**/orchestrator/**", "@/orchestrator/*"];
 /** lib modules the orchestrator may use: pure code with no Next, React or web-only state. */
-const pureLib = ["db/**", "validations/**", "errors", "api-keys", "crypto/**", "platform-env", "secrets", "instance-url"];
+const pureLib = ["db/**", "validations/**", "errors", "api-keys", "crypto/**", "platform-env", "secrets", "instance-url", "instance-json"];
 
 export default tseslint.config(
   // Dot-folders hold build output, binaries, data and scratch space, not project source.

@@ -10,7 +10,7 @@
 import { generateApiKey } from "../lib/api-keys";
 import { apiKeys } from "../lib/db/schema";
 import { createGatewayClient } from "../tests/support/gateway-client";
-import { startOrchestrator } from "../tests/support/orchestrator";
+import { runningInstance, startOrchestrator } from "../tests/support/orchestrator";
 import { arg, median, runAutocannon, type Measured } from "./load";
 
 const connections = Number(arg("connections", "10"));
@@ -21,11 +21,7 @@ const orch = await startOrchestrator({ env: { LOG_LEVEL: "warn", IDLE_TIMEOUT_MI
 const client = createGatewayClient({ port: orch.gatewayPort });
 try {
   const sub = "keybench";
-  const id = await orch.createInstance(sub);
-  await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
-  const su = await orch.superuser(id);
-  const pb = client.pocketBase(sub);
-  await pb.collection("_superusers").authWithPassword(su.email, su.password);
+  const { id, pb } = await runningInstance(orch, client, sub);
   await pb.collections.create({ name: "items", type: "base", listRule: "", fields: [{ name: "title", type: "text" }] });
   for (let i = 0; i < 100; i++) await pb.collection("items").create({ title: `item ${i}` });
   const key = generateApiKey();

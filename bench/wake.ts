@@ -9,7 +9,7 @@ import path from "node:path";
 import { execa } from "execa";
 import getPort from "get-port";
 import { createGatewayClient } from "../tests/support/gateway-client";
-import { startOrchestrator } from "../tests/support/orchestrator";
+import { runningInstance, startOrchestrator } from "../tests/support/orchestrator";
 import { startS3Server } from "../tests/support/s3-server";
 import { tools } from "../tests/support/tools";
 import { waitFor } from "../tests/support/wait";
@@ -22,11 +22,7 @@ const client = createGatewayClient({ port: orch.gatewayPort });
 
 try {
   const sub = "wake-bench";
-  const id = await orch.createInstance(sub);
-  await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
-  const su = await orch.superuser(id);
-  const pb = client.pocketBase(sub);
-  await pb.collection("_superusers").authWithPassword(su.email, su.password);
+  const { id, pb } = await runningInstance(orch, client, sub);
   await pb.collections.create({ name: "blobs", type: "base", fields: [{ name: "body", type: "text", max: 200000 }] });
   for (let i = 0; i < 100; i++) await pb.collection("blobs").create({ body: randomBytes(75 * 1024).toString("base64") });
   await orch.api("POST", `/v1/instances/${id}/stop?wait=1`);

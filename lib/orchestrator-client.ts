@@ -1,26 +1,8 @@
+import type { InstanceEventJson, InstanceJson } from "./instance-json";
 import { AppError, UnavailableError } from "./errors";
 
 /** An instance as the orchestrator's internal API returns it (no superuser fields, ISO dates). */
-export type InstanceJson = {
-  id: string;
-  ownerId: string;
-  name: string;
-  subdomain: string;
-  desiredState: "running" | "stopped";
-  status: "stopped" | "starting" | "running" | "stopping" | "failed" | "sync_failed";
-  statusReason: string | null;
-  port: number | null;
-  generation: number;
-  idleTimeoutMinutes: number | null;
-  storageBytes: number;
-  lastStartedAt: string | null;
-  lastStoppedAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
-
-/** A lifecycle event as JSON. */
-export type InstanceEventJson = { id: number; instanceId: string; type: string; message: string; createdAt: string };
+export type { InstanceEventJson, InstanceJson } from "./instance-json";
 
 /** One message of the orchestrator's event stream. */
 export type OrchestratorMessage =

@@ -22,6 +22,7 @@ import { createShutdown } from "./shutdown";
 import { createStorage } from "./storage/create-storage";
 import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
+import { tenantPaths } from "./tenant/paths";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -42,7 +43,10 @@ async function main(): Promise<void> {
   const bus = createEventBus();
   const store = createInstanceStore({ db, bus });
   const idle = createIdleTracker();
-  const admin = createPocketbaseAdmin({ log });
+  const admin = createPocketbaseAdmin({
+    log,
+    repair: (t) => supervisor.ensureSuperuser(tenantPaths(config.tenantsDir, t.instanceId), t.email, t.password),
+  });
   const lifecycle = createLifecycle({
     config,
     log,

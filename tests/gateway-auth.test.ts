@@ -92,6 +92,21 @@ describe("gateway authentication", () => {
     expect((await orch.api("POST", "/v1/instances/nope/sso")).status).toBe(404);
   });
 
+  it("repairs the platform superuser when the tenant changed its password", async () => {
+    const su = await orch.superuser(id);
+    const pb = client.pocketBase(sub);
+    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    const changed = "changed-by-the-tenant-123";
+    await pb.collection("_superusers").update(pb.authStore.record!.id, { password: changed, passwordConfirm: changed });
+    const res = await orch.api("POST", `/v1/instances/${id}/sso`);
+    const page = await client.fetch((res.body as unknown as { url: string }).url);
+    expect(page.status).toBe(200);
+    await pb.collection("_superusers").authWithPassword(su.email, su.password); // the platform password works again
+    // Keys keep working: a token PocketBase refuses is dropped and minted anew.
+    const { key } = await issueKey(id);
+    await expect.poll(async () => (await get("/api/collections", `Bearer ${key}`)).status, { timeout: 5_000, interval: 100 }).toBe(200);
+  });
+
   it("records when a key was last used (batched, flushed at shutdown)", async () => {
     const k = await issueKey(id);
     expect((await get("/api/collections", `Bearer ${k.key}`)).status).toBe(200);

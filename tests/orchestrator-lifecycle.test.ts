@@ -3,7 +3,7 @@ import path from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
-import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
+import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 import { startS3Server, type S3Server } from "./support/s3-server";
 import { startSqld } from "./support/sqld";
 import { expectPostsIntact, seedPosts } from "./support/tenant-data";
@@ -87,11 +87,7 @@ describe.each(variants)("instance lifecycle: $name", (variant) => {
 
   it("receives realtime create, update and delete events through the gateway", async () => {
     const sub = variant.s3 ? "s3-live" : "local-live";
-    const id = await orch.createInstance(sub);
-    await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
-    const su = await orch.superuser(id);
-    const pb = client.pocketBase(sub);
-    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    const { pb } = await runningInstance(orch, client, sub);
     await pb.collections.create({ name: "notes", type: "base", listRule: "", viewRule: "", fields: [{ name: "text", type: "text" }] });
 
     const restore = client.installEventSource();

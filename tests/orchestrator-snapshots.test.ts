@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
-import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
+import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 import { pocketbaseProcessesUnder } from "./support/processes";
 import { startS3Server, type S3Server } from "./support/s3-server";
 import { expectPostsIntact, seedPosts } from "./support/tenant-data";
@@ -26,11 +26,7 @@ describe("periodic snapshots", () => {
 
   it("uploads changes while running and restores them after the host is lost", async () => {
     const sub = "snappy";
-    const id = await orch.createInstance(sub);
-    await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
-    const su = await orch.superuser(id);
-    const pb = client.pocketBase(sub);
-    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    const { id, su, pb } = await runningInstance(orch, client, sub);
     const seeded = await seedPosts(pb);
     const generationNow = async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.generation ?? 0;
     const afterWrites = await generationNow();

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
-import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
+import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 import { startS3Server, type S3Server } from "./support/s3-server";
 import { expectPostsIntact, seedPosts } from "./support/tenant-data";
 
@@ -24,11 +24,7 @@ describe("object storage outage during a stop", () => {
 
   it("keeps local data, shows sync_failed, and completes the upload once storage is back", async () => {
     const sub = "outage";
-    const id = await orch.createInstance(sub);
-    await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
-    const su = await orch.superuser(id);
-    const pb = client.pocketBase(sub);
-    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    const { id, su, pb } = await runningInstance(orch, client, sub);
     const seeded = await seedPosts(pb);
 
     await s3.stop();

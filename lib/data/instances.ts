@@ -1,36 +1,21 @@
 import { and, count, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { instanceEvents, instances, type Instance, type InstanceEvent } from "../db/schema";
+import { instanceEvents, instances } from "../db/schema";
 import { AppError, NotFoundError } from "../errors";
 import { instanceUrl, type PublicUrlSettings } from "../instance-url";
-import type { InstanceEventJson, InstanceJson } from "../orchestrator-client";
+import { eventJson, instanceJson, type InstanceEventJson, type InstanceJson } from "../instance-json";
 import { subdomainSchema } from "../validations/instance";
 import type { Actor } from "./context";
 
 /** An instance as the dashboard and platform API show it: public fields plus its URL. */
 export type InstanceView = InstanceJson & { url: string };
 
-/** Converts a DB row to the public JSON shape (no superuser fields, ISO dates). */
-export function instanceJson(i: Instance): InstanceJson {
-  const { superuserEmail: _email, superuserPasswordEnc: _password, ...rest } = i;
-  return {
-    ...rest,
-    lastStartedAt: i.lastStartedAt?.toISOString() ?? null,
-    lastStoppedAt: i.lastStoppedAt?.toISOString() ?? null,
-    createdAt: i.createdAt.toISOString(),
-    updatedAt: i.updatedAt.toISOString(),
-  };
-}
 
 /** Adds the public URL to an instance. */
 export function instanceView(i: InstanceJson, urls: PublicUrlSettings): InstanceView {
   return { ...i, url: instanceUrl(i.subdomain, urls) };
 }
 
-/** An event row as JSON. */
-export function eventJson(e: InstanceEvent): InstanceEventJson {
-  return { ...e, createdAt: e.createdAt.toISOString() };
-}
 
 /** The acting user's instances, newest first. */
 export async function listInstances(db: Db, actor: Actor): Promise<InstanceJson[]> {

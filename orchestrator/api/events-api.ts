@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { EventBus } from "../instances/event-bus";
-import { publicEvent, publicInstance } from "./serialize";
+import { eventJson, instanceJson } from "../../lib/instance-json";
 
 /** `GET /v1/events`: Server-Sent Events of instance changes and lifecycle events. */
 export function eventsApi({ bus, keepAliveMs = 15_000 }: { bus: EventBus; keepAliveMs?: number }) {
@@ -10,10 +10,10 @@ export function eventsApi({ bus, keepAliveMs = 15_000 }: { bus: EventBus; keepAl
       const unsubscribe = bus.subscribe((m) => {
         const data =
           m.type === "instance"
-            ? JSON.stringify({ instance: publicInstance(m.instance) })
+            ? JSON.stringify({ instance: instanceJson(m.instance) })
             : m.type === "instance-deleted"
               ? JSON.stringify({ id: m.id })
-              : JSON.stringify({ event: publicEvent(m.event) });
+              : JSON.stringify({ event: eventJson(m.event) });
         void stream.writeSSE({ event: m.type, data });
       });
       stream.onAbort(unsubscribe);

@@ -10,7 +10,7 @@ import type { Lifecycle } from "../instances/lifecycle";
 import { logFileTail } from "../tenant/log-file-tail";
 import { tenantPaths } from "../tenant/paths";
 import { parseJson } from "./parse";
-import { publicInstance } from "./serialize";
+import { instanceJson } from "../../lib/instance-json";
 
 const createBodySchema = createInstanceSchema.extend({
   ownerId: z.string({ error: "ownerId is required." }).min(1, "ownerId is required."),
@@ -31,22 +31,22 @@ export function instancesApi(deps: {
   return new Hono()
     .post("/", async (c) => {
       const { ownerId, ...input } = await parseJson(c, createBodySchema);
-      return c.json({ instance: publicInstance(await controller.create(ownerId, input)) }, 201);
+      return c.json({ instance: instanceJson(await controller.create(ownerId, input)) }, 201);
     })
-    .get("/:id", async (c) => c.json({ instance: publicInstance(await store.get(c.req.param("id"))) }))
+    .get("/:id", async (c) => c.json({ instance: instanceJson(await store.get(c.req.param("id"))) }))
     .patch("/:id", async (c) => {
       const input = await parseJson(c, updateInstanceSchema);
-      return c.json({ instance: publicInstance(await controller.update(c.req.param("id"), input)) });
+      return c.json({ instance: instanceJson(await controller.update(c.req.param("id"), input)) });
     })
     .post("/:id/start", async (c) => {
       const wait = wantsWait(c.req.query("wait"));
       const instance = await controller.start(c.req.param("id"), wait);
-      return c.json({ instance: publicInstance(instance) }, wait ? 200 : 202);
+      return c.json({ instance: instanceJson(instance) }, wait ? 200 : 202);
     })
     .post("/:id/stop", async (c) => {
       const wait = wantsWait(c.req.query("wait"));
       const instance = await controller.stop(c.req.param("id"), wait);
-      return c.json({ instance: publicInstance(instance) }, wait ? 200 : 202);
+      return c.json({ instance: instanceJson(instance) }, wait ? 200 : 202);
     })
     .delete("/:id", async (c) => {
       await controller.remove(c.req.param("id"));

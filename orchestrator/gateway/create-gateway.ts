@@ -4,6 +4,7 @@ import HttpProxy from "http-proxy";
 import type { Logger } from "../logger";
 import { createRequestHandler, createUpgradeHandler, type HandlerContext } from "./handlers";
 import { createHostParser } from "./host";
+import { noteUpstreamStatus } from "./platform-auth";
 import { relayResponse } from "./relay";
 import { BadGatewayError, sendError, writeSocketError } from "./responses";
 import type { Gateway, GatewayConfig, GatewayRouter } from "./types";
@@ -37,7 +38,10 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
 
   proxy.on("error", (err, req, res) => onProxyError(log, err, req, res));
   proxy.on("proxyReq", abortWhenClientLeaves);
-  proxy.on("proxyRes", (proxyRes, _req, res) => relayResponse(proxyRes, res, streams.has(res)));
+  proxy.on("proxyRes", (proxyRes, req, res) => {
+    noteUpstreamStatus(router, req, proxyRes.statusCode);
+    relayResponse(proxyRes, res, streams.has(res));
+  });
 
   // requestTimeout 0: uploads may legitimately take longer than Node's 300 s default; the header
   // phase stays bounded by headersTimeout. SSE is unaffected either way (its request is complete

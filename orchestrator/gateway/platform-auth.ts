@@ -6,6 +6,9 @@ import type { GatewayRouter } from "./types";
 /** Gateway-owned path on a tenant's origin that signs the browser into the PocketBase admin UI. */
 export const ADMIN_SIGN_IN_PATH = "/_picobase/sso";
 
+/** Requests whose Authorization was swapped by `exchangeApiKey`, with their instance. */
+const exchanged = new WeakMap<IncomingMessage, string>();
+
 /** Swaps an instance API key for the superuser token PocketBase understands; the key never goes upstream. */
 export async function exchangeApiKey(router: GatewayRouter, req: IncomingMessage, instanceId: string, port: number): Promise<void> {
   const key = apiKeyFromAuthorization(req.headers.authorization);
@@ -15,6 +18,14 @@ export async function exchangeApiKey(router: GatewayRouter, req: IncomingMessage
     return;
   }
   req.headers.authorization = await router.authorize(instanceId, port, key);
+  exchanged.set(req, instanceId);
+}
+
+/** Tells the router when PocketBase refused a token the gateway put in, so it is minted anew. */
+export function noteUpstreamStatus(router: GatewayRouter, req: IncomingMessage, status: number | undefined): void {
+  if (status !== 401) return;
+  const instanceId = exchanged.get(req);
+  if (instanceId !== undefined) router.tokenRejected?.(instanceId);
 }
 
 /** Serves the admin sign-in page for `/_picobase/sso?code=…`; true when the request was this one. */

@@ -12,6 +12,8 @@ export type GatewayRouter = {
    * it, API keys are stripped so they never reach PocketBase.
    */
   authorize?(instanceId: string, port: number, apiKey: string): Promise<string>;
+  /** PocketBase refused a token `authorize` returned (401): it must not be handed out again. */
+  tokenRejected?(instanceId: string): void;
   /** Redeems a one-time "Open admin" code of this instance: the superuser session for the admin UI. */
   adminSession?(instanceId: string, port: number, code: string): Promise<{ token: string; record: Record<string, unknown> }>;
 };

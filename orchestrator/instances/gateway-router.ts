@@ -51,6 +51,9 @@ export function createGatewayRouter(deps: {
       if (!(await deps.apiKeys.verify(instanceId, apiKey))) throw new UnauthorizedError("Invalid or revoked API key.");
       return deps.tokens.get(instanceId, port);
     },
+    tokenRejected(instanceId: string): void {
+      deps.tokens.forget(instanceId);
+    },
     async adminSession(instanceId: string, port: number, code: string) {
       if (!deps.sso.redeem(code, instanceId)) {
         throw new UnauthorizedError("This sign-in link is invalid or has expired. Open the admin UI from the dashboard again.");

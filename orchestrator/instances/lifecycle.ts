@@ -65,6 +65,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     try {
       const source = await prepareTenantData(sync, instance, paths);
       if (source === "new") await supervisor.ensureSuperuser(paths, instance.superuserEmail, superuserOf(instance, "").password);
+      log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
       const proc = await supervisor.launch(id, paths, (e) => {
         onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
       });

@@ -16,13 +16,24 @@ export function jwtExpiry(token: string): number {
   return exp * 1000;
 }
 
+/** A PocketBase API call that answered with an error status. */
+class PocketbaseCallError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "PocketbaseCallError";
+  }
+}
+
 async function call<T>(url: string, init: RequestInit & { token?: string }): Promise<T> {
   const headers = new Headers(init.headers);
   headers.set("content-type", "application/json");
   if (init.token) headers.set("authorization", init.token);
   const res = await fetch(url, { ...init, headers, signal: AbortSignal.timeout(10_000) });
   const text = await res.text();
-  if (!res.ok) throw new Error(`PocketBase ${init.method ?? "GET"} ${new URL(url).pathname} → ${res.status}: ${text.slice(0, 200)}`);
+  if (!res.ok) throw new PocketbaseCallError(`PocketBase ${init.method ?? "GET"} ${new URL(url).pathname} → ${res.status}: ${text.slice(0, 200)}`, res.status);
   return JSON.parse(text) as T;
 }
 
@@ -30,16 +41,37 @@ async function call<T>(url: string, init: RequestInit & { token?: string }): Pro
  * Talks to a tenant's PocketBase as its platform superuser: caches the superuser session per
  * instance, mints short-lived impersonation tokens, applies platform settings.
  */
-export function createPocketbaseAdmin({ log, now = Date.now }: { log: Logger; now?: () => number }) {
+export function createPocketbaseAdmin(deps: {
+  log: Logger;
+  /** Re-creates the platform superuser (e.g. a tenant deleted it in the admin UI). */
+  repair: (t: SuperuserTarget) => Promise<void>;
+  now?: () => number;
+}) {
+  const { log } = deps;
+  const now = deps.now ?? Date.now;
   const sessions = new Map<string, CachedToken>();
+
+  /** Password sign-in; when it is refused, the superuser is repaired once and sign-in retried. */
+  async function signIn(t: SuperuserTarget) {
+    const attempt = () =>
+      call<{ token: string; record: Record<string, unknown> & { id: string } }>(`${t.url}${SUPERUSERS}/auth-with-password`, {
+        method: "POST",
+        body: JSON.stringify({ identity: t.email, password: t.password }),
+      });
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof PocketbaseCallError) || err.status !== 400) throw err;
+      log.warn({ instanceId: t.instanceId }, "platform superuser refused; re-creating it");
+      await deps.repair(t);
+      return attempt();
+    }
+  }
 
   async function session(t: SuperuserTarget): Promise<CachedToken> {
     const cached = sessions.get(t.instanceId);
     if (cached && cached.expiresAt - 60_000 > now()) return cached;
-    const body = await call<{ token: string; record: { id: string } }>(`${t.url}${SUPERUSERS}/auth-with-password`, {
-      method: "POST",
-      body: JSON.stringify({ identity: t.email, password: t.password }),
-    });
+    const body = await signIn(t);
     const fresh = { token: body.token, recordId: body.record.id, expiresAt: jwtExpiry(body.token) };
     sessions.set(t.instanceId, fresh);
     return fresh;
@@ -51,19 +83,28 @@ export function createPocketbaseAdmin({ log, now = Date.now }: { log: Logger; no
      * refreshes its token on load, which PocketBase refuses for impersonation tokens.
      */
     async signIn(t: SuperuserTarget) {
-      const body = await call<{ token: string; record: Record<string, unknown> }>(`${t.url}${SUPERUSERS}/auth-with-password`, {
-        method: "POST",
-        body: JSON.stringify({ identity: t.email, password: t.password }),
-      });
-      return { token: body.token, record: body.record, expiresAt: jwtExpiry(body.token) };
+      const body = await signIn(t);
+      return { token: body.token, record: body.record as Record<string, unknown>, expiresAt: jwtExpiry(body.token) };
     },
     /** A superuser token valid for `durationSeconds` (PocketBase impersonation), plus its record. */
     async mintToken(t: SuperuserTarget, durationSeconds: number) {
-      const s = await session(t);
-      const body = await call<{ token: string; record: Record<string, unknown> }>(
-        `${t.url}${SUPERUSERS}/impersonate/${s.recordId}`,
-        { method: "POST", token: s.token, body: JSON.stringify({ duration: durationSeconds }) },
-      );
+      const impersonate = async () => {
+        const s = await session(t);
+        return call<{ token: string; record: Record<string, unknown> }>(`${t.url}${SUPERUSERS}/impersonate/${s.recordId}`, {
+          method: "POST",
+          token: s.token,
+          body: JSON.stringify({ duration: durationSeconds }),
+        });
+      };
+      let body: { token: string; record: Record<string, unknown> };
+      try {
+        body = await impersonate();
+      } catch (err) {
+        // A password change in the tenant invalidates our cached session: sign in again, once.
+        if (!(err instanceof PocketbaseCallError) || (err.status !== 401 && err.status !== 403)) throw err;
+        sessions.delete(t.instanceId);
+        body = await impersonate();
+      }
       return { token: body.token, record: body.record, expiresAt: jwtExpiry(body.token) };
     },
     /** Settings the platform relies on: trust the gateway's X-Forwarded-For, the public app URL. */

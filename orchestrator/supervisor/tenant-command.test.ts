@@ -28,11 +28,13 @@ describe("tenant command", () => {
       expect(args[args.indexOf(flag as string) + 1]).toBe(value);
     }
     expect(args).toContain("--hooksWatch=false");
+    expect(args).toContain("--dev=false");
   });
 
   it("upserts the superuser without loading tenant hooks", () => {
-    const args = superuserArgs(paths, "su@picobase.internal", "pw");
-    expect(args.slice(0, 4)).toEqual(["superuser", "upsert", "su@picobase.internal", "pw"]);
+    const args = superuserArgs(paths, "su@picobase.internal", "-pw");
+    expect(args.slice(0, 2)).toEqual(["superuser", "upsert"]);
+    expect(args.slice(-3)).toEqual(["--", "su@picobase.internal", "-pw"]);
     expect(args[args.indexOf("--hooksDir") + 1]).not.toBe(paths.hooksDir);
   });
 });

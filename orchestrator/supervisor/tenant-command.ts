@@ -23,7 +23,9 @@ export function tenantEnv(paths: TenantPaths, memoryLimit: string, maxProcs = 0)
 
 /** Flags shared by every PocketBase command we run for a tenant. */
 function dirFlags(paths: TenantPaths): string[] {
-  return ["--dir", paths.dataDir, "--migrationsDir", paths.migrationsDir, "--hooksWatch=false"];
+  // --dev=false: PocketBase turns dev mode (SQL statements in the log) on by itself when its
+  // binary lives under the temp dir, as it does in a CI checkout there.
+  return ["--dir", paths.dataDir, "--migrationsDir", paths.migrationsDir, "--hooksWatch=false", "--dev=false"];
 }
 
 /**
@@ -51,5 +53,6 @@ export function serveArgs(paths: TenantPaths, port: number): string[] {
  * exists): a broken or hostile hook must not block or observe platform provisioning.
  */
 export function superuserArgs(paths: TenantPaths, email: string, password: string): string[] {
-  return ["superuser", "upsert", email, password, ...dirFlags(paths), "--hooksDir", path.join(paths.meta, "no-hooks")];
+  // Positionals after `--`: a password starting with "-" would otherwise be parsed as flags.
+  return ["superuser", "upsert", ...dirFlags(paths), "--hooksDir", path.join(paths.meta, "no-hooks"), "--", email, password];
 }

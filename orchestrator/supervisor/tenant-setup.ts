@@ -42,7 +42,8 @@ export async function upsertSuperuser(
     reject: false,
     timeout: opts.timeoutMs,
   });
-  if (result.exitCode === 0) return;
+  // PocketBase exits 0 even when it rejects its arguments, so success is read from its output.
+  if (result.exitCode === 0 && /Successfully saved superuser/.test(result.all ?? "")) return;
   const lines = (result.all ?? "").split("\n").filter((l) => l.trim() !== "").slice(-20);
   const how = result.timedOut ? `timed out after ${opts.timeoutMs} ms` : describeExit({
     exitCode: result.exitCode ?? null,

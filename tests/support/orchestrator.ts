@@ -10,13 +10,13 @@ import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../lib/crypto/secret-box";
 import { instances, users } from "../../lib/db/schema";
 import { loadOrCreateSecrets } from "../../lib/secrets";
-import type { PublicInstance } from "../../orchestrator/api/serialize";
+import type { InstanceJson } from "../../lib/instance-json";
 import { repoRoot, tools } from "./tools";
 import { waitFor } from "./wait";
 
 /** The shapes the internal API answers with. */
 export type ApiBody = {
-  instance?: PublicInstance;
+  instance?: InstanceJson;
   error?: { code: string; message: string; details?: unknown };
   lines?: string[];
 };
@@ -129,4 +129,18 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
       db.close();
     },
   };
+}
+
+/**
+ * Creates an instance, starts it and returns the official SDK signed in as its platform
+ * superuser through the gateway: the usual first step of a scenario.
+ */
+export async function runningInstance(orch: OrchestratorHandle, client: { pocketBase(sub: string): import("pocketbase").default }, sub: string) {
+  const id = await orch.createInstance(sub);
+  const started = await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
+  if (started.body.instance?.status !== "running") throw new Error(`start failed: ${JSON.stringify(started.body)}`);
+  const su = await orch.superuser(id);
+  const pb = client.pocketBase(sub);
+  await pb.collection("_superusers").authWithPassword(su.email, su.password);
+  return { id, su, pb };
 }

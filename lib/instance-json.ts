@@ -1,0 +1,24 @@
+import type { Instance, InstanceEvent } from "./db/schema";
+
+/**
+ * The wire shape of an instance, shared by the internal API (orchestrator) and the platform API
+ * (web): the DB row without the platform superuser's credentials, dates as ISO strings.
+ */
+export function instanceJson(i: Instance) {
+  const { superuserEmail: _email, superuserPasswordEnc: _password, ...rest } = i;
+  return {
+    ...rest,
+    lastStartedAt: i.lastStartedAt?.toISOString() ?? null,
+    lastStoppedAt: i.lastStoppedAt?.toISOString() ?? null,
+    createdAt: i.createdAt.toISOString(),
+    updatedAt: i.updatedAt.toISOString(),
+  };
+}
+
+/** A lifecycle event as JSON. */
+export function eventJson(e: InstanceEvent) {
+  return { ...e, createdAt: e.createdAt.toISOString() };
+}
+
+export type InstanceJson = ReturnType<typeof instanceJson>;
+export type InstanceEventJson = ReturnType<typeof eventJson>;
