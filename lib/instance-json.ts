@@ -2,10 +2,11 @@ import type { Instance, InstanceEvent } from "./db/schema";
 
 /**
  * The wire shape of an instance, shared by the internal API (orchestrator) and the platform API
- * (web): the DB row without the platform superuser's credentials, dates as ISO strings.
+ * (web): the DB row without the platform superuser's credentials or the tenant's uid, dates as
+ * ISO strings.
  */
 export function instanceJson(i: Instance) {
-  const { superuserEmail: _email, superuserPasswordEnc: _password, ...rest } = i;
+  const { superuserEmail: _email, superuserPasswordEnc: _password, tenantUid: _uid, ...rest } = i;
   return {
     ...rest,
     lastStartedAt: i.lastStartedAt?.toISOString() ?? null,

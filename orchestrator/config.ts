@@ -30,6 +30,9 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   /** Go runtime soft memory limit for each tenant process (GOMEMLIMIT). */
   TENANT_MEMORY_LIMIT: z.string().regex(/^\d+(B|KiB|MiB|GiB)$/).default("48MiB"),
+  /** Tenants under their own uid: auto (when root and possible), uid (required), off. */
+  TENANT_ISOLATION: z.enum(["auto", "uid", "off"]).default("auto"),
+  TENANT_UID_BASE: z.coerce.number().int().min(1000).max(2_000_000_000).default(200_000),
   /** Cores the Go scheduler of each tenant may use at once (GOMAXPROCS); 0 = all. */
   TENANT_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
 });
@@ -78,6 +81,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     },
     tenantMemoryLimit: env.TENANT_MEMORY_LIMIT,
     tenantMaxProcs: env.TENANT_GOMAXPROCS,
+    isolation: { mode: env.TENANT_ISOLATION, uidBase: env.TENANT_UID_BASE },
   };
 }
 

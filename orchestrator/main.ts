@@ -22,7 +22,8 @@ import { createShutdown } from "./shutdown";
 import { createStorage } from "./storage/create-storage";
 import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
-import { tenantPaths } from "./tenant/paths";
+import { resolveUidIsolation } from "./supervisor/isolation";
+import { protectDataDir } from "./tenant/protect-data-dir";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -32,6 +33,14 @@ async function main(): Promise<void> {
   const db = await openDb(config.db);
   shutdown.add("control DB", 5_000, () => db.close());
 
+  await protectDataDir({ dataDir: config.dataDir, tenantsDir: config.tenantsDir, storage: config.storage, dbUrl: config.db.url });
+  const uidIsolation = await resolveUidIsolation({
+    mode: config.isolation.mode,
+    binary: config.pocketbaseBinary,
+    tenantsDir: config.tenantsDir,
+    probeUid: config.isolation.uidBase,
+    log,
+  });
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log });
   const supervisor = createSupervisor({
@@ -43,12 +52,9 @@ async function main(): Promise<void> {
   const bus = createEventBus();
   const store = createInstanceStore({ db, bus });
   const idle = createIdleTracker();
-  const admin = createPocketbaseAdmin({
-    log,
-    repair: (t) => supervisor.ensureSuperuser(tenantPaths(config.tenantsDir, t.instanceId), t.email, t.password),
-  });
+  const admin = createPocketbaseAdmin({ log, repair: (t) => lifecycle.repairSuperuser(t) });
   const lifecycle = createLifecycle({
-    config,
+    config: { ...config, tenantUidBase: uidIsolation ? config.isolation.uidBase : null },
     log,
     store,
     supervisor,
@@ -99,7 +105,7 @@ async function main(): Promise<void> {
   idleStopper.start();
   shutdown.add("idle stopper", 1_000, () => idleStopper.stop());
 
-  log.info({ gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir }, "orchestrator ready");
+  log.info({ gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir, uidIsolation }, "orchestrator ready");
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

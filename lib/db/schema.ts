@@ -43,6 +43,8 @@ export const instances = sqliteTable(
     port: integer("port"),
     /** Newest snapshot generation confirmed in object storage (0: never uploaded). */
     generation: integer("generation").notNull().default(0),
+    /** Unprivileged uid the tenant's PocketBase runs as (when the orchestrator runs as root). */
+    tenantUid: integer("tenant_uid").unique(),
     superuserEmail: text("superuser_email").notNull(),
     /** AES-256-GCM ciphertext of the platform superuser's password. */
     superuserPasswordEnc: text("superuser_password_enc").notNull(),

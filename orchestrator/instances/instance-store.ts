@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, desc, eq, lt, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
 import { instanceEvents, instances, snapshots, type Instance, type NewInstance } from "../../lib/db/schema";
 import { ConflictError, NotFoundError } from "../../lib/errors";
@@ -96,6 +96,22 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       const row = await get(instanceId);
       bus.publish({ type: "instance", instance: row });
       return row;
+    },
+    /** The instance's own unprivileged uid, allocated on first use as one past the highest taken. */
+    async ensureTenantUid(id: string, base: number): Promise<number> {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const row = await get(id);
+        if (row.tenantUid !== null) return row.tenantUid;
+        const [top] = await db.select({ max: sql<number | null>`max(${instances.tenantUid})` }).from(instances);
+        const uid = Math.max(base, (top?.max ?? base - 1) + 1);
+        try {
+          await db.update(instances).set({ tenantUid: uid }).where(and(eq(instances.id, id), isNull(instances.tenantUid)));
+        } catch (err) {
+          // Another instance took this uid at the same moment: read the new maximum and retry.
+          if (!/UNIQUE constraint failed/.test(String((err as Error).cause ?? err))) throw err;
+        }
+      }
+      throw new Error(`Could not allocate a uid for instance ${id}`);
     },
     /** Drops DB records of generations pruned from object storage. */
     async forgetSnapshotsBefore(instanceId: string, generation: number): Promise<void> {

@@ -3,16 +3,22 @@ import { decryptSecret } from "../../lib/crypto/secret-box";
 import { UnavailableError } from "../../lib/errors";
 import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
 import type { Logger } from "../logger";
-import type { Supervisor, SupervisorEvent, TenantProcess } from "../supervisor/create-supervisor";
+import type { Supervisor, SupervisorEvent, TenantIdentity, TenantProcess } from "../supervisor/create-supervisor";
 import type { Sync } from "../sync/create-sync";
 import { tenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 import { createKeyedQueue } from "./keyed-queue";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
-import { prepareTenantData, uploadIfChanged } from "./tenant-data";
+import { markProvisioned, prepareTenantData, uploadIfChanged } from "./tenant-data";
 
 export type LifecycleDeps = {
-  config: { tenantsDir: string; encryptionKey: string; publicUrl: PublicUrlSettings };
+  config: {
+    tenantsDir: string;
+    encryptionKey: string;
+    publicUrl: PublicUrlSettings;
+    /** First uid for tenants when they run under their own uid; null: they run as we do. */
+    tenantUidBase: number | null;
+  };
   log: Logger;
   store: InstanceStore;
   supervisor: Supervisor;
@@ -34,6 +40,11 @@ export function createLifecycle(deps: LifecycleDeps) {
   const starting = new Map<string, Promise<TenantProcess>>();
   const queue = createKeyedQueue();
   const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
+  const identityOf = async (id: string): Promise<TenantIdentity | undefined> => {
+    if (config.tenantUidBase === null) return undefined;
+    const uid = await store.ensureTenantUid(id, config.tenantUidBase);
+    return { uid, gid: uid };
+  };
 
   function superuserOf(instance: { id: string; superuserEmail: string; superuserPasswordEnc: string }, url: string) {
     const password = decryptSecret(instance.superuserPasswordEnc, config.encryptionKey);
@@ -64,16 +75,23 @@ export function createLifecycle(deps: LifecycleDeps) {
     const paths = pathsOf(id);
     try {
       const source = await prepareTenantData(sync, instance, paths);
-      if (source === "new") await supervisor.ensureSuperuser(paths, instance.superuserEmail, superuserOf(instance, "").password);
+      const identity = await identityOf(id);
+      if (source === "new") await supervisor.ensureSuperuser(paths, instance.superuserEmail, superuserOf(instance, "").password, identity);
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
-      const proc = await supervisor.launch(id, paths, (e) => {
-        onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
-      });
+      const proc = await supervisor.launch(
+        id,
+        paths,
+        (e) => {
+          onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
+        },
+        identity,
+      );
       live.set(id, proc);
       if (source === "new") {
         // Settings live in data.db, so every later start (local or restored) already has them.
         const appUrl = instanceUrl(instance.subdomain, config.publicUrl);
         await admin.applyPlatformSettings(superuserOf(instance, proc.url), { appName: instance.name, appUrl });
+        await markProvisioned(paths);
       }
       deps.onLive?.(id, true);
       await store.update(id, { status: "running", port: proc.port, lastStartedAt: new Date(), statusReason: null });
@@ -167,6 +185,10 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     superuser(instance: { id: string; superuserEmail: string; superuserPasswordEnc: string }, url: string) {
       return superuserOf(instance, url);
+    },
+    /** Re-creates the platform superuser of an instance (its tenant changed or deleted it). */
+    async repairSuperuser(t: { instanceId: string; email: string; password: string }): Promise<void> {
+      await supervisor.ensureSuperuser(pathsOf(t.instanceId), t.email, t.password, await identityOf(t.instanceId));
     },
     /** Shutdown: stops every live instance with a final upload, keeping desired states. */
     async stopAll(): Promise<void> {

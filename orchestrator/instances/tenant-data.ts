@@ -26,9 +26,16 @@ export async function prepareTenantData(sync: Sync, instance: Instance, paths: T
   const local = await readSyncState(paths);
   if (local && local.generation >= instance.generation && (await exists(paths.dataDir))) return "local";
   await sync.restore(instance.id, paths, instance.generation);
-  const fingerprint = instance.generation > 0 ? await sync.fingerprint(paths) : null;
-  await writeSyncState(paths, { generation: instance.generation, fingerprint });
-  return instance.generation > 0 ? "restored" : "new";
+  // A new tenant's state is written only once it is provisioned (see markProvisioned), so a
+  // first start that fails half-way provisions again next time.
+  if (instance.generation === 0) return "new";
+  await writeSyncState(paths, { generation: instance.generation, fingerprint: await sync.fingerprint(paths) });
+  return "restored";
+}
+
+/** Records that a new tenant has its platform superuser and settings: later starts use the local copy. */
+export function markProvisioned(paths: TenantPaths): Promise<void> {
+  return writeSyncState(paths, { generation: 0, fingerprint: null });
 }
 
 /**

@@ -9,9 +9,11 @@ import { launchSupervised, type TenantContext } from "./supervised-process";
 import { serveArgs, tenantEnv } from "./tenant-command";
 import { createTenantLog } from "./tenant-log";
 import { assertExecutable, ensureTenantDirs, upsertSuperuser } from "./tenant-setup";
+import { assignTenantFolders, type TenantIdentity } from "./tenant-identity";
 import type { Supervisor, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
 
 export type { Supervisor, SupervisorConfig, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
+export type { TenantIdentity } from "./tenant-identity";
 export { TenantStartError } from "./errors";
 
 /** Creates the supervisor: one real PocketBase child process per running tenant. */
@@ -29,12 +31,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       return found;
     }));
 
-  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void) => {
+  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity) => {
     await ensureTenantDirs(paths);
+    if (identity) await assignTenantFolders(paths, identity);
     await assertExecutable(config.pocketbaseBinary);
     // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
     await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);
-    const ctx = tenantContext(deps, { instanceId, paths, onEvent, ports, setpriv: await setpriv() });
+    const ctx = tenantContext(deps, { instanceId, paths, onEvent, ports, setpriv: await setpriv(), identity });
     try {
       return await launchSupervised(ctx);
     } catch (err) {
@@ -45,18 +48,17 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   };
 
   return {
-    ensureSuperuser: (paths, email, password) =>
-      upsertSuperuser(
-        { binary: config.pocketbaseBinary, memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs },
-        paths,
-        email,
-        password,
-      ),
+    async ensureSuperuser(paths, email, password, identity) {
+      await ensureTenantDirs(paths);
+      if (identity) await assignTenantFolders(paths, identity);
+      const options = { binary: config.pocketbaseBinary, memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs };
+      await upsertSuperuser({ ...options, setpriv: identity ? await setpriv() : undefined, identity }, paths, email, password);
+    },
 
-    async launch(instanceId, paths, onEvent) {
+    async launch(instanceId, paths, onEvent, identity) {
       if (closing) throw new Error("supervisor is shutting down");
       if (live.has(instanceId) || starting.has(instanceId)) throw new Error(`instance ${instanceId} is already supervised`);
-      const launching = launchOne(instanceId, paths, onEvent);
+      const launching = launchOne(instanceId, paths, onEvent, identity);
       starting.set(instanceId, launching);
       try {
         const handle = await launching;
@@ -93,10 +95,11 @@ type TenantBinding = {
   onEvent: (e: SupervisorEvent) => void;
   ports: PortAllocator;
   setpriv: string | undefined;
+  identity: TenantIdentity | undefined;
 };
 
 /** Binds one tenant's logs, events and spawn command for its supervision. */
-function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports, setpriv }: TenantBinding): TenantContext {
+function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports, setpriv, identity }: TenantBinding): TenantContext {
   const { config } = deps;
   const log = deps.log.child({ instanceId });
   const emit = safeEmitter(onEvent, log);
@@ -128,6 +131,7 @@ function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports
         env: tenantEnv(paths, config.tenantMemoryLimit, config.tenantMaxProcs),
         cwd: paths.root,
         setpriv,
+        identity,
         onLine,
       }),
   };

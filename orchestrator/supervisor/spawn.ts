@@ -3,6 +3,7 @@ import path from "node:path";
 import { execa } from "execa";
 import { createLineSplitter } from "./line-splitter";
 import { TENANT_PATH } from "./tenant-command";
+import { identityArgs, type TenantIdentity } from "./tenant-identity";
 
 export type ChildExit = { exitCode: number | null; signal: string | null; error?: string };
 
@@ -22,13 +23,16 @@ export type SpawnOptions = {
   cwd: string;
   /** setpriv path: the child then gets SIGTERM when the orchestrator dies, even by SIGKILL. */
   setpriv: string | undefined;
+  /** Run as this unprivileged user (needs setpriv and root). */
+  identity?: TenantIdentity | undefined;
   onLine: (line: string) => void;
 };
 
 /** Spawns a long-running tenant process with a scrubbed environment, streaming its output by line. */
-export function spawnTenant({ binary, args, env, cwd, setpriv, onLine }: SpawnOptions): TenantChild {
+export function spawnTenant({ binary, args, env, cwd, setpriv, identity, onLine }: SpawnOptions): TenantChild {
+  if (identity && !setpriv) throw new Error("setpriv (util-linux) is required to run tenants under their own uid");
   const [file, fileArgs] = setpriv
-    ? [setpriv, ["--pdeathsig", "SIGTERM", "--", binary, ...args]]
+    ? [setpriv, [...identityArgs(identity), "--pdeathsig", "SIGTERM", "--", binary, ...args]]
     : [binary, args];
   const subprocess = execa(file, fileArgs, {
     cwd,

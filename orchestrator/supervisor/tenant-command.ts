@@ -50,9 +50,10 @@ export function serveArgs(paths: TenantPaths, port: number): string[] {
 
 /**
  * `pocketbase superuser upsert`. Tenant hooks are deliberately not loaded (a hooks dir that never
- * exists): a broken or hostile hook must not block or observe platform provisioning.
+ * exists, in the tenant root, which the tenant cannot write): a broken or hostile hook must not
+ * block or observe platform provisioning.
  */
 export function superuserArgs(paths: TenantPaths, email: string, password: string): string[] {
   // Positionals after `--`: a password starting with "-" would otherwise be parsed as flags.
-  return ["superuser", "upsert", ...dirFlags(paths), "--hooksDir", path.join(paths.meta, "no-hooks"), "--", email, password];
+  return ["superuser", "upsert", ...dirFlags(paths), "--hooksDir", path.join(paths.root, "no-hooks"), "--", email, password];
 }

@@ -3,6 +3,7 @@ import { execa } from "execa";
 import type { TenantPaths } from "../tenant/paths";
 import { describeExit, TenantStartError } from "./errors";
 import { superuserArgs, tenantEnv } from "./tenant-command";
+import { identityArgs, type TenantIdentity } from "./tenant-identity";
 
 /** Creates the tenant's folders (data, hooks, migrations, public, meta) when missing. */
 export async function ensureTenantDirs(paths: TenantPaths): Promise<void> {
@@ -19,7 +20,14 @@ export async function assertExecutable(binary: string): Promise<void> {
   }
 }
 
-export type SuperuserOptions = { binary: string; memoryLimit: string; timeoutMs: number };
+export type SuperuserOptions = {
+  binary: string;
+  memoryLimit: string;
+  timeoutMs: number;
+  /** With an identity, the command runs as that user through setpriv. */
+  setpriv?: string | undefined;
+  identity?: TenantIdentity | undefined;
+};
 
 /**
  * Runs `pocketbase superuser upsert` for the tenant with the same scrubbed environment as serve.
@@ -33,7 +41,9 @@ export async function upsertSuperuser(
 ): Promise<void> {
   await ensureTenantDirs(paths);
   await assertExecutable(opts.binary);
-  const result = await execa(opts.binary, superuserArgs(paths, email, password), {
+  const args = superuserArgs(paths, email, password);
+  const [file, fileArgs] = opts.identity && opts.setpriv ? [opts.setpriv, [...identityArgs(opts.identity), "--", opts.binary, ...args]] : [opts.binary, args];
+  const result = await execa(file, fileArgs, {
     cwd: paths.root,
     env: tenantEnv(paths, opts.memoryLimit),
     extendEnv: false,

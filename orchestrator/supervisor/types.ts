@@ -1,3 +1,4 @@
+import type { TenantIdentity } from "./tenant-identity";
 import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 
@@ -38,9 +39,17 @@ export type TenantProcess = {
 
 export interface Supervisor {
   /** Creates or updates the platform-owned superuser non-interactively, before serve. */
-  ensureSuperuser(paths: TenantPaths, email: string, password: string): Promise<void>;
-  /** Spawns `pocketbase serve` for the tenant and resolves once GET /api/health answers 200. */
-  launch(instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void): Promise<TenantProcess>;
+  ensureSuperuser(paths: TenantPaths, email: string, password: string, identity?: TenantIdentity): Promise<void>;
+  /**
+   * Spawns `pocketbase serve` for the tenant and resolves once GET /api/health answers 200. With an
+   * identity, the tenant's folders are given to it and the process runs as that user.
+   */
+  launch(
+    instanceId: string,
+    paths: TenantPaths,
+    onEvent: (e: SupervisorEvent) => void,
+    identity?: TenantIdentity,
+  ): Promise<TenantProcess>;
   /** Stops PocketBase processes left by a previous orchestrator; returns the instance ids affected. */
   sweepOrphans(tenantsDir: string): Promise<string[]>;
   /** Stops every live process (shutdown). */
