@@ -11,7 +11,7 @@ import { generateApiKey } from "../lib/api-keys";
 import { apiKeys } from "../lib/db/schema";
 import { createGatewayClient } from "../tests/support/gateway-client";
 import { runningInstance, startOrchestrator } from "../tests/support/orchestrator";
-import { arg, median, runAutocannon, type Measured } from "./load";
+import { arg, cpuSeconds, median, runAutocannon, type Measured } from "./load";
 
 const connections = Number(arg("connections", "10"));
 const duration = Number(arg("duration", "8"));
@@ -38,19 +38,27 @@ try {
   for (const headers of Object.values(modes)) await runAutocannon({ url, connections, duration: 2, headers: { ...headers } });
 
   const samples: Record<Mode, Measured[]> = { anonymous: [], "superuser token": [], "API key": [] };
+  const cpu: Record<Mode, number[]> = { anonymous: [], "superuser token": [], "API key": [] };
   for (let round = 0; round < rounds; round++) {
     const order = (Object.keys(modes) as Mode[]).sort(() => (round % 2 ? -1 : 1));
     for (const mode of order) {
+      const cpuBefore = cpuSeconds(orch.pid);
       const m = await runAutocannon({ url, connections, duration, headers: { ...modes[mode] } });
+      const cpuUs = ((cpuSeconds(orch.pid) - cpuBefore) * 1e6) / (m.rps * duration);
       if (m.failed) throw new Error(`${mode}: ${m.failed} failed requests`);
       samples[mode].push(m);
-      console.log(`round ${round + 1} ${mode.padEnd(16)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms`);
+      cpu[mode].push(cpuUs);
+      console.log(
+        `round ${round + 1} ${mode.padEnd(16)} ${m.rps.toFixed(0).padStart(6)} req/s  p50 ${m.p50.toFixed(2)} ms  p99 ${m.p99.toFixed(2)} ms  [orchestrator CPU ${cpuUs.toFixed(0)} µs/req]`,
+      );
     }
   }
   const p50 = (mode: Mode) => median(samples[mode].map((s) => s.p50));
   const rps = (mode: Mode) => median(samples[mode].map((s) => s.rps));
   console.log(`\n== medians, ${connections} connections, ${rounds} × ${duration} s ==`);
-  for (const mode of Object.keys(modes) as Mode[]) console.log(`${mode.padEnd(16)} ${rps(mode).toFixed(0).padStart(6)} req/s  p50 ${p50(mode).toFixed(2)} ms`);
+  for (const mode of Object.keys(modes) as Mode[]) {
+    console.log(`${mode.padEnd(16)} ${rps(mode).toFixed(0).padStart(6)} req/s  p50 ${p50(mode).toFixed(2)} ms  orchestrator CPU ${median(cpu[mode]).toFixed(0)} µs/req`);
+  }
   const added = p50("API key") - p50("superuser token");
   console.log(`added by key handling at the gateway (API key − superuser token): p50 ${added.toFixed(2)} ms → target ≤ 0.5 ms ${added <= 0.5 ? "met" : "MISSED"}`);
   console.log(`API key vs anonymous (includes PocketBase's superuser auth): p50 ${(p50("API key") - p50("anonymous")).toFixed(2)} ms`);

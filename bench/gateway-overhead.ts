@@ -26,7 +26,7 @@ import { createGateway } from "../orchestrator/gateway/create-gateway";
 import { createLogger } from "../orchestrator/logger";
 import { repoRoot, tools } from "../tests/support/tools";
 import { waitFor } from "../tests/support/wait";
-import { arg, median, runAutocannon, type Load, type Measured } from "./load";
+import { arg, cpuSeconds, median, runAutocannon, type Load, type Measured } from "./load";
 
 const SUBDOMAIN = "bench";
 const EMAIL = "bench@example.com";
@@ -93,13 +93,6 @@ async function startGatewayChild(pbPort: number, profileDir: string | undefined)
   proc.stdout?.off("data", collect);
   proc.stdout?.resume(); // keep draining the pipe
   return { proc, port: Number(port) };
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Read and write syscalls a process has made so far (/proc/<pid>/io): a noise-free cost measure. */

@@ -1,5 +1,6 @@
 // Load generation shared by the benchmarks: autocannon (programmatic API) with per-response
 // latencies in float ms (its own histogram has 1 ms resolution).
+import fs from "node:fs";
 import { createRequire } from "node:module";
 
 type AutocannonResult = { requests: { average: number }; errors: number; non2xx: number };
@@ -39,4 +40,11 @@ export function median(values: number[]): number {
 export function arg(name: string, fallback: string): string {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit ? hit.slice(name.length + 3) : fallback;
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
