@@ -1,4 +1,5 @@
 // The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
+import path from "node:path";
 import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
 import { instancesApi } from "./api/instances-api";
@@ -23,6 +24,7 @@ import { createStorage } from "./storage/create-storage";
 import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
 import { resolveUidIsolation } from "./supervisor/isolation";
+import { stageBinary } from "./supervisor/stage-binary";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
 async function main(): Promise<void> {
@@ -34,9 +36,12 @@ async function main(): Promise<void> {
   shutdown.add("control DB", 5_000, () => db.close());
 
   await protectDataDir({ dataDir: config.dataDir, tenantsDir: config.tenantsDir, storage: config.storage, dbUrl: config.db.url });
+  // Tenant users must be able to execute PocketBase: run a copy inside the data folder.
+  const wantsUids = config.isolation.mode !== "off" && process.getuid?.() === 0;
+  const pocketbaseBinary = wantsUids ? await stageBinary(config.pocketbaseBinary, path.join(config.dataDir, "bin")) : config.pocketbaseBinary;
   const uidIsolation = await resolveUidIsolation({
     mode: config.isolation.mode,
-    binary: config.pocketbaseBinary,
+    binary: pocketbaseBinary,
     tenantsDir: config.tenantsDir,
     probeUid: config.isolation.uidBase,
     log,
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log });
   const supervisor = createSupervisor({
-    config: { pocketbaseBinary: config.pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, tenantMaxProcs: config.tenantMaxProcs, ...config.timings },
+    config: { pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, tenantMaxProcs: config.tenantMaxProcs, ...config.timings },
     log,
   });
   shutdown.add("remaining PocketBase processes", config.timings.stopTimeoutMs + 5_000, () => supervisor.stopAll());
