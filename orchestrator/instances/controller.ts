@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
-import { users, type Instance } from "../../lib/db/schema";
+import { users, type DesiredState, type Instance } from "../../lib/db/schema";
 import { encryptSecret } from "../../lib/crypto/secret-box";
 import { UnprocessableError } from "../../lib/errors";
 import type { CreateInstanceInput, UpdateInstanceInput } from "../../lib/validations/instance";
@@ -21,8 +21,17 @@ export function createInstanceController(deps: {
   log: Logger;
 }) {
   const { db, store, lifecycle, log } = deps;
-  const background = (what: string, id: string, p: Promise<unknown>) =>
-    p.catch((err) => log.warn({ err, instanceId: id }, `${what} failed`));
+  /** Records the desired state first, then converges; without `wait` the work goes on in the background. */
+  async function converge(id: string, desiredState: DesiredState, wait: boolean): Promise<Instance> {
+    const instance = await store.update(id, { desiredState });
+    const work = desiredState === "running" ? lifecycle.start(id) : lifecycle.stop(id);
+    if (wait) {
+      await work;
+      return store.get(id);
+    }
+    work.catch((err) => log.warn({ err, instanceId: id }, `${desiredState === "running" ? "start" : "stop"} failed`));
+    return instance;
+  }
 
   return {
     /** Creates a stopped instance with a fresh platform superuser whose password is stored encrypted. */
@@ -40,27 +49,17 @@ export function createInstanceController(deps: {
         superuserPasswordEnc: encryptSecret(password, deps.encryptionKey),
       });
     },
-    async update(id: string, input: UpdateInstanceInput): Promise<Instance> {
-      await store.get(id);
+    /** Updates name or idle timeout (store.update answers 404 for an unknown id). */
+    update(id: string, input: UpdateInstanceInput): Promise<Instance> {
       return store.update(id, input);
     },
     /** Desired running; with `wait`, resolves once running (rejects if the start fails). */
-    async start(id: string, wait: boolean): Promise<Instance> {
-      await store.get(id);
-      const instance = await store.update(id, { desiredState: "running" });
-      const started = lifecycle.start(id);
-      if (wait) await started;
-      else void background("start", id, started);
-      return wait ? store.get(id) : instance;
+    start(id: string, wait: boolean): Promise<Instance> {
+      return converge(id, "running", wait);
     },
     /** Desired stopped; with `wait`, resolves after the final upload attempt. */
-    async stop(id: string, wait: boolean): Promise<Instance> {
-      await store.get(id);
-      const instance = await store.update(id, { desiredState: "stopped" });
-      const stopped = lifecycle.stop(id);
-      if (wait) await stopped;
-      else void background("stop", id, stopped);
-      return wait ? store.get(id) : instance;
+    stop(id: string, wait: boolean): Promise<Instance> {
+      return converge(id, "stopped", wait);
     },
     async remove(id: string): Promise<void> {
       await store.get(id);

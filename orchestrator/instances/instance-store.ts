@@ -117,10 +117,5 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
     async forgetSnapshotsBefore(instanceId: string, generation: number): Promise<void> {
       await db.delete(snapshots).where(and(eq(snapshots.instanceId, instanceId), lt(snapshots.generation, generation)));
     },
-    /** Count of instances, for health output. */
-    async count(): Promise<number> {
-      const [row] = await db.select({ n: sql<number>`count(*)` }).from(instances);
-      return row?.n ?? 0;
-    },
   };
 }
