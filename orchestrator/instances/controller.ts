@@ -66,13 +66,13 @@ export function createInstanceController(deps: {
       await lifecycle.remove(id);
     },
     /** The gateway's wake: a request to a stopped instance makes it desired-running and starts it. */
-    async wake(id: string): Promise<{ port: number }> {
+    async wake(id: string): Promise<{ host: string; port: number }> {
       const running = lifecycle.get(id);
-      if (running) return { port: running.port };
+      if (running) return { host: running.host, port: running.port };
       const instance = await store.get(id);
       if (instance.desiredState !== "running") await store.update(id, { desiredState: "running" });
       const proc = await lifecycle.start(id);
-      return { port: proc.port };
+      return { host: proc.host, port: proc.port };
     },
   };
 }

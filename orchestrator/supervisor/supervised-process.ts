@@ -92,6 +92,7 @@ function supervise(ctx: TenantContext, first: TenantChild, firstPort: number): T
   let stopping: Promise<void> | undefined;
   return {
     instanceId: ctx.instanceId,
+    host: "127.0.0.1",
     get port() {
       return s.port;
     },

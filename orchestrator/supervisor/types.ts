@@ -24,9 +24,11 @@ export type SupervisorEvent =
 
 export type TenantProcess = {
   instanceId: string;
+  /** Address PocketBase listens on (loopback, or the tenant's own address in its network namespace). */
+  host: string;
   /** Current port (changes after a restart only if the old one was taken). */
   port: number;
-  /** http://127.0.0.1:<port> */
+  /** http://<host>:<port> */
   url: string;
   pid: number | undefined;
   /** Graceful stop: SIGTERM, SIGKILL after stopTimeoutMs; stops supervision (no restart). Idempotent. */
