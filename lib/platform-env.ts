@@ -17,6 +17,8 @@ export const platformEnvSchema = z.object({
   ORCHESTRATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8079),
   ORCHESTRATOR_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
   ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex characters (32 bytes)").optional(),
+  /** Proxies in front of the dashboard and gateway that append to X-Forwarded-For (lib/client-ip.ts). */
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -43,5 +45,6 @@ export function resolvePlatform(env: PlatformEnv) {
     orchestratorToken: env.ORCHESTRATOR_TOKEN ?? secrets.orchestratorToken,
     encryptionKey: env.ENCRYPTION_KEY ?? secrets.encryptionKey,
     nextAuthSecret: secrets.nextAuthSecret,
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS,
   };
 }
