@@ -92,7 +92,7 @@ async function runVariant(limit: string): Promise<void> {
       Array.from({ length: count }, (_, i) =>
         gate(async () => {
           const paths = tenantPaths(tenantsDir, `tenant-${i}`);
-          await supervisor.ensureSuperuser(paths, EMAIL, PASSWORD);
+          await supervisor.ensureSuperuser(`tenant-${i}`, paths, EMAIL, PASSWORD);
           return supervisor.launch(`tenant-${i}`, paths, () => {});
         }),
       ),

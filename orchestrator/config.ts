@@ -1,6 +1,23 @@
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import { parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
+
+const BYTE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** "256MiB" → bytes. */
+const byteSize = z
+  .string()
+  .regex(/^\d+(B|KiB|MiB|GiB)$/, "must be a size such as 256MiB")
+  .transform((v) => {
+    const [, n, unit] = /^(\d+)(\w+)$/.exec(v) ?? [];
+    return Number(n) * (BYTE_UNITS[unit ?? "B"] ?? 1);
+  });
+
+const cidrList = z
+  .string()
+  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+  .pipe(z.array(z.string().regex(/^[0-9a-f.:]+\/\d{1,3}$/i, "must be CIDRs such as 10.1.0.0/16, comma-separated")));
 
 const bool = z
   .enum(["true", "false", "1", "0"])
@@ -30,8 +47,21 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   /** Go runtime soft memory limit for each tenant process (GOMEMLIMIT). */
   TENANT_MEMORY_LIMIT: z.string().regex(/^\d+(B|KiB|MiB|GiB)$/).default("48MiB"),
-  /** Tenants under their own uid: auto (when root and possible), uid (required), off. */
-  TENANT_ISOLATION: z.enum(["auto", "uid", "off"]).default("auto"),
+  /** Tenant sandbox (bubblewrap, cgroups, own network namespace, own uid): auto (when root), sandbox (required), off. */
+  TENANT_ISOLATION: z.enum(["auto", "sandbox", "off"]).default("auto"),
+  /** Per-tenant hard limits (cgroups) and private /tmp size. */
+  TENANT_MEMORY_MAX: byteSize.default(256 * 1024 * 1024),
+  TENANT_PIDS_MAX: z.coerce.number().int().min(16).max(100_000).default(64),
+  TENANT_CPU_WEIGHT: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** CPU time per tenant in cores (0.5 = half a core); 0 = no cap. */
+  TENANT_CPU_CORES: z.coerce.number().min(0).max(1024).default(1),
+  TENANT_TMP_SIZE: byteSize.default(64 * 1024 * 1024),
+  /** Tenant network namespaces are numbered from this IPv4 subnet (a /30 each). */
+  TENANT_SUBNET: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.201.0.0/16").default("10.201.0.0/16"),
+  /** CIDRs tenants may reach even though they are private (comma-separated); by default none. */
+  TENANT_NET_ALLOW: cidrList.default([]),
+  /** Resolvers written into tenants' /etc/resolv.conf and allowed on port 53 (comma-separated); default: the host's. */
+  TENANT_DNS: z.string().optional().transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined)),
   TENANT_UID_BASE: z.coerce.number().int().min(1000).max(2_000_000_000).default(200_000),
   /** Cores the Go scheduler of each tenant may use at once (GOMAXPROCS); 0 = all. */
   TENANT_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
@@ -82,6 +112,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     tenantMemoryLimit: env.TENANT_MEMORY_LIMIT,
     tenantMaxProcs: env.TENANT_GOMAXPROCS,
     isolation: { mode: env.TENANT_ISOLATION, uidBase: env.TENANT_UID_BASE },
+    sandbox: {
+      // Namespaces, cgroups and firewall tables are named per data folder, so two orchestrators on one host stay apart.
+      scope: createHash("sha256").update(platform.dataDir).digest("hex").slice(0, 4),
+      limits: { memoryBytes: env.TENANT_MEMORY_MAX, pids: env.TENANT_PIDS_MAX, cpuWeight: env.TENANT_CPU_WEIGHT, cpuCores: env.TENANT_CPU_CORES },
+      tmpBytes: env.TENANT_TMP_SIZE,
+      tenantSubnet: env.TENANT_SUBNET,
+      allow: env.TENANT_NET_ALLOW,
+      dns: env.TENANT_DNS,
+    },
   };
 }
 

@@ -23,7 +23,7 @@ import { createShutdown } from "./shutdown";
 import { createStorage } from "./storage/create-storage";
 import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
-import { resolveUidIsolation } from "./supervisor/isolation";
+import { resolveSandbox } from "./sandbox/resolve-sandbox";
 import { stageBinary } from "./supervisor/stage-binary";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
@@ -39,18 +39,13 @@ async function main(): Promise<void> {
   // Tenant users must be able to execute PocketBase: run a copy inside the data folder.
   const wantsUids = config.isolation.mode !== "off" && process.getuid?.() === 0;
   const pocketbaseBinary = wantsUids ? await stageBinary(config.pocketbaseBinary, path.join(config.dataDir, "bin")) : config.pocketbaseBinary;
-  const uidIsolation = await resolveUidIsolation({
-    mode: config.isolation.mode,
-    binary: pocketbaseBinary,
-    tenantsDir: config.tenantsDir,
-    probeUid: config.isolation.uidBase,
-    log,
-  });
+  const sandbox = await resolveSandbox(config.isolation.mode, { ...config.sandbox, binary: pocketbaseBinary }, log);
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log });
   const supervisor = createSupervisor({
     config: { pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, tenantMaxProcs: config.tenantMaxProcs, ...config.timings },
     log,
+    sandbox,
   });
   shutdown.add("remaining PocketBase processes", config.timings.stopTimeoutMs + 5_000, () => supervisor.stopAll());
 
@@ -59,7 +54,7 @@ async function main(): Promise<void> {
   const idle = createIdleTracker();
   const admin = createPocketbaseAdmin({ log, repair: (t) => lifecycle.repairSuperuser(t) });
   const lifecycle = createLifecycle({
-    config: { ...config, tenantUidBase: uidIsolation ? config.isolation.uidBase : null },
+    config: { ...config, tenantUidBase: sandbox ? config.isolation.uidBase : null },
     log,
     store,
     supervisor,
@@ -110,7 +105,7 @@ async function main(): Promise<void> {
   idleStopper.start();
   shutdown.add("idle stopper", 1_000, () => idleStopper.stop());
 
-  log.info({ gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir, uidIsolation }, "orchestrator ready");
+  log.info({ gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir, sandbox: sandbox !== undefined }, "orchestrator ready");
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

@@ -99,7 +99,7 @@ describe("supervisor (real PocketBase)", () => {
   it("launches a healthy tenant whose platform superuser can sign in, then stops it cleanly", async () => {
     const supervisor = makeSupervisor();
     const paths = tenantPaths(tenantsDir, "basic");
-    await supervisor.ensureSuperuser(paths, EMAIL, PASSWORD);
+    await supervisor.ensureSuperuser(path.basename(paths.root), paths, EMAIL, PASSWORD);
     const proc = await supervisor.launch("basic", paths, () => {});
     const { pid, port } = proc;
     expect(proc.url).toBe(`http://127.0.0.1:${port}`);
@@ -119,7 +119,7 @@ describe("supervisor (real PocketBase)", () => {
   it("restarts a tenant killed with SIGKILL on the same url, keeping its data", async () => {
     const supervisor = makeSupervisor();
     const paths = tenantPaths(tenantsDir, "crashy");
-    await supervisor.ensureSuperuser(paths, EMAIL, PASSWORD);
+    await supervisor.ensureSuperuser(path.basename(paths.root), paths, EMAIL, PASSWORD);
     const rec = recorder();
     const proc = await supervisor.launch("crashy", paths, rec.onEvent);
     const url = proc.url;
@@ -148,7 +148,7 @@ describe("supervisor (real PocketBase)", () => {
   it("gives up with the last log lines when restarts keep crashing", async () => {
     const supervisor = makeSupervisor({}, { sleep: async () => {}, crashLoop: { maxCrashes: 3, windowMs: 60_000 } });
     const paths = tenantPaths(tenantsDir, "looping");
-    await supervisor.ensureSuperuser(paths, EMAIL, PASSWORD);
+    await supervisor.ensureSuperuser(path.basename(paths.root), paths, EMAIL, PASSWORD);
     const rec = recorder();
     const proc = await supervisor.launch("looping", paths, rec.onEvent);
     // From now on every start panics while loading hooks, before serving anything.
@@ -182,7 +182,7 @@ describe("supervisor (real PocketBase)", () => {
           all: toString($os.cmd("env").output()),
         }));\n`,
       );
-      await supervisor.ensureSuperuser(paths, EMAIL, PASSWORD);
+      await supervisor.ensureSuperuser(path.basename(paths.root), paths, EMAIL, PASSWORD);
       const proc = await supervisor.launch("envcheck", paths, () => {});
       const res = await fetch(`${proc.url}/env-dump`);
       expect(res.status).toBe(200);
@@ -242,7 +242,7 @@ describe("supervisor (real PocketBase)", () => {
     fs.mkdirSync(broken.hooksDir, { recursive: true });
     fs.writeFileSync(path.join(broken.hooksDir, "broken.pb.js"), 'throw new Error("cannot load this hook");\n');
     const real = makeSupervisor();
-    await real.ensureSuperuser(broken, EMAIL, PASSWORD); // tenant hooks do not block provisioning
+    await real.ensureSuperuser(path.basename(broken.root), broken, EMAIL, PASSWORD); // tenant hooks do not block provisioning
     await expect(real.launch("broken-hooks", broken, () => {})).rejects.toThrow(
       /exited before becoming healthy \(exit code 2\)[\s\S]*cannot load this hook/,
     );
@@ -278,7 +278,7 @@ const supervisor = createSupervisor({
   log: createLogger("silent"),
 });
 const paths = tenantPaths(${JSON.stringify(tenantsDir)}, "pdeath");
-await supervisor.ensureSuperuser(paths, "${EMAIL}", "${PASSWORD}");
+await supervisor.ensureSuperuser("pdeath", paths, "${EMAIL}", "${PASSWORD}");
 const proc = await supervisor.launch("pdeath", paths, () => {});
 console.log(JSON.stringify({ pid: proc.pid }));
 setInterval(() => {}, 1000);

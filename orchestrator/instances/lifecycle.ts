@@ -53,7 +53,8 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   async function onSupervisorEvent(id: string, e: SupervisorEvent): Promise<void> {
     if (e.type === "crashed") {
-      await store.recordEvent(id, "crashed", `PocketBase exited unexpectedly (code ${e.exitCode}, signal ${e.signal}); restarting.`);
+      const what = e.outOfMemory ? "PocketBase ran out of memory and was killed" : `PocketBase exited unexpectedly (code ${e.exitCode}, signal ${e.signal})`;
+      await store.recordEvent(id, "crashed", `${what}; restarting.`);
     } else if (e.type === "restarted") {
       await store.update(id, { port: e.port });
       await store.recordEvent(id, "restarted", `PocketBase restarted (attempt ${e.attempt}).`);
@@ -76,7 +77,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     try {
       const source = await prepareTenantData(sync, instance, paths);
       const identity = await identityOf(id);
-      if (source === "new") await supervisor.ensureSuperuser(paths, instance.superuserEmail, superuserOf(instance, "").password, identity);
+      if (source === "new") await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity);
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
       const proc = await supervisor.launch(
         id,
@@ -165,6 +166,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         await live.get(id)?.stop();
         live.delete(id);
         deps.onLive?.(id, false);
+        await supervisor.release(id);
         await sync.purge(id);
         await fs.rm(pathsOf(id).root, { recursive: true, force: true });
         await store.remove(id);
@@ -188,7 +190,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /** Re-creates the platform superuser of an instance (its tenant changed or deleted it). */
     async repairSuperuser(t: { instanceId: string; email: string; password: string }): Promise<void> {
-      await supervisor.ensureSuperuser(pathsOf(t.instanceId), t.email, t.password, await identityOf(t.instanceId));
+      await supervisor.ensureSuperuser(t.instanceId, pathsOf(t.instanceId), t.email, t.password, await identityOf(t.instanceId));
     },
     /** Shutdown: stops every live instance with a final upload, keeping desired states. */
     async stopAll(): Promise<void> {

@@ -3,12 +3,13 @@ import type { TenantPaths } from "../tenant/paths";
 import { defaultBackoff } from "./backoff";
 import { defaultCrashLoop } from "./crash-window";
 import { stopOrphan, sweepOrphans } from "./orphans";
-import { createPortAllocator, type PortAllocator } from "./port-allocator";
+import { createPortAllocator } from "./port-allocator";
 import { findSetpriv, spawnTenant } from "./spawn";
 import { launchSupervised, type TenantContext } from "./supervised-process";
 import { serveArgs, tenantEnv } from "./tenant-command";
 import { createTenantLog } from "./tenant-log";
-import { assertExecutable, ensureTenantDirs, upsertSuperuser } from "./tenant-setup";
+import { plainRunner, sandboxRunner, type TenantRunner } from "./tenant-runner";
+import { assertExecutable, ensureTenantDirs, provisionSuperuser } from "./tenant-setup";
 import { assignTenantFolders, type TenantIdentity } from "./tenant-identity";
 import type { Supervisor, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
 
@@ -18,7 +19,7 @@ export { TenantStartError } from "./errors";
 
 /** Creates the supervisor: one real PocketBase child process per running tenant. */
 export function createSupervisor(deps: SupervisorDeps): Supervisor {
-  const { config, log } = deps;
+  const { config, log, sandbox } = deps;
   const ports = createPortAllocator(config.ports);
   const live = new Map<string, TenantProcess>();
   const starting = new Map<string, Promise<TenantProcess>>();
@@ -31,13 +32,21 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       return found;
     }));
 
-  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity) => {
+  /** Folders ready and owned by the tenant, and the runner that starts its processes. */
+  const prepare = async (instanceId: string, paths: TenantPaths, identity: TenantIdentity | undefined): Promise<TenantRunner> => {
     await ensureTenantDirs(paths);
     if (identity) await assignTenantFolders(paths, identity);
     await assertExecutable(config.pocketbaseBinary);
+    if (!sandbox) return plainRunner(config.pocketbaseBinary, paths, ports, await setpriv());
+    if (!identity) throw new Error("a sandboxed tenant needs its own uid");
+    return sandboxRunner(await sandbox.prepare(instanceId, paths, identity));
+  };
+
+  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity) => {
+    const runner = await prepare(instanceId, paths, identity);
     // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
     await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);
-    const ctx = tenantContext(deps, { instanceId, paths, onEvent, ports, setpriv: await setpriv(), identity });
+    const ctx = tenantContext(deps, { instanceId, paths, onEvent, runner });
     try {
       return await launchSupervised(ctx);
     } catch (err) {
@@ -48,11 +57,9 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   };
 
   return {
-    async ensureSuperuser(paths, email, password, identity) {
-      await ensureTenantDirs(paths);
-      if (identity) await assignTenantFolders(paths, identity);
-      const options = { binary: config.pocketbaseBinary, memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs };
-      await upsertSuperuser({ ...options, setpriv: identity ? await setpriv() : undefined, identity }, paths, email, password);
+    async ensureSuperuser(instanceId, paths, email, password, identity) {
+      const runner = await prepare(instanceId, paths, identity);
+      await provisionSuperuser({ memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs }, runner, paths, email, password);
     },
 
     async launch(instanceId, paths, onEvent, identity) {
@@ -72,6 +79,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       }
     },
 
+    async release(instanceId) {
+      await sandbox?.remove(instanceId);
+    },
+
     sweepOrphans: (tenantsDir) =>
       sweepOrphans({
         tenantsDir,
@@ -85,6 +96,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       closing = true;
       await Promise.allSettled([...starting.values()]);
       await Promise.all([...live.values()].map((handle) => handle.stop()));
+      await sandbox?.close();
     },
   };
 }
@@ -93,13 +105,11 @@ type TenantBinding = {
   instanceId: string;
   paths: TenantPaths;
   onEvent: (e: SupervisorEvent) => void;
-  ports: PortAllocator;
-  setpriv: string | undefined;
-  identity: TenantIdentity | undefined;
+  runner: TenantRunner;
 };
 
 /** Binds one tenant's logs, events and spawn command for its supervision. */
-function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports, setpriv, identity }: TenantBinding): TenantContext {
+function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, runner }: TenantBinding): TenantContext {
   const { config } = deps;
   const log = deps.log.child({ instanceId });
   const emit = safeEmitter(onEvent, log);
@@ -118,7 +128,9 @@ function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports
     stopTimeoutMs: config.stopTimeoutMs,
     log,
     tenantLog,
-    ports,
+    ports: runner.ports,
+    host: runner.host,
+    oomKills: runner.oomKills,
     emit,
     sleep: deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     now: deps.now ?? Date.now,
@@ -126,12 +138,11 @@ function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, ports
     backoff: deps.backoff ?? defaultBackoff,
     spawn: (port) =>
       spawnTenant({
-        binary: config.pocketbaseBinary,
-        args: serveArgs(paths, port),
-        env: tenantEnv(paths, config.tenantMemoryLimit, config.tenantMaxProcs),
+        command: runner.command(serveArgs(runner.dirs, runner.listen(port)), "serve"),
+        env: tenantEnv(runner.dirs, config.tenantMemoryLimit, config.tenantMaxProcs),
         cwd: paths.root,
-        setpriv,
-        identity,
+        gracefulPid: runner.gracefulPid,
+        afterExit: runner.endAll,
         onLine,
       }),
   };

@@ -2,8 +2,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import { createLineSplitter } from "./line-splitter";
+import { signalPid } from "./proc";
 import { TENANT_PATH } from "./tenant-command";
-import { identityArgs, type TenantIdentity } from "./tenant-identity";
 
 export type ChildExit = { exitCode: number | null; signal: string | null; error?: string };
 
@@ -17,24 +17,19 @@ export type TenantChild = {
 };
 
 export type SpawnOptions = {
-  binary: string;
-  args: string[];
+  command: { file: string; args: string[] };
   env: Record<string, string>;
   cwd: string;
-  /** setpriv path: the child then gets SIGTERM when the orchestrator dies, even by SIGKILL. */
-  setpriv: string | undefined;
-  /** Run as this unprivileged user (needs setpriv and root). */
-  identity?: TenantIdentity | undefined;
+  /** The process that should get the graceful SIGTERM (inside a sandbox it is not the one we spawned). */
+  gracefulPid: (spawnedPid: number) => Promise<number | undefined>;
+  /** Runs once the process has exited, before `exit` resolves (ends whatever the tenant left running). */
+  afterExit: () => Promise<void>;
   onLine: (line: string) => void;
 };
 
 /** Spawns a long-running tenant process with a scrubbed environment, streaming its output by line. */
-export function spawnTenant({ binary, args, env, cwd, setpriv, identity, onLine }: SpawnOptions): TenantChild {
-  if (identity && !setpriv) throw new Error("setpriv (util-linux) is required to run tenants under their own uid");
-  const [file, fileArgs] = setpriv
-    ? [setpriv, [...identityArgs(identity), "--pdeathsig", "SIGTERM", "--", binary, ...args]]
-    : [binary, args];
-  const subprocess = execa(file, fileArgs, {
+export function spawnTenant({ command, env, cwd, gracefulPid, afterExit, onLine }: SpawnOptions): TenantChild {
+  const subprocess = execa(command.file, command.args, {
     cwd,
     env,
     extendEnv: false,
@@ -53,24 +48,33 @@ export function spawnTenant({ binary, args, env, cwd, setpriv, identity, onLine 
     stream.on("data", (chunk: string) => splitter.push(chunk));
     stream.on("end", () => splitter.flush());
   }
-  const exit: Promise<ChildExit> = subprocess.then((result) => ({
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
-    ...(result.exitCode === undefined && !result.signal ? { error: result.originalMessage ?? result.shortMessage } : {}),
-  }));
+  const exit: Promise<ChildExit> = subprocess.then(async (result) => {
+    const how: ChildExit = {
+      exitCode: result.exitCode ?? null,
+      signal: result.signal ?? null,
+      ...(result.exitCode === undefined && !result.signal ? { error: result.originalMessage ?? result.shortMessage } : {}),
+    };
+    await afterExit().catch((err: unknown) => onLine(`[picobase] could not end the tenant's remaining processes: ${String(err)}`));
+    return how;
+  });
   let stopping: Promise<void> | undefined;
+  const terminate = async () => {
+    const target = subprocess.pid === undefined ? undefined : await gracefulPid(subprocess.pid);
+    if (target === undefined || target === subprocess.pid) subprocess.kill("SIGTERM");
+    else signalPid(target, "SIGTERM");
+  };
   return {
     pid: subprocess.pid,
     exit,
     stop(timeoutMs) {
-      stopping ??= stopChild(subprocess, exit, timeoutMs);
+      stopping ??= stopChild(subprocess, terminate, exit, timeoutMs);
       return stopping;
     },
   };
 }
 
-async function stopChild(subprocess: { kill(signal: NodeJS.Signals): boolean }, exit: Promise<ChildExit>, timeoutMs: number) {
-  subprocess.kill("SIGTERM");
+async function stopChild(subprocess: { kill(signal: NodeJS.Signals): boolean }, terminate: () => Promise<void>, exit: Promise<ChildExit>, timeoutMs: number) {
+  await terminate();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<true>((resolve) => {
     timer = setTimeout(() => resolve(true), timeoutMs);

@@ -19,7 +19,11 @@ export type TenantContext = {
   log: Logger;
   tenantLog: TenantLog;
   ports: PortAllocator;
+  /** Where the platform reaches PocketBase (loopback, or the tenant's own address). */
+  host: string;
   spawn: (port: number) => TenantChild;
+  /** Kernel OOM kills in the tenant's cgroup so far (0 without one). */
+  oomKills: () => Promise<number>;
   emit: (event: SupervisorEvent) => void;
   sleep: (ms: number) => Promise<void>;
   now: () => number;
@@ -28,7 +32,7 @@ export type TenantContext = {
 };
 
 const LAST_LINES = 50;
-const urlOf = (port: number) => `http://127.0.0.1:${port}`;
+const urlOf = (ctx: TenantContext, port: number) => `http://${ctx.host}:${port}`;
 
 /** Starts the tenant's PocketBase, waits until healthy, then supervises it until stop() or a crash loop. */
 export async function launchSupervised(ctx: TenantContext): Promise<TenantProcess> {
@@ -39,7 +43,7 @@ export async function launchSupervised(ctx: TenantContext): Promise<TenantProces
     const ready = await recordAndWait(ctx, child, port);
     if (ready.kind === "healthy") {
       ctx.log.info({ port, pid: child.pid }, "tenant started");
-      return supervise(ctx, child, port);
+      return supervise(ctx, child, port, await ctx.oomKills());
     }
     const summary =
       ready.kind === "timeout"
@@ -64,7 +68,7 @@ function spawnChild(ctx: TenantContext, port: number): TenantChild {
 
 async function recordAndWait(ctx: TenantContext, child: TenantChild, port: number): Promise<Readiness> {
   if (child.pid !== undefined) await writePidFile(ctx.paths.pidFile, child.pid);
-  return waitForReady(urlOf(port), child.exit, ctx.startTimeoutMs);
+  return waitForReady(urlOf(ctx, port), child.exit, ctx.startTimeoutMs);
 }
 
 /** Mutable state of one tenant's supervision. */
@@ -73,15 +77,17 @@ type Supervision = {
   current: TenantChild;
   port: number;
   crashes: number[];
+  /** OOM kills seen so far, to tell an out-of-memory kill from any other crash. */
+  oomKills: number;
   stopping: boolean;
   /** Resolves when stop() is called, to cut a backoff pause short. */
   stopRequested: Promise<void>;
 };
 
-function supervise(ctx: TenantContext, first: TenantChild, firstPort: number): TenantProcess {
+function supervise(ctx: TenantContext, first: TenantChild, firstPort: number, oomKills: number): TenantProcess {
   let requestStop: () => void = () => {};
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
-  const s: Supervision = { ctx, current: first, port: firstPort, crashes: [], stopping: false, stopRequested };
+  const s: Supervision = { ctx, current: first, port: firstPort, crashes: [], oomKills, stopping: false, stopRequested };
   const finished = run(s)
     .catch(async (err: unknown) => {
       fail(s, `supervision error: ${err instanceof Error ? err.message : String(err)}`);
@@ -92,12 +98,12 @@ function supervise(ctx: TenantContext, first: TenantChild, firstPort: number): T
   let stopping: Promise<void> | undefined;
   return {
     instanceId: ctx.instanceId,
-    host: "127.0.0.1",
+    host: ctx.host,
     get port() {
       return s.port;
     },
     get url() {
-      return urlOf(s.port);
+      return urlOf(ctx, s.port);
     },
     get pid() {
       return s.current.pid;
@@ -121,7 +127,7 @@ async function run(s: Supervision): Promise<"stopped" | "failed"> {
   for (;;) {
     const exit = await s.current.exit;
     if (s.stopping) return "stopped";
-    if (!onCrash(s, exit)) return "failed";
+    if (!(await onCrash(s, exit))) return "failed";
     const outcome = await restart(s);
     if (outcome !== "running") return outcome;
   }
@@ -149,18 +155,24 @@ async function restart(s: Supervision): Promise<"running" | "stopped" | "failed"
       fail(s, `restart did not become healthy within ${ctx.startTimeoutMs} ms`);
       return "failed";
     }
-    if (!onCrash(s, ready.exit)) return "failed";
+    if (!(await onCrash(s, ready.exit))) return "failed";
   }
 }
 
 /** Records a crash; false when it completes a crash loop (supervision gives up). */
-function onCrash(s: Supervision, exit: ChildExit): boolean {
+async function onCrash(s: Supervision, exit: ChildExit): Promise<boolean> {
   const { ctx } = s;
   s.crashes = recordCrash(s.crashes, ctx.now(), ctx.crashLoop);
+  const oomKills = await ctx.oomKills().catch((err: unknown) => {
+    ctx.log.warn({ err }, "cannot read the tenant's OOM kill count");
+    return s.oomKills;
+  });
+  const outOfMemory = oomKills > s.oomKills;
+  s.oomKills = oomKills;
   const lastLines = ctx.tenantLog.tail(LAST_LINES);
-  ctx.tenantLog.note(`PocketBase crashed (${describeExit(exit)})`);
-  ctx.log.warn({ exitCode: exit.exitCode, signal: exit.signal, recentCrashes: s.crashes.length }, "tenant crashed");
-  ctx.emit({ type: "crashed", exitCode: exit.exitCode, signal: exit.signal, lastLines });
+  ctx.tenantLog.note(outOfMemory ? "PocketBase was killed: out of memory" : `PocketBase crashed (${describeExit(exit)})`);
+  ctx.log.warn({ exitCode: exit.exitCode, signal: exit.signal, outOfMemory, recentCrashes: s.crashes.length }, "tenant crashed");
+  ctx.emit({ type: "crashed", exitCode: exit.exitCode, signal: exit.signal, outOfMemory, lastLines });
   if (!isCrashLoop(s.crashes, ctx.crashLoop)) return true;
   fail(s, `crashed ${s.crashes.length} times within ${ctx.crashLoop.windowMs / 1000} s`);
   return false;

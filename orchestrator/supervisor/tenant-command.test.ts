@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { tenantPaths } from "../tenant/paths";
-import { serveArgs, superuserArgs, tenantEnv } from "./tenant-command";
+import { provisionArgs, serveArgs, tenantEnv } from "./tenant-command";
 
 const paths = tenantPaths("/data/tenants", "t1");
 
@@ -17,7 +17,7 @@ describe("tenant command", () => {
   });
 
   it("serves on loopback with the tenant's own directories", () => {
-    const args = serveArgs(paths, 9001);
+    const args = serveArgs(paths, "127.0.0.1:9001");
     expect(args.slice(0, 3)).toEqual(["serve", "--http", "127.0.0.1:9001"]);
     for (const [flag, value] of [
       ["--dir", paths.dataDir],
@@ -31,10 +31,11 @@ describe("tenant command", () => {
     expect(args).toContain("--dev=false");
   });
 
-  it("upserts the superuser without loading tenant hooks", () => {
-    const args = superuserArgs(paths, "su@picobase.internal", "-pw");
-    expect(args.slice(0, 2)).toEqual(["superuser", "upsert"]);
-    expect(args.slice(-3)).toEqual(["--", "su@picobase.internal", "-pw"]);
+  it("provisions with the platform's migrations only, no tenant hooks, no secret in the arguments", () => {
+    const args = provisionArgs(paths, "/data/tenants/t1/meta/provision");
+    expect(args.slice(0, 2)).toEqual(["migrate", "up"]);
+    expect(args[args.indexOf("--migrationsDir") + 1]).toBe("/data/tenants/t1/meta/provision");
     expect(args[args.indexOf("--hooksDir") + 1]).not.toBe(paths.hooksDir);
+    expect(args.join(" ")).not.toMatch(/password|@/);
   });
 });

@@ -14,46 +14,52 @@ export const HOOKS_POOL_SIZE = 4;
  * The complete environment of a tenant process (spawned with extendEnv: false). Nothing from the
  * orchestrator's own environment is passed on: tenants run arbitrary JS that can read all of it.
  */
-export function tenantEnv(paths: TenantPaths, memoryLimit: string, maxProcs = 0): Record<string, string> {
-  const env: Record<string, string> = { PATH: TENANT_PATH, HOME: paths.root, TZ: "UTC", GOMEMLIMIT: memoryLimit };
+export function tenantEnv(dirs: Pick<PocketbaseDirs, "root">, memoryLimit: string, maxProcs = 0): Record<string, string> {
+  const env: Record<string, string> = { PATH: TENANT_PATH, HOME: dirs.root, TZ: "UTC", GOMEMLIMIT: memoryLimit };
   // A cap on the Go scheduler keeps one busy tenant from taking every core from its neighbours and the gateway.
   if (maxProcs > 0) env.GOMAXPROCS = String(maxProcs);
   return env;
 }
 
+/** The folders PocketBase is pointed at: host paths, or the fixed ones inside a sandbox (sandbox/bwrap-args.ts INSIDE). */
+export type PocketbaseDirs = Pick<TenantPaths, "root" | "dataDir" | "hooksDir" | "migrationsDir" | "publicDir">;
+
 /** Flags shared by every PocketBase command we run for a tenant. */
-function dirFlags(paths: TenantPaths): string[] {
+function dirFlags(dirs: PocketbaseDirs): string[] {
   // --dev=false: PocketBase turns dev mode (SQL statements in the log) on by itself when its
   // binary lives under the temp dir, as it does in a CI checkout there.
-  return ["--dir", paths.dataDir, "--migrationsDir", paths.migrationsDir, "--hooksWatch=false", "--dev=false"];
+  return ["--dir", dirs.dataDir, "--hooksWatch=false", "--dev=false"];
 }
 
 /**
- * `pocketbase serve` bound to loopback. `--hooksWatch=false`: a watcher costs one inotify instance
- * per tenant (128 per uid by default) and turns a broken hook into a silent half-loaded app; without
- * it a hook that throws at load makes serve exit, which we surface as a crash with its log lines.
- * Automigrate stays on: it only writes the tenant's own pb_migrations, which we persist.
+ * `pocketbase serve` on `listen` (loopback, or all addresses of the tenant's own network
+ * namespace). `--hooksWatch=false`: a watcher costs one inotify instance per tenant (128 per uid
+ * by default) and turns a broken hook into a silent half-loaded app; without it a hook that throws
+ * at load makes serve exit, which we surface as a crash with its log lines. Automigrate stays on:
+ * it only writes the tenant's own pb_migrations, which we persist.
  */
-export function serveArgs(paths: TenantPaths, port: number): string[] {
+export function serveArgs(dirs: PocketbaseDirs, listen: string): string[] {
   return [
     "serve",
     "--http",
-    `127.0.0.1:${port}`,
-    ...dirFlags(paths),
+    listen,
+    ...dirFlags(dirs),
+    "--migrationsDir",
+    dirs.migrationsDir,
     "--hooksDir",
-    paths.hooksDir,
+    dirs.hooksDir,
     "--publicDir",
-    paths.publicDir,
+    dirs.publicDir,
     `--hooksPool=${HOOKS_POOL_SIZE}`,
   ];
 }
 
 /**
- * `pocketbase superuser upsert`. Tenant hooks are deliberately not loaded (a hooks dir that never
- * exists, in the tenant root, which the tenant cannot write): a broken or hostile hook must not
- * block or observe platform provisioning.
+ * `pocketbase migrate up` over the platform's provisioning migrations only (`platformMigrations`),
+ * never the tenant's: no tenant hooks are loaded (a hooks dir that does not exist) and the
+ * tenant's pb_migrations are not applied, so a broken or hostile deploy cannot block or observe
+ * provisioning. Credentials reach the migration through the environment, never the command line.
  */
-export function superuserArgs(paths: TenantPaths, email: string, password: string): string[] {
-  // Positionals after `--`: a password starting with "-" would otherwise be parsed as flags.
-  return ["superuser", "upsert", ...dirFlags(paths), "--hooksDir", path.join(paths.root, "no-hooks"), "--", email, password];
+export function provisionArgs(dirs: PocketbaseDirs, platformMigrations: string): string[] {
+  return ["migrate", "up", ...dirFlags(dirs), "--migrationsDir", platformMigrations, "--hooksDir", path.join(dirs.root, "no-hooks")];
 }

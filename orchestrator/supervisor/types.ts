@@ -1,10 +1,11 @@
+import type { Sandbox } from "../sandbox/create-sandbox";
 import type { TenantIdentity } from "./tenant-identity";
 import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 
 export type SupervisorConfig = {
   pocketbaseBinary: string;
-  /** Tenant ports are picked from base .. base+range-1. */
+  /** Tenant ports are picked from base .. base+range-1 (without a sandbox; sandboxed tenants each have their own network). */
   ports: { base: number; range: number };
   /** GOMEMLIMIT value for every tenant process, e.g. "48MiB". */
   tenantMemoryLimit: string;
@@ -18,7 +19,7 @@ export type SupervisorConfig = {
 
 export type SupervisorEvent =
   | { type: "output"; line: string }
-  | { type: "crashed"; exitCode: number | null; signal: string | null; lastLines: string[] }
+  | { type: "crashed"; exitCode: number | null; signal: string | null; outOfMemory: boolean; lastLines: string[] }
   | { type: "restarted"; port: number; attempt: number }
   | { type: "failed"; reason: string; lastLines: string[] };
 
@@ -41,10 +42,11 @@ export type TenantProcess = {
 
 export interface Supervisor {
   /** Creates or updates the platform-owned superuser non-interactively, before serve. */
-  ensureSuperuser(paths: TenantPaths, email: string, password: string, identity?: TenantIdentity): Promise<void>;
+  ensureSuperuser(instanceId: string, paths: TenantPaths, email: string, password: string, identity?: TenantIdentity): Promise<void>;
   /**
    * Spawns `pocketbase serve` for the tenant and resolves once GET /api/health answers 200. With an
-   * identity, the tenant's folders are given to it and the process runs as that user.
+   * identity (required with a sandbox), the tenant's folders are given to it and the process runs
+   * as that user, inside its sandbox.
    */
   launch(
     instanceId: string,
@@ -52,6 +54,8 @@ export interface Supervisor {
     onEvent: (e: SupervisorEvent) => void,
     identity?: TenantIdentity,
   ): Promise<TenantProcess>;
+  /** Frees what the tenant holds on this host besides its files (sandbox network and cgroup): it was deleted. */
+  release(instanceId: string): Promise<void>;
   /** Stops PocketBase processes left by a previous orchestrator; returns the instance ids affected. */
   sweepOrphans(tenantsDir: string): Promise<string[]>;
   /** Stops every live process (shutdown). */
@@ -68,6 +72,8 @@ export type BackoffPolicy = { initialMs: number; maxMs: number };
 export type SupervisorDeps = {
   config: SupervisorConfig;
   log: Logger;
+  /** Run every tenant in its sandbox (then launch and ensureSuperuser need an identity). */
+  sandbox?: Sandbox | undefined;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   crashLoop?: CrashLoopPolicy;

@@ -44,6 +44,8 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
     ORCHESTRATOR_TOKEN: token,
     POCKETBASE_BINARY_PATH: tools.pocketbase,
     INSTANCES_BASE_PORT: String(20000 + Math.floor(Math.random() * 20000)),
+    // Sandboxed tenants (as root) get addresses from this; a random /20 keeps concurrent orchestrators apart.
+    TENANT_SUBNET: `10.${202 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 16) * 16}.0/20`,
     LOG_LEVEL: "info",
     ...options.env,
   };

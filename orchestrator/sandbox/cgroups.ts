@@ -1,0 +1,145 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { limitFiles, ownCgroupPath, parseOomKills, type TenantLimits } from "./cgroup-files";
+
+export type { TenantLimits } from "./cgroup-files";
+
+/** One tenant's cgroup (a folder per controller on v1, one folder on v2). */
+export type TenantCgroup = {
+  /** `cgroup.procs` files a process writes its own pid to, to join every controller. */
+  procsFiles: string[];
+  /** Pids in the cgroup right now. */
+  pids(): Promise<number[]>;
+  /** How many times the kernel's OOM killer struck inside this cgroup. */
+  oomKills(): Promise<number>;
+  /** SIGKILLs every process in it until it is empty (bounded rounds: a fork bomb is capped by pids.max). */
+  killAll(): Promise<void>;
+  /** Kills what is left and removes the folders. */
+  remove(): Promise<void>;
+};
+
+/** Per-tenant cgroups under the orchestrator's own cgroup, on v1 or v2. */
+export type Cgroups = {
+  version: 1 | 2;
+  /** Creates (or reuses) the tenant's cgroup and (re)applies its limits. */
+  create(name: string, limits: TenantLimits): Promise<TenantCgroup>;
+  /** Kills what is left in the tenant's cgroup and removes it; a missing one is fine. */
+  remove(name: string): Promise<void>;
+};
+
+const CONTROLLERS_V1 = ["memory", "pids", "cpu"] as const;
+const GROUP = "picobase";
+
+/**
+ * Finds the cgroup hierarchy and prepares `<own cgroup>/picobase/`; the reason as a string when
+ * per-tenant cgroups are impossible (not root, controllers missing).
+ */
+export async function openCgroups(root = "/sys/fs/cgroup"): Promise<Cgroups | string> {
+  const self = await fs.readFile("/proc/self/cgroup", "utf8");
+  if (await exists(path.join(root, "cgroup.controllers"))) return openV2(root, self);
+  for (const controller of CONTROLLERS_V1) {
+    if (!(await exists(path.join(root, controller, "cgroup.procs")))) return `cgroup v1 controller "${controller}" is not mounted at ${root}/${controller}`;
+  }
+  const parents = Object.fromEntries(
+    CONTROLLERS_V1.map((c) => [c, path.join(root, c, ownCgroupPath(self, c) ?? "/", GROUP)]),
+  ) as Record<(typeof CONTROLLERS_V1)[number], string>;
+  for (const dir of Object.values(parents)) await fs.mkdir(dir, { recursive: true });
+  const hasMemsw = await exists(path.join(parents.memory, "memory.memsw.limit_in_bytes"));
+  return {
+    version: 1,
+    async create(name, limits) {
+      const dirs = CONTROLLERS_V1.map((c) => path.join(parents[c], name));
+      for (const dir of dirs) await fs.mkdir(dir, { recursive: true });
+      for (const f of limitFiles(1, limits, hasMemsw)) await fs.writeFile(path.join(parents[f.controller as keyof typeof parents], name, f.file), f.value);
+      return tenantCgroup(dirs, path.join(parents.memory, name, "memory.oom_control"));
+    },
+    remove: (name) => tenantCgroup(CONTROLLERS_V1.map((c) => path.join(parents[c], name)), "").remove(),
+  };
+}
+
+async function openV2(root: string, self: string): Promise<Cgroups | string> {
+  const own = path.join(root, ownCgroupPath(self, "") ?? "/");
+  const available = (await fs.readFile(path.join(own, "cgroup.controllers"), "utf8")).split(/\s+/);
+  const missing = ["memory", "pids", "cpu"].filter((c) => !available.includes(c));
+  if (missing.length > 0) return `cgroup v2 controllers not delegated to ${own}: ${missing.join(", ")}`;
+  const parent = path.join(own, GROUP);
+  await fs.mkdir(parent, { recursive: true });
+  await moveOwnProcessesToLeaf(own);
+  await fs.writeFile(path.join(own, "cgroup.subtree_control"), "+memory +pids +cpu");
+  await fs.writeFile(path.join(parent, "cgroup.subtree_control"), "+memory +pids +cpu");
+  return {
+    version: 2,
+    async create(name, limits) {
+      const dir = path.join(parent, name);
+      await fs.mkdir(dir, { recursive: true });
+      for (const f of limitFiles(2, limits, false)) await fs.writeFile(path.join(dir, f.file), f.value);
+      return tenantCgroup([dir], path.join(dir, "memory.events"), path.join(dir, "cgroup.kill"));
+    },
+    remove: (name) => tenantCgroup([path.join(parent, name)], "").remove(),
+  };
+}
+
+/**
+ * cgroup v2 forbids processes in a folder whose children get controllers: the orchestrator's own
+ * processes (and whatever shares its cgroup, e.g. the dashboard under `npm start`) move to a leaf.
+ */
+async function moveOwnProcessesToLeaf(own: string): Promise<void> {
+  if (own === "/sys/fs/cgroup" || own === "/sys/fs/cgroup/") return; // the root may hold processes
+  const leaf = path.join(own, "platform");
+  await fs.mkdir(leaf, { recursive: true });
+  for (const pid of await readPids(path.join(own, "cgroup.procs"))) {
+    await fs.writeFile(path.join(leaf, "cgroup.procs"), String(pid)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ESRCH") throw err; // it exited meanwhile
+    });
+  }
+}
+
+function tenantCgroup(dirs: string[], oomFile: string, killFile?: string): TenantCgroup {
+  const procsFiles = dirs.map((d) => path.join(d, "cgroup.procs"));
+  const pids = () => readPids(procsFiles[0] as string);
+  const killAll = async () => {
+    if (killFile && (await exists(killFile))) await fs.writeFile(killFile, "1");
+    for (let round = 0; round < 50; round++) {
+      const left = await pids();
+      if (left.length === 0) return;
+      for (const pid of left) killQuietly(pid);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`processes survive in cgroup ${dirs[0]}`);
+  };
+  return {
+    procsFiles,
+    pids,
+    oomKills: async () => parseOomKills(await fs.readFile(oomFile, "utf8")),
+    killAll,
+    async remove() {
+      await killAll();
+      for (const dir of dirs) await fs.rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== "ENOENT") throw err;
+      });
+    },
+  };
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err; // already gone is the goal
+  }
+}
+
+async function readPids(file: string): Promise<number[]> {
+  const text = await fs.readFile(file, "utf8").catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return "";
+    throw err;
+  });
+  return text.split("\n").filter((l) => l.trim() !== "").map(Number);
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.access(p).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,152 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "../logger";
+import type { TenantPaths } from "../tenant/paths";
+import { bwrapArgs, ETC_FILES, ETC_SHARED, etcFiles, INSIDE, SYSTEM_DIRS, type SandboxSpec } from "./bwrap-args";
+import { openCgroups, type TenantCgroup, type TenantLimits } from "./cgroups";
+import { parseNameservers } from "./firewall-rules";
+import { createTenantNetworks } from "./network";
+import { findInnerCommand } from "./proc-tree";
+import { findTools, type SandboxTools } from "./tools";
+
+export type SandboxConfig = {
+  /** The PocketBase binary (host path), shown read-only inside. */
+  binary: string;
+  /** Short id of this orchestrator (see network.ts). */
+  scope: string;
+  limits: TenantLimits;
+  tmpBytes: number;
+  tenantSubnet: string;
+  allow: string[];
+  dns: string[] | undefined;
+};
+
+/** A spawnable command line. */
+export type Command = { file: string; args: string[] };
+
+/** What the supervisor needs to run one tenant inside its sandbox. */
+export type TenantSandbox = {
+  /** PocketBase listens here, inside the tenant's own network namespace. */
+  host: string;
+  port: number;
+  cgroup: TenantCgroup;
+  /**
+   * The command that runs `pocketbase <args>` (paths as seen inside, see INSIDE) in the sandbox:
+   * in the tenant's network namespace, or with no network at all; `roBinds` adds platform files.
+   */
+  command(pocketbaseArgs: string[], network: "tenant" | "none", roBinds?: SandboxSpec["roBinds"]): Command;
+  /** The sandboxed PocketBase of the process tree rooted at `spawnedPid` (for a graceful SIGTERM). */
+  innerPid(spawnedPid: number): Promise<number | undefined>;
+};
+
+export type Sandbox = {
+  /** Creates (or reuses) the tenant's cgroup, network namespace and /etc; idempotent. */
+  prepare(instanceId: string, paths: TenantPaths, identity: { uid: number; gid: number }): Promise<TenantSandbox>;
+  /** Deletes the tenant's namespace and cgroup (instance deleted). */
+  remove(instanceId: string): Promise<void>;
+  close(): Promise<void>;
+};
+
+/** PocketBase's port inside every tenant's own network namespace. */
+export const TENANT_PORT = 8090;
+
+// Joins every cgroup controller before exec, so bwrap and everything it forks are inside from the start.
+const JOIN_CGROUP = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+
+/**
+ * Opens the sandbox (bubblewrap + cgroups + per-tenant network namespaces), or returns why it is
+ * not possible here (not root, a tool or cgroup controller missing).
+ */
+export async function openSandbox(config: SandboxConfig, log: Logger): Promise<Sandbox | string> {
+  if (process.getuid?.() !== 0) return "the orchestrator is not running as root";
+  const tools = await findTools();
+  if (typeof tools === "string") return tools;
+  const cgroups = await openCgroups();
+  if (typeof cgroups === "string") return cgroups;
+  const networks = await createTenantNetworks(config, log);
+  const host = await hostLayout();
+  const nameservers = config.dns ?? parseNameservers(await fs.readFile("/etc/resolv.conf", "utf8").catch(() => ""));
+  log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");
+  return {
+    async prepare(instanceId, paths, identity) {
+      const cgroup = await cgroups.create(instanceId, config.limits);
+      const network = await networks.ensure(instanceId);
+      const etcDir = path.join(paths.meta, "etc");
+      await writeEtc(etcDir, etcFiles(identity.uid, identity.gid, nameservers));
+      return {
+        host: network.tenantIp,
+        port: TENANT_PORT,
+        cgroup,
+        command(pocketbaseArgs, net, roBinds) {
+          return sandboxCommand(tools, cgroup, net === "tenant" ? network.netnsPath : undefined, {
+            ...host,
+            etcDir,
+            binary: config.binary,
+            binds: tenantBinds(paths),
+            roBinds,
+            uid: identity.uid,
+            gid: identity.gid,
+            tmpBytes: config.tmpBytes,
+            network: net === "tenant" ? "inherit" : "none",
+            command: [INSIDE.binary, ...pocketbaseArgs],
+          });
+        },
+        innerPid: async (spawnedPid) => findInnerCommand(spawnedPid, await cgroup.pids()),
+      };
+    },
+    async remove(instanceId) {
+      await networks.remove(instanceId);
+      await cgroups.remove(instanceId);
+    },
+    close: () => networks.close(),
+  };
+}
+
+function sandboxCommand(tools: SandboxTools, cgroup: TenantCgroup, netnsPath: string | undefined, spec: SandboxSpec): Command {
+  const enterNet = netnsPath ? [tools.nsenter, `--net=${netnsPath}`, "--"] : [];
+  return {
+    file: "/bin/sh",
+    args: [
+      "-c",
+      JOIN_CGROUP,
+      "sh",
+      String(cgroup.procsFiles.length),
+      ...cgroup.procsFiles,
+      // pdeathsig: a killed orchestrator takes bwrap (and with it the whole sandbox) down.
+      tools.setpriv,
+      "--pdeathsig",
+      "SIGKILL",
+      "--",
+      ...enterNet,
+      tools.bwrap,
+      ...bwrapArgs(spec),
+    ],
+  };
+}
+
+function tenantBinds(paths: TenantPaths): SandboxSpec["binds"] {
+  return [
+    { host: paths.dataDir, inside: INSIDE.dataDir },
+    { host: paths.hooksDir, inside: INSIDE.hooksDir },
+    { host: paths.migrationsDir, inside: INSIDE.migrationsDir },
+    { host: paths.publicDir, inside: INSIDE.publicDir },
+  ];
+}
+
+/** How the host's system folders look (bound read-only or recreated as symlinks inside). */
+async function hostLayout(): Promise<Pick<SandboxSpec, "systemDirs" | "etcShared">> {
+  const systemDirs: SandboxSpec["systemDirs"] = {};
+  for (const dir of SYSTEM_DIRS) {
+    const stat = await fs.lstat(dir).catch(() => undefined);
+    if (stat?.isSymbolicLink()) systemDirs[dir] = await fs.readlink(dir);
+    else if (stat?.isDirectory()) systemDirs[dir] = null;
+  }
+  const etcShared: string[] = [];
+  for (const dir of ETC_SHARED) if ((await fs.stat(dir).catch(() => undefined))?.isDirectory()) etcShared.push(dir);
+  return { systemDirs, etcShared };
+}
+
+async function writeEtc(dir: string, files: Record<(typeof ETC_FILES)[number], string>): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o755 });
+  for (const name of ETC_FILES) await fs.writeFile(path.join(dir, name), files[name], { mode: 0o644 });
+}

@@ -1,0 +1,116 @@
+import fs from "node:fs/promises";
+import { execa } from "execa";
+import type { Logger } from "../logger";
+import { createSlotPool, slotAddresses, slotCount, type TenantAddresses } from "./addresses";
+import { PLATFORM_IFACE_PREFIX, parseNameservers, renderFirewall } from "./firewall-rules";
+
+/** One tenant's network namespace: PocketBase listens on `tenantIp` inside it. */
+export type TenantNetwork = TenantAddresses & { netnsPath: string };
+
+export type NetworkSettings = {
+  /** Short id of this orchestrator (from its data folder), so two on one host never touch each other's namespaces. */
+  scope: string;
+  tenantSubnet: string;
+  allow: string[];
+  dns: string[] | undefined;
+};
+
+const NETNS_DIR = "/run/netns";
+const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
+
+/**
+ * Per-tenant network namespaces (veth pair to the host, default route via the host, masqueraded
+ * outbound) and the host firewall that keeps tenants away from the host and each other. A
+ * namespace lives from a tenant's first start until it is deleted or the orchestrator stops, so
+ * a wake does not pay for it again.
+ */
+export async function createTenantNetworks(settings: NetworkSettings, log: Logger) {
+  const pool = createSlotPool(slotCount(settings.tenantSubnet));
+  const live = new Map<string, Promise<TenantNetwork>>();
+  const netnsPrefix = `picobase-${settings.scope}-`;
+  const ifacePrefix = `${PLATFORM_IFACE_PREFIX}${settings.scope}`;
+  const table = `picobase_${settings.scope}`;
+  await sweepNamespaces(netnsPrefix);
+  const forwardOnlyTenants = (await fs.readFile(IP_FORWARD, "utf8")).trim() !== "1";
+  const dns = settings.dns ?? parseNameservers(await fs.readFile("/etc/resolv.conf", "utf8").catch(() => ""));
+  await nft(table, renderFirewall(table, { ifacePrefix, tenantSubnet: settings.tenantSubnet, allow: settings.allow, dns, forwardOnlyTenants }));
+  // Outbound internet for tenants needs forwarding; the firewall above keeps it to tenant traffic
+  // when it was off, so nothing else on the host starts being routed.
+  if (forwardOnlyTenants) await fs.writeFile(IP_FORWARD, "1");
+  log.info({ subnet: settings.tenantSubnet, dns, forwardOnlyTenants }, "tenant network firewall installed");
+
+  async function setUp(instanceId: string): Promise<TenantNetwork> {
+    const slot = pool.acquire();
+    const a = slotAddresses(settings.tenantSubnet, slot);
+    const name = netnsPrefix + instanceId;
+    const veth = `${ifacePrefix}${slot}`;
+    try {
+      await ip(["-batch", "-"], [`netns add ${name}`, `link add ${veth} type veth peer name eth0 netns ${name}`, `addr add ${a.hostIp}/30 dev ${veth}`, `link set ${veth} up`]);
+      await ip(["-n", name, "-batch", "-"], [`addr add ${a.tenantIp}/30 dev eth0`, "link set lo up", "link set eth0 up", `route add default via ${a.hostIp}`]);
+    } catch (err) {
+      await ip(["netns", "del", name]).catch(() => undefined); // best effort: the error below is what matters
+      pool.release(slot);
+      throw err;
+    }
+    return { ...a, netnsPath: `${NETNS_DIR}/${name}` };
+  }
+
+  async function remove(instanceId: string): Promise<void> {
+    const network = live.get(instanceId);
+    if (!network) return;
+    live.delete(instanceId);
+    const { slot } = await network;
+    await ip(["netns", "del", netnsPrefix + instanceId]);
+    pool.release(slot);
+  }
+
+  return {
+    table,
+    /** The tenant's namespace, created on first use. */
+    ensure(instanceId: string): Promise<TenantNetwork> {
+      let network = live.get(instanceId);
+      if (!network) {
+        network = setUp(instanceId);
+        live.set(instanceId, network);
+        network.catch(() => live.delete(instanceId));
+      }
+      return network;
+    },
+    /** Deletes the tenant's namespace (its veth pair goes with it). */
+    remove,
+    /** Shutdown: every namespace goes; the firewall table stays (it is harmless without tenants). */
+    async close(): Promise<void> {
+      await Promise.allSettled([...live.keys()].map(remove));
+    },
+  };
+}
+
+export type TenantNetworks = Awaited<ReturnType<typeof createTenantNetworks>>;
+
+/** Deletes this orchestrator's tenant namespaces left by a previous run (tenants die with the orchestrator). */
+async function sweepNamespaces(prefix: string): Promise<void> {
+  const names = await fs.readdir(NETNS_DIR).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return [];
+    throw err;
+  });
+  for (const name of names) {
+    if (name.startsWith(prefix)) await ip(["netns", "del", name]);
+  }
+}
+
+async function ip(args: string[], batch?: string[]): Promise<void> {
+  const result = await execa("ip", args, { input: batch ? `${batch.join("\n")}\n` : undefined, reject: false, all: true });
+  if (result.exitCode !== 0) throw new Error(`ip ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
+}
+
+async function nft(table: string, ruleset: string): Promise<void> {
+  // Create-then-delete makes the replacement atomic and idempotent in one transaction.
+  const input = `table inet ${table} {}\ndelete table inet ${table}\n${ruleset}`;
+  const result = await execa("nft", ["-f", "-"], { input, reject: false, all: true });
+  if (result.exitCode !== 0) throw new Error(`installing the tenant firewall failed: ${result.all ?? ""}`);
+}
+
+/** An installed table as nft prints it (for tests and diagnostics). */
+export async function installedFirewall(table: string): Promise<string> {
+  return (await execa("nft", ["list", "table", "inet", table])).stdout;
+}
