@@ -116,3 +116,12 @@ export type InstanceEvent = typeof instanceEvents.$inferSelect;
 export type Snapshot = typeof snapshots.$inferSelect;
 export type InstanceStatus = (typeof instanceStatuses)[number];
 export type DesiredState = (typeof desiredStates)[number];
+
+/**
+ * Values that only ever grow (e.g. the last tenant uid handed out): a deleted instance's uid is
+ * never given to a new one, so nothing a deleted tenant left behind can own a new tenant's files.
+ */
+export const counters = sqliteTable("counters", {
+  name: text("name").primaryKey(),
+  value: integer("value").notNull(),
+});
