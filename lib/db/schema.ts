@@ -27,6 +27,24 @@ export const users = sqliteTable("users", {
   createdAt: createdAt(),
 });
 
+/**
+ * Signed-in dashboard sessions. The session cookie (a next-auth JWT) names one by id; it is valid
+ * only while its row exists, so signing out (that row) and changing the password (all of the
+ * user's rows) end sessions on the server, not just in the browser that asked.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
 export const instances = sqliteTable(
   "instances",
   {
@@ -109,6 +127,7 @@ export const snapshots = sqliteTable(
 );
 
 export type User = typeof users.$inferSelect;
+export type UserSession = typeof sessions.$inferSelect;
 export type Instance = typeof instances.$inferSelect;
 export type NewInstance = typeof instances.$inferInsert;
 export type ApiKey = typeof apiKeys.$inferSelect;
