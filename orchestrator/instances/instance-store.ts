@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
-import { and, desc, eq, isNull, lt, notInArray, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, isNull, lt, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
 import { instanceEvents, instances, snapshots, type Instance, type NewInstance } from "../../lib/db/schema";
-import { ConflictError, NotFoundError } from "../../lib/errors";
+import { ConflictError, NotFoundError, QuotaExceededError } from "../../lib/errors";
 import type { EventBus } from "./event-bus";
 
 const EVENTS_KEPT_PER_INSTANCE = 200;
@@ -10,6 +10,21 @@ const EVENTS_KEPT_PER_INSTANCE = 200;
 /** Random, URL-safe, lower-case id (also used as the tenant's folder name). */
 export function newInstanceId(): string {
   return randomBytes(10).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "x");
+}
+
+/**
+ * Inserts only while the owner has fewer than `quota` instances: the count and the insert are one
+ * `INSERT … SELECT … WHERE` statement, which SQLite (a `file:` DB or sqld) runs under its write
+ * lock, so parallel creates cannot all pass a check made before any of them inserted.
+ */
+async function insertWithinQuota(db: Db, values: NewInstance, quota: number): Promise<boolean> {
+  const columns = getTableColumns(instances);
+  const keys = (Object.keys(values) as (keyof NewInstance)[]).filter((k) => values[k] !== undefined);
+  const names = sql.join(keys.map((k) => sql.identifier(columns[k].name)), sql`, `);
+  const params = sql.join(keys.map((k) => sql.param(values[k], columns[k])), sql`, `);
+  const result = await db.run(sql`INSERT INTO ${instances} (${names}) SELECT ${params}
+    WHERE (SELECT count(*) FROM ${instances} WHERE ${instances.ownerId} = ${values.ownerId}) < ${quota}`);
+  return result.rowsAffected === 1;
 }
 
 /** The orchestrator's reads and writes of instances; every change is published on the bus. */
@@ -48,10 +63,15 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
     list(): Promise<Instance[]> {
       return db.select().from(instances);
     },
-    async create(values: NewInstance): Promise<Instance> {
+    /** Inserts an instance; with `quota`, only while its owner has fewer than that many (else 403). */
+    async create(values: NewInstance, quota?: number): Promise<Instance> {
       try {
-        const [row] = await db.insert(instances).values(values).returning();
-        if (!row) throw new Error("insert returned no row");
+        if (quota === undefined) await db.insert(instances).values(values);
+        else if (!(await insertWithinQuota(db, values, quota))) {
+          const [owned] = await db.select({ n: count() }).from(instances).where(eq(instances.ownerId, values.ownerId));
+          throw new QuotaExceededError(quota, owned?.n ?? quota);
+        }
+        const row = await get(values.id);
         bus.publish({ type: "instance", instance: row });
         return row;
       } catch (err) {
@@ -97,21 +117,22 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       bus.publish({ type: "instance", instance: row });
       return row;
     },
-    /** The instance's own unprivileged uid, allocated on first use as one past the highest taken. */
+    /** The instance's own unprivileged uid, allocated on first use from a counter that never goes back. */
     async ensureTenantUid(id: string, base: number): Promise<number> {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const row = await get(id);
-        if (row.tenantUid !== null) return row.tenantUid;
-        const [top] = await db.select({ max: sql<number | null>`max(${instances.tenantUid})` }).from(instances);
-        const uid = Math.max(base, (top?.max ?? base - 1) + 1);
-        try {
-          await db.update(instances).set({ tenantUid: uid }).where(and(eq(instances.id, id), isNull(instances.tenantUid)));
-        } catch (err) {
-          // Another instance took this uid at the same moment: read the new maximum and retry.
-          if (!/UNIQUE constraint failed/.test(String((err as Error).cause ?? err))) throw err;
-        }
-      }
-      throw new Error(`Could not allocate a uid for instance ${id}`);
+      const existing = (await get(id)).tenantUid;
+      if (existing !== null) return existing;
+      // One statement, so concurrent allocations never share a value; the counter only grows (a
+      // deleted instance's uid is never handed out again). It starts above any uid already in use.
+      const result = await db.run(sql`
+        INSERT INTO counters (name, value)
+          SELECT 'tenant_uid', max(${base}, coalesce(max(${instances.tenantUid}) + 1, ${base})) FROM ${instances} WHERE true
+        ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
+        RETURNING value`);
+      const uid = Number(result.rows[0]?.value);
+      if (!Number.isSafeInteger(uid)) throw new Error(`Could not allocate a uid for instance ${id}`);
+      await db.update(instances).set({ tenantUid: uid }).where(and(eq(instances.id, id), isNull(instances.tenantUid)));
+      // Lost a race with another allocation for this same instance: theirs stands, ours is skipped for good.
+      return (await get(id)).tenantUid ?? uid;
     },
     /** Drops DB records of generations pruned from object storage. */
     async forgetSnapshotsBefore(instanceId: string, generation: number): Promise<void> {
