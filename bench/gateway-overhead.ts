@@ -32,14 +32,30 @@ const SUBDOMAIN = "bench";
 const EMAIL = "bench@example.com";
 const PASSWORD = "bench-password-123";
 
+/**
+ * The gateway's default limits (orchestrator/config.ts), except the request rates: one load
+ * generator is one client far above 200 req/s, so the limiters run on every request (their cost is
+ * measured) with budgets this bench never uses up.
+ */
+const BENCH_LIMITS = {
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 8192,
+  maxConnectionsPerIp: 256,
+  maxConcurrentPerIp: 64,
+  maxStreamsPerInstance: 1000,
+  ratePerIp: 1_000_000,
+  ratePerInstance: 1_000_000,
+};
+
 /** Child mode: a gateway whose router always answers the PocketBase port given on the command line. */
 async function serveGateway(upstreamPort: number): Promise<void> {
   const gateway = createGateway({
-    config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 30_000 },
+    config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 30_000, trustedProxyHops: 0, limits: BENCH_LIMITS },
     log: createLogger("error"),
     router: {
       resolve: async (sub) => (sub === SUBDOMAIN ? "bench-instance" : null),
-      ensureRunning: async () => ({ port: upstreamPort }),
+      ensureRunning: async () => ({ host: "127.0.0.1", port: upstreamPort }),
       activity: () => undefined,
     },
   });

@@ -65,6 +65,17 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   TENANT_UID_BASE: z.coerce.number().int().min(1000).max(2_000_000_000).default(200_000),
   /** Cores the Go scheduler of each tenant may use at once (GOMAXPROCS); 0 = all. */
   TENANT_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
+  /** Files (uploads, hooks, migrations) one instance may have; a snapshot of more fails visibly. */
+  TENANT_MAX_FILES: z.coerce.number().int().min(1).default(100_000),
+  /** Gateway limits (0 turns a cap off): time to send headers, idle keep-alive, connections, streams, rates per second. */
+  GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
+  GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(8192),
+  GATEWAY_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(256),
+  GATEWAY_MAX_CONCURRENT_PER_IP: z.coerce.number().int().min(0).default(64),
+  GATEWAY_MAX_STREAMS_PER_INSTANCE: z.coerce.number().int().min(0).default(1000),
+  GATEWAY_RATE_PER_IP: z.coerce.number().int().min(0).default(200),
+  GATEWAY_RATE_PER_INSTANCE: z.coerce.number().int().min(0).default(2000),
 });
 
 export type OrchestratorEnv = z.infer<typeof orchestratorEnvSchema>;
@@ -98,7 +109,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     pocketbaseBinary: path.resolve(env.POCKETBASE_BINARY_PATH ?? ".tools/bin/pocketbase"),
     tenantsDir: path.join(platform.dataDir, "tenants"),
     ports: { base: env.INSTANCES_BASE_PORT, range: env.INSTANCES_PORT_RANGE },
-    gateway: { host: env.GATEWAY_HOST, port: env.GATEWAY_PORT },
+    gateway: { host: env.GATEWAY_HOST, port: env.GATEWAY_PORT, trustedProxyHops: platform.trustedProxyHops, limits: gatewayLimits(env) },
     api: { host: env.ORCHESTRATOR_HOST, port: env.ORCHESTRATOR_PORT },
     storage: storageConfig(env, platform.dataDir),
     timings: {
@@ -111,6 +122,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     },
     tenantMemoryLimit: env.TENANT_MEMORY_LIMIT,
     tenantMaxProcs: env.TENANT_GOMAXPROCS,
+    tenantMaxFiles: env.TENANT_MAX_FILES,
     isolation: { mode: env.TENANT_ISOLATION, uidBase: env.TENANT_UID_BASE },
     sandbox: {
       // Namespaces, cgroups and firewall tables are named per data folder, so two orchestrators on one host stay apart.
@@ -125,6 +137,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
 }
 
 export type Config = ReturnType<typeof loadConfig>;
+
+function gatewayLimits(env: OrchestratorEnv) {
+  return {
+    headersTimeoutMs: env.GATEWAY_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.GATEWAY_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: env.GATEWAY_MAX_CONNECTIONS,
+    maxConnectionsPerIp: env.GATEWAY_MAX_CONNECTIONS_PER_IP,
+    maxConcurrentPerIp: env.GATEWAY_MAX_CONCURRENT_PER_IP,
+    maxStreamsPerInstance: env.GATEWAY_MAX_STREAMS_PER_INSTANCE,
+    ratePerIp: env.GATEWAY_RATE_PER_IP,
+    ratePerInstance: env.GATEWAY_RATE_PER_INSTANCE,
+  };
+}
 
 function storageConfig(env: OrchestratorEnv, dataDir: string): StorageConfig {
   if (!env.R2_ACCESS_KEY_ID || !env.R2_SECRET_ACCESS_KEY) {

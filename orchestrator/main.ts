@@ -25,11 +25,17 @@ import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
 import { resolveSandbox } from "./sandbox/resolve-sandbox";
 import { stageBinary } from "./supervisor/stage-binary";
+import { raiseFdLimit } from "./tools/fd-limit";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  // A stray rejection is a bug to log, not a reason to take every tenant offline.
+  process.on("unhandledRejection", (err) => log.error({ err }, "unhandled promise rejection"));
+  // Each gateway connection can hold two descriptors (client and upstream): room for the caps and more.
+  const fds = await raiseFdLimit(Math.max(65_536, 2 * config.gateway.limits.maxConnections + 4_096));
+  if (fds) log[fds.error ? "warn" : "debug"]({ openFiles: fds.after, error: fds.error }, "open-file limit");
   const shutdown = createShutdown(log);
 
   const db = await openDb(config.db);
@@ -41,7 +47,7 @@ async function main(): Promise<void> {
   const pocketbaseBinary = wantsUids ? await stageBinary(config.pocketbaseBinary, path.join(config.dataDir, "bin")) : config.pocketbaseBinary;
   const sandbox = await resolveSandbox(config.isolation.mode, { ...config.sandbox, binary: pocketbaseBinary }, log);
   const storage = createStorage(config.storage);
-  const sync = createSync({ storage, log });
+  const sync = createSync({ storage, log, options: { maxFiles: config.tenantMaxFiles } });
   const supervisor = createSupervisor({
     config: { pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, tenantMaxProcs: config.tenantMaxProcs, ...config.timings },
     log,

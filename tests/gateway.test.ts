@@ -9,7 +9,7 @@ import pino from "pino";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
-import { createGateway, type Gateway, type GatewayRouter } from "../orchestrator/gateway/create-gateway";
+import { createGateway, type Gateway, type GatewayLimits, type GatewayRouter } from "../orchestrator/gateway/create-gateway";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { tools } from "./support/tools";
 import { waitFor } from "./support/wait";
@@ -47,12 +47,12 @@ function pocketBaseInstance(root: string, port: number) {
   };
 }
 
-type Upstream = { id: string; isRunning(): boolean; start(): Promise<number>; port: number };
+type Upstream = { id: string; isRunning(): boolean; start(): Promise<number>; port: number; host?: string };
 
 /** The router the orchestrator will have, in miniature: fixed table, start deduplicated by a promise map. */
 function createTestRouter(table: Record<string, Upstream>) {
   const byId = new Map(Object.values(table).map((u) => [u.id, u]));
-  const starting = new Map<string, Promise<{ port: number }>>();
+  const starting = new Map<string, Promise<{ host: string; port: number }>>();
   const starts = new Map<string, number>();
   const activity = new Map<string, { request: number; open: number; close: number }>();
   const router: GatewayRouter = {
@@ -60,11 +60,12 @@ function createTestRouter(table: Record<string, Upstream>) {
     ensureRunning(id) {
       const upstream = byId.get(id);
       if (!upstream) return Promise.reject(new Error(`unknown id ${id}`));
-      if (upstream.isRunning()) return Promise.resolve({ port: upstream.port });
+      const host = upstream.host ?? "127.0.0.1";
+      if (upstream.isRunning()) return Promise.resolve({ host, port: upstream.port });
       let pending = starting.get(id);
       if (!pending) {
         starts.set(id, (starts.get(id) ?? 0) + 1);
-        pending = upstream.start().then((port) => ({ port }));
+        pending = upstream.start().then((port) => ({ host, port }));
         pending.finally(() => starting.delete(id)).catch(() => undefined); // cleanup only; callers see the rejection
         starting.set(id, pending);
       }
@@ -95,13 +96,26 @@ function startEchoServer() {
   return { server, state };
 }
 
-const staticUpstream = (id: string, port: number): Upstream => ({ id, port, isRunning: () => true, start: async () => port });
+const staticUpstream = (id: string, port: number, host?: string): Upstream => ({ id, port, host, isRunning: () => true, start: async () => port });
+
+/** The defaults of orchestrator/config.ts: ordinary use, as these tests make it, stays well inside them. */
+const DEFAULT_LIMITS: GatewayLimits = {
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 65_000,
+  maxConnections: 8192,
+  maxConnectionsPerIp: 256,
+  maxConcurrentPerIp: 64,
+  maxStreamsPerInstance: 1000,
+  ratePerIp: 200,
+  ratePerInstance: 2000,
+};
 
 describe("gateway", () => {
   const logger = pino({ level: process.env.GATEWAY_TEST_LOG ?? "silent" });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-gateway-"));
   let alpha: ReturnType<typeof pocketBaseInstance>;
   let echo: ReturnType<typeof startEchoServer>;
+  let far: http.Server;
   let wss: WebSocketServer;
   let wsHeaders: http.IncomingHttpHeaders | undefined;
   let testRouter: ReturnType<typeof createTestRouter>;
@@ -119,6 +133,9 @@ describe("gateway", () => {
     echo = startEchoServer();
     await new Promise<void>((r) => echo.server.listen(0, "127.0.0.1", r));
     const echoPort = (echo.server.address() as { port: number }).port;
+    // A tenant on its own address (as in a network namespace), not 127.0.0.1: the rest of 127/8 is loopback too.
+    far = http.createServer((req, res) => res.end(JSON.stringify({ servedOn: req.socket.localAddress })));
+    await new Promise<void>((r) => far.listen(0, "127.0.0.2", r));
     const wsPort = await getPort();
     wss = new WebSocketServer({ host: "127.0.0.1", port: wsPort });
     wss.on("connection", (socket, req) => {
@@ -129,10 +146,11 @@ describe("gateway", () => {
       alpha: { id: "inst-alpha", port: alpha.port, isRunning: alpha.isRunning, start: alpha.start },
       echo: staticUpstream("inst-echo", echoPort),
       ws: staticUpstream("inst-ws", wsPort),
+      far: staticUpstream("inst-far", (far.address() as { port: number }).port, "127.0.0.2"),
       slow: { id: "inst-slow", port: 1, isRunning: () => false, start: () => new Promise<number>(() => undefined) },
       broken: { id: "inst-broken", port: 1, isRunning: () => false, start: () => Promise.reject(new Error("binary missing")) },
     });
-    const config = { host: "127.0.0.1", port: 0, baseDomain: "localhost" };
+    const config = { host: "127.0.0.1", port: 0, baseDomain: "localhost", trustedProxyHops: 0, limits: DEFAULT_LIMITS };
     gateway = createGateway({ config: { ...config, wakeTimeoutMs: 30_000 }, log: logger, router: testRouter.router });
     impatientGateway = createGateway({ config: { ...config, wakeTimeoutMs: 300 }, log: logger, router: testRouter.router });
     gatewayPort = (await gateway.listen()).port;
@@ -149,6 +167,7 @@ describe("gateway", () => {
     await impatientGateway?.close();
     await alpha?.stop();
     await new Promise((r) => echo?.server.close(r));
+    await new Promise((r) => far?.close(r));
     await new Promise((r) => wss?.close(r));
     fs.rmSync(tmp, { recursive: true, force: true });
   });
@@ -234,6 +253,12 @@ describe("gateway", () => {
     expect(headers["x-forwarded-proto"]).toBe("http");
     expect(headers["x-forwarded-host"]).toBe(`echo.localhost:${gatewayPort}`);
     expect(headers.host).toBe(`echo.localhost:${gatewayPort}`);
+  });
+
+  it("proxies to the address the router gives, not only 127.0.0.1", async () => {
+    const res = await client.fetch(client.url("far", "/where"));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ servedOn: "127.0.0.2" });
   });
 
   it("passes WebSocket upgrades through", async () => {

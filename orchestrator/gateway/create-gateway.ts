@@ -2,20 +2,22 @@ import http, { type ClientRequest, type IncomingMessage, ServerResponse } from "
 import type { Duplex } from "node:stream";
 import HttpProxy from "http-proxy";
 import type { Logger } from "../logger";
-import { createRequestHandler, createUpgradeHandler, type HandlerContext } from "./handlers";
-import { createHostParser } from "./host";
-import { noteUpstreamStatus } from "./platform-auth";
+import { createPolicyChain } from "./chain";
+import { limitConnections } from "./connection-limits";
+import { BadGatewayError } from "./errors";
+import type { ExchangeWatch } from "./exchange";
+import { createRequestHandler, createUpgradeHandler } from "./handlers";
 import { relayResponse } from "./relay";
-import { BadGatewayError, sendError, writeSocketError } from "./responses";
+import { sendError, writeSocketError } from "./responses";
 import type { Gateway, GatewayConfig, GatewayRouter } from "./types";
 import { createUpstreams } from "./upstream";
 
-export type { Gateway, GatewayConfig, GatewayRouter } from "./types";
+export type { Gateway, GatewayConfig, GatewayLimits, GatewayRouter, Upstream } from "./types";
 
 /** How long close() lets in-flight ordinary requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;
-/** Longer than the 60 s idle timeout of common load balancers, so a fronting proxy never reuses a socket we just closed. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** How often Node checks header timeouts (its default, 30 s, would let a slow-header socket live that much longer). */
+const CONNECTIONS_CHECK_MS = 1_000;
 
 /** Creates the HTTP gateway that routes `<subdomain>.<baseDomain>` to the live instance (HTTP, SSE, WebSocket). */
 export function createGateway(deps: { config: GatewayConfig; log: Logger; router: GatewayRouter }): Gateway {
@@ -25,33 +27,38 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
   const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
   const upstreams = createUpstreams();
   const streams = new Set<ServerResponse | Duplex>();
-  const ctx: HandlerContext = {
-    router,
-    log,
-    wakeTimeoutMs: config.wakeTimeoutMs,
-    proxy,
-    upstreams,
-    parseHost: createHostParser(config.baseDomain),
-    baseDomain: config.baseDomain,
-    streams,
-  };
+  const watches = new WeakMap<IncomingMessage, ExchangeWatch>();
+  const chain = createPolicyChain({ config, router, log, proxy, upstreams, streams });
 
   proxy.on("error", (err, req, res) => onProxyError(log, err, req, res));
+  // http-proxy aborts its upstream request only on `aborted`, and only once it is listening: a
+  // client that left earlier (while a policy awaited), or whose request body was already complete,
+  // would keep a pooled upstream socket. Destroy the upstream request whenever the client is gone.
+  const abortWhenClientLeaves = (proxyReq: ClientRequest, req: IncomingMessage) =>
+    watches.get(req)?.onLeave(() => proxyReq.destroy());
   proxy.on("proxyReq", abortWhenClientLeaves);
+  proxy.on("proxyReqWs", abortWhenClientLeaves);
   proxy.on("proxyRes", (proxyRes, req, res) => {
-    noteUpstreamStatus(router, req, proxyRes.statusCode);
+    chain.upstreamAnswered(req, proxyRes.statusCode);
     relayResponse(proxyRes, res, streams.has(res));
   });
 
-  // requestTimeout 0: uploads may legitimately take longer than Node's 300 s default; the header
-  // phase stays bounded by headersTimeout. SSE is unaffected either way (its request is complete
-  // once headers arrive) and server.timeout stays 0, so idle streams are never cut.
-  const server = http.createServer(
-    { requestTimeout: 0, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, noDelay: true },
-    createRequestHandler(ctx),
-  );
+  // requestTimeout 0: uploads may legitimately take longer than Node's 300 s default, and a client
+  // that leaves mid-upload frees its upstream at once; the header phase is bounded by headersTimeout.
+  // SSE is unaffected either way (its request is complete once headers arrive) and server.timeout
+  // stays 0, so idle streams are never cut.
+  const server = http.createServer({
+    requestTimeout: 0,
+    headersTimeout: config.limits.headersTimeoutMs,
+    keepAliveTimeout: config.limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    noDelay: true,
+  });
   server.timeout = 0;
-  server.on("upgrade", createUpgradeHandler(ctx));
+  const refused = limitConnections(server, { ...config.limits, trustedProxyHops: config.trustedProxyHops }, log);
+  const handlerDeps = { policies: chain.policies, trustedProxyHops: config.trustedProxyHops, log, refused, watches };
+  server.on("request", createRequestHandler(handlerDeps));
+  server.on("upgrade", createUpgradeHandler(handlerDeps));
 
   return {
     listen: () => listen(server, config, log),
@@ -103,15 +110,4 @@ function onProxyError(log: Logger, err: Error, req: IncomingMessage, res: Server
   }
   log.warn({ err, host }, "upstream request failed");
   sendError(res, new BadGatewayError());
-}
-
-/**
- * http-proxy aborts the upstream request only on `aborted`, which Node does not emit once the
- * request body is complete (every GET): an abandoned SSE stream or download would keep its
- * upstream socket forever. Destroy it when the client side closes before the response finished.
- */
-function abortWhenClientLeaves(proxyReq: ClientRequest, _req: IncomingMessage, res: ServerResponse): void {
-  res.once("close", () => {
-    if (!res.writableFinished && !proxyReq.destroyed) proxyReq.destroy();
-  });
 }

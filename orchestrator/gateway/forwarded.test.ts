@@ -1,24 +1,14 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { describe, expect, it } from "vitest";
-import { clientIp, setForwardedHeaders } from "./forwarded";
+import { clientIp } from "../../lib/client-ip";
+import { setForwardedHeaders } from "./forwarded";
 
-describe("clientIp", () => {
-  it.each([
-    ["203.0.113.7", "203.0.113.7"],
-    ["::ffff:203.0.113.7", "203.0.113.7"],
-    ["2001:db8::1", "2001:db8::1"],
-    ["::1", "::1"],
-    [undefined, undefined],
-  ])("%s → %s", (input, expected) => {
-    expect(clientIp(input)).toBe(expected);
-  });
-});
-
-describe("setForwardedHeaders", () => {
+describe("setForwardedHeaders (with lib/client-ip.ts deciding the client)", () => {
   const cases: Array<{
     name: string;
     headers: IncomingHttpHeaders;
     remote: string | undefined;
+    hops?: number;
     expected: Pick<IncomingHttpHeaders, "x-forwarded-for" | "x-forwarded-proto" | "x-forwarded-host">;
   }> = [
     {
@@ -49,11 +39,32 @@ describe("setForwardedHeaders", () => {
       remote: undefined,
       expected: { "x-forwarded-for": undefined, "x-forwarded-proto": "http", "x-forwarded-host": "app.example.com" },
     },
+    {
+      name: "one trusted proxy: its entry names the client, the proxy's own address is not appended",
+      headers: { host: "app.example.com", "x-forwarded-for": "6.6.6.6, 203.0.113.7", "x-forwarded-proto": "https" },
+      remote: "10.0.0.9",
+      hops: 1,
+      expected: { "x-forwarded-for": "6.6.6.6, 203.0.113.7", "x-forwarded-proto": "https", "x-forwarded-host": "app.example.com" },
+    },
+    {
+      name: "two trusted proxies: the inner proxy's entry is dropped, the client stays right-most",
+      headers: { host: "app.example.com", "x-forwarded-for": "203.0.113.7, 10.0.0.5" },
+      remote: "10.0.0.9",
+      hops: 2,
+      expected: { "x-forwarded-for": "203.0.113.7", "x-forwarded-proto": "http", "x-forwarded-host": "app.example.com" },
+    },
+    {
+      name: "trusted proxy expected but no header: the peer is the client",
+      headers: { host: "app.example.com" },
+      remote: "10.0.0.9",
+      hops: 1,
+      expected: { "x-forwarded-for": "10.0.0.9", "x-forwarded-proto": "http", "x-forwarded-host": "app.example.com" },
+    },
   ];
 
-  it.each(cases)("$name", ({ headers, remote, expected }) => {
+  it.each(cases)("$name", ({ headers, remote, hops = 0, expected }) => {
     const copy = { ...headers };
-    setForwardedHeaders(copy, remote);
+    setForwardedHeaders(copy, clientIp(remote, copy["x-forwarded-for"], hops), hops);
     expect({
       "x-forwarded-for": copy["x-forwarded-for"],
       "x-forwarded-proto": copy["x-forwarded-proto"],

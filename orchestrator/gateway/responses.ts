@@ -1,23 +1,11 @@
 import { STATUS_CODES, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { AppError, NotFoundError, RateLimitError, UnavailableError, toErrorResponse } from "../../lib/errors";
+import { RateLimitError, UnavailableError, toErrorResponse } from "../../lib/errors";
+import { RateLimitExceededError } from "./errors";
+import type { Exchange } from "./exchange";
 
-/** The instance accepted no connection or dropped it before answering (crashed or just stopped). */
-export class BadGatewayError extends AppError {
-  constructor(message = "The instance did not answer. Try again in a moment.") {
-    super(502, "bad_gateway", message);
-  }
-}
-
-/** 404 for a Host that is not `<subdomain>.<baseDomain>`. */
-export function unknownHostError(baseDomain: string): NotFoundError {
-  return new NotFoundError(`Unknown host. Instances are served at <subdomain>.${baseDomain}.`);
-}
-
-/** 404 for a well-formed subdomain that names no instance. */
-export function unknownInstanceError(subdomain: string): NotFoundError {
-  return new NotFoundError(`No instance is served at "${subdomain}".`);
-}
+// The one place gateway errors become HTTP: JSON body, status, and the headers an error carries.
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const HEALTH_BODY = Buffer.from(JSON.stringify({ status: "ok" }));
@@ -26,6 +14,12 @@ const HEALTH_BODY = Buffer.from(JSON.stringify({ status: "ok" }));
 export function sendHealth(res: ServerResponse): void {
   res.writeHead(200, { "content-type": JSON_TYPE, "content-length": HEALTH_BODY.length, "cache-control": "no-store" });
   res.end(HEALTH_BODY);
+}
+
+/** Answers an exchange that a policy ended with an error: JSON on a response, a raw reply on an upgrade socket. */
+export function answerError(exchange: Exchange, err: unknown): void {
+  if (exchange.kind === "request") sendError(exchange.res, err);
+  else writeSocketError(exchange.socket, err);
 }
 
 /** Sends an error as the platform's JSON error body; if a response already started, drops the connection. */
@@ -41,22 +35,31 @@ export function sendError(res: ServerResponse, err: unknown): void {
     "content-length": Buffer.byteLength(json),
     "cache-control": "no-store",
   };
-  const retryAfter = retryAfterSeconds(err);
-  if (retryAfter !== undefined) headers["retry-after"] = retryAfter;
+  for (const [name, value] of errorHeaders(err)) headers[name.toLowerCase()] = value;
   res.writeHead(status, headers);
   res.end(json);
 }
 
-/** Writes an error as a raw HTTP/1.1 response on an upgrade socket that has not been answered yet, then closes it. */
+/** Writes an error as a raw HTTP/1.1 response on a socket that has not been answered yet, then closes it. */
 export function writeSocketError(socket: Duplex, err: unknown): void {
   if (socket.destroyed) return;
   if (!socket.writable || socketBytesWritten(socket) > 0) {
     socket.destroy();
     return;
   }
+  socket.end(rawErrorResponse(err));
+}
+
+/** Refuses a fresh connection: the error as a raw response, then the socket is destroyed once it is flushed. */
+export function refuseConnection(socket: Socket, err: unknown): void {
+  socket.end(rawErrorResponse(err));
+  // end() alone would wait for the client's FIN (the HTTP server allows half-open sockets).
+  socket.destroySoon();
+}
+
+function rawErrorResponse(err: unknown): string {
   const { status, body } = toErrorResponse(err);
   const json = JSON.stringify(body);
-  const retryAfter = retryAfterSeconds(err);
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`,
     `Content-Type: ${JSON_TYPE}`,
@@ -64,12 +67,18 @@ export function writeSocketError(socket: Duplex, err: unknown): void {
     "Cache-Control: no-store",
     "Connection: close",
   ];
-  if (retryAfter !== undefined) lines.push(`Retry-After: ${retryAfter}`);
-  socket.end(`${lines.join("\r\n")}\r\n\r\n${json}`);
+  for (const [name, value] of errorHeaders(err)) lines.push(`${name}: ${value}`);
+  return `${lines.join("\r\n")}\r\n\r\n${json}`;
 }
 
-function retryAfterSeconds(err: unknown): number | undefined {
-  return err instanceof UnavailableError || err instanceof RateLimitError ? err.retryAfterSeconds : undefined;
+/** Retry-After on 429/503, and for a rate limit the IETF draft RateLimit-* fields (reset in seconds). */
+function errorHeaders(err: unknown): Array<[string, string | number]> {
+  if (!(err instanceof UnavailableError || err instanceof RateLimitError)) return [];
+  const headers: Array<[string, string | number]> = [["Retry-After", err.retryAfterSeconds]];
+  if (err instanceof RateLimitExceededError) {
+    headers.push(["RateLimit-Limit", err.limit], ["RateLimit-Remaining", 0], ["RateLimit-Reset", err.retryAfterSeconds]);
+  }
+  return headers;
 }
 
 /** Bytes already written (or queued) on a socket: after a 101 the socket carries WebSocket frames, not HTTP. */

@@ -1,4 +1,5 @@
 import { UnauthorizedError } from "../../lib/errors";
+import type { GatewayRouter, Upstream } from "../gateway/types";
 import type { AdminSso } from "./admin-sso";
 import type { ApiKeyAuth } from "./api-key-auth";
 import type { InstanceController } from "./controller";
@@ -6,7 +7,6 @@ import type { EventBus } from "./event-bus";
 import type { IdleTracker } from "./idle-tracker";
 import type { InstanceStore } from "./instance-store";
 import type { SuperuserTokens } from "./superuser-tokens";
-
 
 /**
  * The gateway's view of instances: subdomain lookups cached briefly (no DB call on the hot path),
@@ -22,7 +22,7 @@ export function createGatewayRouter(deps: {
   sso: AdminSso;
   ttlMs?: number;
   now?: () => number;
-}) {
+}): GatewayRouter {
   const ttlMs = deps.ttlMs ?? 5_000;
   const now = deps.now ?? Date.now;
   const cache = new Map<string, { id: string | null; until: number }>();
@@ -41,24 +41,27 @@ export function createGatewayRouter(deps: {
       cache.set(subdomain, { id, until: now() + (id ? ttlMs : Math.min(ttlMs, 1_000)) });
       return id;
     },
-    ensureRunning(instanceId: string): Promise<{ port: number }> {
+    ensureRunning(instanceId: string): Promise<Upstream> {
       return deps.controller.wake(instanceId);
     },
     activity(instanceId: string, kind: "request" | "open" | "close"): void {
       deps.idle.activity(instanceId, kind);
     },
-    async authorize(instanceId: string, port: number, apiKey: string): Promise<string> {
-      if (!(await deps.apiKeys.verify(instanceId, apiKey))) throw new UnauthorizedError("Invalid or revoked API key.");
-      return deps.tokens.get(instanceId, port);
+    async authorize(instanceId: string, upstream: Upstream, apiKey: string): Promise<string> {
+      const verdict = await deps.apiKeys.verify(instanceId, apiKey);
+      // A revoked key leaves nothing behind: the token it was served with is minted anew for live keys.
+      if (verdict === "revoked") deps.tokens.forget(instanceId);
+      if (verdict !== "valid") throw new UnauthorizedError("Invalid or revoked API key.");
+      return deps.tokens.get(instanceId, upstream);
     },
     tokenRejected(instanceId: string): void {
       deps.tokens.forget(instanceId);
     },
-    async adminSession(instanceId: string, port: number, code: string) {
+    async adminSession(instanceId: string, upstream: Upstream, code: string) {
       if (!deps.sso.redeem(code, instanceId)) {
         throw new UnauthorizedError("This sign-in link is invalid or has expired. Open the admin UI from the dashboard again.");
       }
-      const session = await deps.tokens.session(instanceId, port);
+      const session = await deps.tokens.session(instanceId, upstream);
       return { token: session.token, record: session.record };
     },
   };

@@ -2,6 +2,7 @@ import type { InstanceStore } from "../instances/instance-store";
 import type { IdleTracker } from "../instances/idle-tracker";
 import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
+import { createPeriodicTask } from "../tools/periodic-task";
 
 /** Idle timeout of one instance: its own setting in minutes (0 = never), else the platform default. */
 export function idleTimeoutMs(instanceMinutes: number | null, defaultMs: number): number {
@@ -20,8 +21,6 @@ export function createIdleStopper(deps: {
   checkEveryMs: number;
   log: Logger;
 }) {
-  let timer: NodeJS.Timeout | undefined;
-
   async function sweep(): Promise<void> {
     for (const id of deps.lifecycle.liveIds()) {
       if (deps.lifecycle.busy(id)) continue;
@@ -37,16 +36,11 @@ export function createIdleStopper(deps: {
     }
   }
 
-  return {
-    sweep,
-    start(): void {
-      timer = setInterval(() => {
-        sweep().catch((err) => deps.log.error({ err }, "idle sweep failed"));
-      }, deps.checkEveryMs);
-      timer.unref();
-    },
-    stop(): void {
-      clearInterval(timer);
-    },
-  };
+  const task = createPeriodicTask({
+    intervalMs: deps.checkEveryMs,
+    run: sweep,
+    onError: (err) => deps.log.error({ err }, "idle sweep failed"),
+  });
+
+  return { sweep: task.runNow, start: task.start, stop: task.stop };
 }

@@ -3,6 +3,7 @@ import type { InstanceStore } from "../instances/instance-store";
 import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
 import type { Supervisor } from "../supervisor/create-supervisor";
+import { createPeriodicTask } from "../tools/periodic-task";
 
 /** What one instance needs to converge to its desired state, decided from facts alone. */
 export type Action = "start" | "stop" | "flush" | "retry-upload" | null;
@@ -38,8 +39,6 @@ export function createReconciler(deps: {
   const { store, lifecycle, log } = deps;
   const now = deps.now ?? Date.now;
   const retries = new Map<string, { attempts: number; nextAt: number }>();
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
 
   function retryDue(id: string): boolean {
     const r = retries.get(id);
@@ -76,12 +75,12 @@ export function createReconciler(deps: {
     await Promise.all(work);
   }
 
-  const runTick = () => {
-    running ??= tick()
-      .catch((err) => log.error({ err }, "reconcile failed"))
-      .finally(() => (running = undefined));
-    return running;
-  };
+  const task = createPeriodicTask({
+    intervalMs: deps.intervalMs,
+    runAtStart: true,
+    run: tick,
+    onError: (err) => log.error({ err }, "reconcile failed"),
+  });
 
   return {
     /** Stops PocketBase processes left by a previous orchestrator; run before serving anything. */
@@ -89,16 +88,11 @@ export function createReconciler(deps: {
       const orphans = await deps.supervisor.sweepOrphans(deps.tenantsDir);
       if (orphans.length) log.warn({ orphans }, "stopped PocketBase processes left by a previous run");
     },
-    tick: runTick,
-    /** Converges now, then every `intervalMs`. */
-    start(): void {
-      void runTick();
-      timer = setInterval(() => void runTick(), deps.intervalMs);
-      timer.unref();
-    },
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await running;
-    },
+    /** Converges now (or joins the pass in flight); never rejects. */
+    tick: task.runNow,
+    /** Converges now, then `intervalMs` after each pass ends. */
+    start: task.start,
+    /** Ends the loop and waits for the pass in flight. */
+    stop: task.stop,
   };
 }

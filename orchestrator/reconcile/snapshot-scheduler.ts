@@ -1,20 +1,19 @@
 import type { InstanceStore } from "../instances/instance-store";
 import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
+import { createPeriodicTask } from "../tools/periodic-task";
 
 /**
  * Uploads a snapshot of every running instance whose files changed, every `intervalMs`, so a
- * host crash loses at most that window. Failures are recorded and retried on the next round.
+ * host crash loses at most that window. Failures are recorded and retried on the next round; a
+ * failure to even record one (control DB down) is logged, never thrown into the event loop.
  */
 export function createSnapshotScheduler(deps: {
-  store: InstanceStore;
-  lifecycle: Lifecycle;
+  store: Pick<InstanceStore, "recordEvent">;
+  lifecycle: Pick<Lifecycle, "liveIds" | "snapshot">;
   intervalMs: number;
-  log: Logger;
+  log: Pick<Logger, "warn" | "error">;
 }) {
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> | undefined;
-
   async function snapshotOne(id: string): Promise<void> {
     try {
       await deps.lifecycle.snapshot(id);
@@ -25,22 +24,18 @@ export function createSnapshotScheduler(deps: {
     }
   }
 
-  const runRound = () => {
-    round ??= Promise.all(deps.lifecycle.liveIds().map(snapshotOne))
-      .then(() => undefined)
-      .finally(() => (round = undefined));
-    return round;
-  };
+  /** Every instance's snapshot runs to its end (allSettled), so stop() really waits for the round. */
+  async function round(): Promise<void> {
+    const results = await Promise.allSettled(deps.lifecycle.liveIds().map(snapshotOne));
+    const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    if (failures.length > 0) throw new AggregateError(failures, `${failures.length} snapshot failure(s) could not be recorded`);
+  }
 
-  return {
-    runRound,
-    start(): void {
-      timer = setInterval(() => void runRound(), deps.intervalMs);
-      timer.unref();
-    },
-    async stop(): Promise<void> {
-      clearInterval(timer);
-      await round;
-    },
-  };
+  const task = createPeriodicTask({
+    intervalMs: deps.intervalMs,
+    run: round,
+    onError: (err) => deps.log.error({ err }, "periodic snapshot round failed"),
+  });
+
+  return { runRound: task.runNow, start: task.start, stop: task.stop };
 }

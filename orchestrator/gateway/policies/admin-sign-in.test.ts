@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signInPage } from "./platform-auth";
+import { signInPage } from "./admin-sign-in";
 
 describe("signInPage", () => {
   it("cannot be broken out of by a record value", () => {

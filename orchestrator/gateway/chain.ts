@@ -1,0 +1,48 @@
+import type { ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type HttpProxy from "http-proxy";
+import type { Logger } from "../logger";
+import { adminSignInPolicy } from "./policies/admin-sign-in";
+import { createApiKeyExchange } from "./policies/api-key";
+import { clientConcurrencyPolicy } from "./policies/client-concurrency";
+import type { Policy } from "./policies/context";
+import { forwardedHeadersPolicy } from "./policies/forwarded-headers";
+import { hostPolicy } from "./policies/host";
+import { proxyPolicy } from "./policies/proxy";
+import { quotaPolicy } from "./policies/quota";
+import { rateLimitPolicy } from "./policies/rate-limit";
+import { streamsPolicy } from "./policies/streams";
+import { wakePolicy } from "./policies/wake";
+import type { GatewayConfig, GatewayRouter } from "./types";
+import type { Upstreams } from "./upstream";
+
+/**
+ * The gateway's per-request steps, in order, one file each under policies/. Requests and
+ * WebSocket upgrades run the same list; a new concern is a new policy placed where it belongs:
+ * limits before the (costly) wake, auth after it, proxying last.
+ */
+export function createPolicyChain(deps: {
+  config: GatewayConfig;
+  router: GatewayRouter;
+  log: Logger;
+  proxy: HttpProxy;
+  upstreams: Upstreams;
+  /** Open SSE responses and WebSocket sockets, for Gateway.close(). */
+  streams: Set<ServerResponse | Duplex>;
+}): { policies: readonly Policy[]; upstreamAnswered: ReturnType<typeof createApiKeyExchange>["upstreamAnswered"] } {
+  const { config, router, log } = deps;
+  const apiKeys = createApiKeyExchange(router);
+  const policies: Policy[] = [
+    hostPolicy({ baseDomain: config.baseDomain, router, log }),
+    rateLimitPolicy(config.limits),
+    clientConcurrencyPolicy(config.limits.maxConcurrentPerIp),
+    streamsPolicy({ maxPerInstance: config.limits.maxStreamsPerInstance, router, open: deps.streams }),
+    quotaPolicy(router),
+    wakePolicy({ router, wakeTimeoutMs: config.wakeTimeoutMs, log }),
+    adminSignInPolicy(router),
+    apiKeys.policy,
+    forwardedHeadersPolicy(config.trustedProxyHops),
+    proxyPolicy({ proxy: deps.proxy, upstreams: deps.upstreams }),
+  ];
+  return { policies, upstreamAnswered: apiKeys.upstreamAnswered };
+}

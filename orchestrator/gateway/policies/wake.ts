@@ -1,0 +1,50 @@
+import { AppError, UnavailableError } from "../../../lib/errors";
+import type { Logger } from "../../logger";
+import type { GatewayRouter, Upstream } from "../types";
+import { instanceOf, type Policy, type PolicyOutcome } from "./context";
+
+/** Seconds a client should wait before retrying a request that timed out while its instance woke up. */
+const WAKE_RETRY_AFTER_SECONDS = 5;
+/** Seconds before retrying after a failed start (the supervisor restarts with backoff). */
+const START_FAILED_RETRY_AFTER_SECONDS = 10;
+
+const TIMED_OUT = Symbol("timed out");
+
+/**
+ * Counts the request as activity and finds the live instance's address, starting it if needed:
+ * the request is held up to `wakeTimeoutMs` (then 503 with Retry-After); a failed start is a 503.
+ * The body is not read until the proxy pipes it, so waiting loses nothing.
+ */
+export function wakePolicy(deps: { router: GatewayRouter; wakeTimeoutMs: number; log: Logger }): Policy {
+  return {
+    name: "wake",
+    async run(ctx): Promise<PolicyOutcome> {
+      const { id, subdomain } = instanceOf(ctx);
+      deps.router.activity(id, "request");
+      ctx.upstream = await wake(deps, id, subdomain);
+      return "next";
+    },
+  };
+}
+
+async function wake(deps: { router: GatewayRouter; wakeTimeoutMs: number; log: Logger }, id: string, subdomain: string): Promise<Upstream> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, deps.wakeTimeoutMs, TIMED_OUT);
+  });
+  try {
+    // Promise.race keeps a handler on the start promise, so a late rejection is never unhandled.
+    const result = await Promise.race([deps.router.ensureRunning(id), timeout]);
+    if (result === TIMED_OUT) {
+      deps.log.warn({ instanceId: id, wakeTimeoutMs: deps.wakeTimeoutMs }, "instance did not start within the wake timeout");
+      throw new UnavailableError(`Instance "${subdomain}" is starting. Try again shortly.`, WAKE_RETRY_AFTER_SECONDS);
+    }
+    return result;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    deps.log.error({ err, instanceId: id }, "instance failed to start");
+    throw new UnavailableError(`Instance "${subdomain}" could not be started.`, START_FAILED_RETRY_AFTER_SECONDS, err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
