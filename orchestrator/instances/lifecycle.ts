@@ -75,7 +75,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     await store.recordEvent(id, "starting", "Starting.");
     const paths = pathsOf(id);
     try {
-      const source = await prepareTenantData(sync, instance, paths);
+      const source = await prepareTenantData(sync, instance, paths, await identityOf(id));
       const identity = await identityOf(id);
       if (source === "new") await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity);
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
@@ -125,7 +125,7 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
     try {
-      const generation = await uploadIfChanged({ sync, store, log }, id, pathsOf(id));
+      const generation = await uploadIfChanged({ sync, store, log }, id, pathsOf(id), await identityOf(id));
       await store.update(id, { status: "stopped", statusReason: null, port: null, lastStoppedAt: new Date() });
       await store.recordEvent(id, "stopped", generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.");
     } catch (err) {
@@ -158,7 +158,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /** Periodic snapshot of a running instance when its files changed. */
     snapshot(id: string): Promise<number | null> {
-      return queue.run(id, async () => (live.has(id) ? uploadIfChanged({ sync, store, log }, id, pathsOf(id)) : null));
+      return queue.run(id, async () => (live.has(id) ? uploadIfChanged({ sync, store, log }, id, pathsOf(id), await identityOf(id)) : null));
     },
     /** Stops the instance without uploading, deletes stored and local data, and the DB row. */
     remove(id: string): Promise<void> {

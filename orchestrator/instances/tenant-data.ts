@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import type { Instance } from "../../lib/db/schema";
 import type { Logger } from "../logger";
-import { readSyncState, writeSyncState, type Sync } from "../sync/create-sync";
+import { type FileOwner, readSyncState, writeSyncState, type Sync } from "../sync/create-sync";
 import type { TenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 
@@ -20,12 +20,12 @@ async function exists(p: string): Promise<boolean> {
 
 /**
  * Puts the newest copy of the tenant's data in place before a start: the local folder when it is
- * at least as new as the generation confirmed in the DB, otherwise the stored snapshot.
+ * at least as new as the generation confirmed in the DB, otherwise the stored snapshot (given to `owner`).
  */
-export async function prepareTenantData(sync: Sync, instance: Instance, paths: TenantPaths): Promise<DataSource> {
+export async function prepareTenantData(sync: Sync, instance: Instance, paths: TenantPaths, owner?: FileOwner): Promise<DataSource> {
   const local = await readSyncState(paths);
   if (local && local.generation >= instance.generation && (await exists(paths.dataDir))) return "local";
-  await sync.restore(instance.id, paths, instance.generation);
+  await sync.restore(instance.id, paths, instance.generation, owner);
   // A new tenant's state is written only once it is provisioned (see markProvisioned), so a
   // first start that fails half-way provisions again next time.
   if (instance.generation === 0) return "new";
@@ -40,12 +40,14 @@ export function markProvisioned(paths: TenantPaths): Promise<void> {
 
 /**
  * Uploads a new snapshot generation when the tenant's files changed since the last confirmed one.
- * Returns the new generation, or null when there was nothing to upload. Local files are untouched.
+ * Returns the new generation, or null when there was nothing to upload. Local files are untouched;
+ * only files `owner` (the tenant's uid, when it has its own) owns are read.
  */
 export async function uploadIfChanged(
   deps: { sync: Sync; store: InstanceStore; log: Logger },
   instanceId: string,
   paths: TenantPaths,
+  owner?: FileOwner,
 ): Promise<number | null> {
   const state = await readSyncState(paths);
   if (!state) return null; // never started on this host: nothing local to upload
@@ -54,7 +56,7 @@ export async function uploadIfChanged(
   if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
   const generation = Math.max(instance.generation, state.generation) + 1;
   const started = Date.now();
-  const result = await deps.sync.upload(instanceId, paths, generation);
+  const result = await deps.sync.upload(instanceId, paths, generation, owner);
   await deps.store.recordSnapshot(instanceId, result);
   await writeSyncState(paths, { generation, fingerprint });
   try {

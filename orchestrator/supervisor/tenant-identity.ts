@@ -14,10 +14,19 @@ export function identityArgs(identity: TenantIdentity | undefined): string[] {
   return identity ? ["--reuid", String(identity.uid), "--regid", String(identity.gid), "--clear-groups"] : [];
 }
 
+/**
+ * Gives a tree to the tenant bottom-up: a folder is re-owned only after everything in it, so while
+ * we work below it every folder on the path is still ours, and a (lingering) tenant process cannot
+ * swap one for a symlink that would make us re-own a file elsewhere. Folders that are already the
+ * tenant's are not entered: their content is the tenant's to change, so paths there are not safe.
+ */
 async function chownTree(dir: string, identity: TenantIdentity): Promise<void> {
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const entryPath = path.join(dir, entry.name);
+    if (!entry.isDirectory()) await fs.lchown(entryPath, identity.uid, identity.gid);
+    else if ((await fs.lstat(entryPath)).uid !== identity.uid) await chownTree(entryPath, identity);
+  }
   await fs.lchown(dir, identity.uid, identity.gid);
-  const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
-  for (const e of entries) await fs.lchown(path.join(e.parentPath, e.name), identity.uid, identity.gid);
 }
 
 /**
@@ -30,7 +39,9 @@ export async function assignTenantFolders(paths: TenantPaths, identity: TenantId
   await fs.chmod(paths.root, 0o711);
   await fs.chmod(paths.meta, 0o700);
   for (const dir of [paths.dataDir, paths.hooksDir, paths.migrationsDir, paths.publicDir]) {
-    const stat = await fs.stat(dir);
+    // lstat: these sit in the tenant root, which is ours, but nothing here follows a link anyway.
+    const stat = await fs.lstat(dir);
+    if (!stat.isDirectory()) throw new Error(`${dir} is not a folder (${stat.isSymbolicLink() ? "a symlink" : "another file type"})`);
     if (stat.uid !== identity.uid) await chownTree(dir, identity);
     await fs.chmod(dir, 0o700);
   }

@@ -7,18 +7,26 @@ import { tenantPrefix } from "./keys";
 import { storedGenerations } from "./manifest-store";
 import { type PruneResult, pruneSnapshots } from "./prune";
 import { restoreSnapshot } from "./restore";
+import { defaultSqliteCli, type SqliteCli } from "./sqlite-snapshot";
+import type { FileOwner } from "./tenant-file";
 import { type SnapshotResult, uploadSnapshot } from "./upload";
 
 export type { PruneResult } from "./prune";
+export type { FileOwner } from "./tenant-file";
 export type { SnapshotResult } from "./upload";
 export { readSyncState, writeSyncState, type SyncState } from "./sync-state";
 
 /** Snapshots of tenants in object storage: upload, restore, change detection, deletion. */
 export interface Sync {
-  /** Consistent snapshot of the tenant uploaded as `generation`; safe while PocketBase runs. Never modifies or deletes tenant files. */
-  upload(instanceId: string, paths: TenantPaths, generation: number): Promise<SnapshotResult>;
-  /** Restores `generation` into paths (data/hooks/migrations), replacing them atomically; meta/ is kept. generation 0 = nothing stored: just ensure empty dirs exist. */
-  restore(instanceId: string, paths: TenantPaths, generation: number): Promise<void>;
+  /**
+   * Consistent snapshot of the tenant uploaded as `generation`; safe while PocketBase runs. Never
+   * modifies or deletes tenant files, never follows a tenant's link, reads only files `owner`
+   * (default: this process's uid) owns, and runs SQLite as `owner` when that is another user.
+   * Fails when the tenant has more than `maxFiles` files.
+   */
+  upload(instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<SnapshotResult>;
+  /** Restores `generation` into paths (data/hooks/migrations), replacing them atomically, files given to `owner`; meta/ is kept. generation 0 = nothing stored: just ensure empty dirs exist. */
+  restore(instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<void>;
   /** Cheap fingerprint (sizes + mtimes, incl. WAL files) of everything persisted, to detect changes between periodic snapshots. */
   fingerprint(paths: TenantPaths): Promise<string>;
   /** Newest generation found in storage for the instance (0 if none). */
@@ -41,6 +49,10 @@ export type SyncOptions = {
   gzipChunkBytes: number;
   uploadConcurrency: number;
   downloadConcurrency: number;
+  /** Files (besides the databases) a tenant may have; a snapshot of more fails (TENANT_MAX_FILES). */
+  maxFiles: number;
+  /** The `sqlite3` shell used to snapshot databases as the tenant. */
+  sqlite: SqliteCli;
 };
 
 const defaultOptions = (): SyncOptions => ({
@@ -49,6 +61,8 @@ const defaultOptions = (): SyncOptions => ({
   gzipChunkBytes: 4 * 1024 * 1024,
   uploadConcurrency: 4,
   downloadConcurrency: 8,
+  maxFiles: 100_000,
+  sqlite: defaultSqliteCli,
 });
 
 /** Creates the sync service over an object store. */
@@ -58,20 +72,20 @@ export function createSync(deps: { storage: ObjectStorage; log: Logger; options?
   const now = deps.now ?? (() => new Date());
 
   return {
-    async upload(instanceId, paths, generation) {
+    async upload(instanceId, paths, generation, owner) {
       const gzip = { level: options.gzipLevel, parallelism: options.gzipParallelism, chunkBytes: options.gzipChunkBytes };
-      const uploadDeps = { storage, log, gzip, concurrency: options.uploadConcurrency, now };
+      const uploadDeps = { storage, log, gzip, concurrency: options.uploadConcurrency, maxFiles: options.maxFiles, sqlite: options.sqlite, now };
       try {
-        return await uploadSnapshot(uploadDeps, instanceId, paths, generation);
+        return await uploadSnapshot(uploadDeps, instanceId, paths, generation, owner);
       } catch (err) {
         log.error({ err, instanceId, generation, root: paths.root }, "snapshot upload failed; local files kept");
         throw err;
       }
     },
 
-    async restore(instanceId, paths, generation) {
+    async restore(instanceId, paths, generation, owner) {
       try {
-        await restoreSnapshot({ storage, log, concurrency: options.downloadConcurrency }, instanceId, paths, generation);
+        await restoreSnapshot({ storage, log, concurrency: options.downloadConcurrency }, instanceId, paths, generation, owner);
       } catch (err) {
         log.error({ err, instanceId, generation, root: paths.root }, "snapshot restore failed; local files unchanged");
         throw err;

@@ -2,20 +2,24 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import type { TenantPaths } from "../tenant/paths";
 import { databaseNames } from "./keys";
-import { listPersistedFiles, lstatOrNull } from "./local-files";
+import { lstatOrNull } from "./local-files";
+import { walkPersistedFiles } from "./tenant-walk";
 
 /**
  * A cheap digest of sizes and mtimes of everything a snapshot persists. The databases' WAL files
  * are included because PocketBase's writes land there first; the `-shm` index is not content.
+ * Streamed (memory does not grow with the number of files); nothing is read or followed.
  */
 export async function fingerprintTenant(paths: TenantPaths): Promise<string> {
-  const lines: string[] = [];
+  const hash = createHash("sha256");
   for (const name of databaseNames) {
     for (const file of [name, `${name}-wal`]) {
       const stat = await lstatOrNull(path.join(paths.dataDir, file));
-      if (stat?.isFile()) lines.push(`pb_data/${file}\t${stat.size}\t${stat.mtimeMs}`);
+      if (stat?.isFile()) hash.update(`pb_data/${file}\t${stat.size}\t${stat.mtimeMs}\n`);
     }
   }
-  for (const file of await listPersistedFiles(paths)) lines.push(`${file.path}\t${file.size}\t${file.mtimeMs}\t${file.mode}`);
-  return createHash("sha256").update(lines.join("\n")).digest("hex");
+  // Any owner: a fingerprint only detects change; what is uploaded is decided by the snapshot.
+  const files = walkPersistedFiles(paths, { ownerUid: null, onRefused: () => undefined });
+  for await (const file of files) hash.update(`${file.path}\t${file.size}\t${file.mtimeMs}\t${file.mode}\n`);
+  return hash.digest("hex");
 }

@@ -1,6 +1,6 @@
 /**
  * Object keys of one tenant's stored data:
- *   tenants/<id>/snapshots/<generation>/{manifest.json,data.db.gz,auxiliary.db.gz}
+ *   tenants/<id>/snapshots/<generation>/{manifest.json,files.ndjson.gz,data.db.gz,auxiliary.db.gz}
  *   tenants/<id>/blobs/<sha256>   (content-addressed uploaded files, hooks and migrations)
  */
 
@@ -25,6 +25,11 @@ export function snapshotsPrefix(instanceId: string): string {
 /** Key of a snapshot's manifest, written last so its presence means the snapshot is complete. */
 export function manifestKey(instanceId: string, generation: number): string {
   return `${generationPrefix(instanceId, generation)}manifest.json`;
+}
+
+/** Key of a generation's file list (gzip NDJSON), which its manifest points to. */
+export function fileListKey(instanceId: string, generation: number): string {
+  return `${generationPrefix(instanceId, generation)}files.ndjson.gz`;
 }
 
 /** Key of a gzip-compressed database of one generation. */

@@ -1,9 +1,11 @@
 import type { Readable } from "node:stream";
 import type { ObjectStorage } from "../storage/object-storage";
-import { generationOfManifestKey, manifestKey, snapshotsPrefix, tenantPrefix } from "./keys";
-import { type Manifest, parseManifest } from "./manifest";
+import { fileListKey, generationOfManifestKey, manifestKey, snapshotsPrefix, tenantPrefix } from "./keys";
+import { type Manifest, type ManifestFile, parseManifest, parseManifestFile } from "./manifest";
+import { readNdjson } from "./ndjson";
+import { MeasuringTap } from "./stream-taps";
 
-/** Manifests are small; anything bigger than this is not one of ours. */
+/** manifest.json is small since format 2; format 1 inlined every file, hence the generous cap. */
 const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 
 /** Every generation of the instance that has a (complete) manifest, ascending. */
@@ -25,7 +27,31 @@ export async function readManifest(storage: ObjectStorage, instanceId: string, g
   }
   const foreign = manifest.databases.find((db) => !db.key.startsWith(tenantPrefix(instanceId)));
   if (foreign) throw new Error(`Manifest ${key} points outside its tenant: ${foreign.key}`);
+  if (manifest.format === 2 && manifest.files.key !== fileListKey(instanceId, generation)) {
+    throw new Error(`Manifest ${key} points to a foreign file list: ${manifest.files.key}`);
+  }
   return manifest;
+}
+
+/**
+ * The files of a manifest, in path order, streamed from its file list (format 2) so memory does
+ * not grow with their number. The list's count, size and sha256 are checked as it is read: a
+ * damaged list rejects, at the latest after its last file.
+ */
+export async function* manifestFiles(storage: ObjectStorage, manifest: Manifest): AsyncGenerator<ManifestFile> {
+  if (manifest.format === 1) return yield* manifest.files;
+  const list = manifest.files;
+  const tap = new MeasuringTap({ hash: true });
+  const source = await storage.get(list.key);
+  source.on("error", (err) => tap.destroy(err));
+  let count = 0;
+  for await (const value of readNdjson(source.pipe(tap))) {
+    if (++count > list.count) break;
+    yield parseManifestFile(value);
+  }
+  if (count !== list.count || tap.bytes !== list.compressedSize || tap.digest() !== list.sha256) {
+    throw new Error(`File list ${list.key} is corrupt: expected ${list.count} files in ${list.compressedSize} bytes sha256 ${list.sha256}`);
+  }
 }
 
 async function readAll(stream: Readable, limit: number): Promise<Buffer> {

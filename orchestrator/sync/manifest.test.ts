@@ -1,34 +1,48 @@
 import { describe, expect, it } from "vitest";
-import { blobsToUpload, isPersistedPath, type Manifest, parseManifest, serializeManifest } from "./manifest";
+import { isPersistedPath, type Manifest, parseManifest, parseManifestFile, serializeManifest } from "./manifest";
 
 const sha = (c: string) => c.repeat(64);
 
+const file = { path: "pb_hooks/main.pb.js", sha256: sha("b"), size: 12, mode: 0o644 };
+const database = { name: "data.db", key: "tenants/inst1/snapshots/3/data.db.gz", sha256: sha("a"), size: 4096, compressedSize: 300 } as const;
+const header = { instanceId: "inst1", generation: 3, createdAt: "2025-01-02T03:04:05.000Z", databases: [database] };
+
+/** Format 1 (still read): every file inline. */
+const manifestV1: Manifest = { format: 1, ...header, files: [file] };
+/** Format 2 (written): the file list is a separate object. */
 const manifest: Manifest = {
-  format: 1,
-  instanceId: "inst1",
-  generation: 3,
-  createdAt: "2025-01-02T03:04:05.000Z",
-  databases: [{ name: "data.db", key: "tenants/inst1/snapshots/3/data.db.gz", sha256: sha("a"), size: 4096, compressedSize: 300 }],
-  files: [{ path: "pb_hooks/main.pb.js", sha256: sha("b"), size: 12, mode: 0o644 }],
+  format: 2,
+  ...header,
+  files: { key: "tenants/inst1/snapshots/3/files.ndjson.gz", sha256: sha("c"), compressedSize: 40, count: 1 },
 };
 
 describe("manifest", () => {
-  it("round-trips through its stored form", () => {
-    expect(parseManifest(serializeManifest(manifest).toString())).toEqual(manifest);
+  it.each([manifest, manifestV1])("round-trips format $format through its stored form", (m) => {
+    expect(parseManifest(serializeManifest(m).toString())).toEqual(m);
   });
 
   it.each([
     ["not JSON", "{"],
-    ["another format version", JSON.stringify({ ...manifest, format: 2 })],
+    ["another format version", JSON.stringify({ ...manifest, format: 3 })],
+    ["format 1 with a file list object", JSON.stringify({ ...manifest, format: 1 })],
+    ["format 2 with inline files", JSON.stringify({ ...manifestV1, format: 2 })],
     ["a generation of 0", JSON.stringify({ ...manifest, generation: 0 })],
-    ["an unknown database", JSON.stringify({ ...manifest, databases: [{ ...manifest.databases[0], name: "x.db" }] })],
-    ["a bad sha256", JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], sha256: "zz" }] })],
-    ["a path escaping the tenant", JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], path: "pb_hooks/../../etc/passwd" }] })],
-    ["a path outside persisted folders", JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], path: "meta/x" }] })],
-    ["a setuid mode", JSON.stringify({ ...manifest, files: [{ ...manifest.files[0], mode: 0o4755 }] })],
+    ["an unknown database", JSON.stringify({ ...manifest, databases: [{ ...database, name: "x.db" }] })],
+    ["a bad file list sha256", JSON.stringify({ ...manifest, files: { ...manifest.files, sha256: "zz" } })],
+    ["a bad sha256", JSON.stringify({ ...manifestV1, files: [{ ...file, sha256: "zz" }] })],
     ["a missing field", JSON.stringify({ ...manifest, files: undefined })],
   ])("rejects %s", (_name, text) => {
     expect(() => parseManifest(text)).toThrow();
+  });
+
+  it.each([
+    ["a bad sha256", { ...file, sha256: "zz" }],
+    ["a path escaping the tenant", { ...file, path: "pb_hooks/../../etc/passwd" }],
+    ["a path outside persisted folders", { ...file, path: "meta/x" }],
+    ["a setuid mode", { ...file, mode: 0o4755 }],
+  ])("rejects a listed file with %s", (_name, value) => {
+    expect(() => parseManifestFile(value)).toThrow();
+    expect(() => parseManifest(JSON.stringify({ ...manifestV1, files: [value] }))).toThrow();
   });
 
   it.each([
@@ -43,24 +57,5 @@ describe("manifest", () => {
     ["pb_hooks\\x", false],
   ])("isPersistedPath(%s) is %s", (p, expected) => {
     expect(isPersistedPath(p)).toBe(expected);
-  });
-});
-
-describe("blobsToUpload", () => {
-  const file = (path: string, c: string) => ({ path, sha256: sha(c), size: 1, mode: 0o644 });
-
-  it("uploads everything when there is no previous manifest, once per content", () => {
-    const files = [file("pb_hooks/a.js", "1"), file("pb_hooks/b.js", "1"), file("pb_hooks/c.js", "2")];
-    expect(blobsToUpload(files, null).map((f) => f.path)).toEqual(["pb_hooks/a.js", "pb_hooks/c.js"]);
-  });
-
-  it("skips contents the previous manifest references, even under another path", () => {
-    const previous = { ...manifest, files: [file("pb_hooks/old.js", "1")] };
-    const files = [file("pb_hooks/renamed.js", "1"), file("pb_hooks/new.js", "3")];
-    expect(blobsToUpload(files, previous).map((f) => f.path)).toEqual(["pb_hooks/new.js"]);
-  });
-
-  it("uploads nothing when nothing changed", () => {
-    expect(blobsToUpload(manifest.files, manifest)).toEqual([]);
   });
 });

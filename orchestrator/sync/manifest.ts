@@ -1,8 +1,12 @@
 import { z } from "zod";
 import { databaseNames } from "./keys";
 
-/** Bumped when the manifest's shape changes incompatibly; readers reject other versions. */
-export const MANIFEST_FORMAT = 1;
+/**
+ * The manifest format written now. 1: every file inline in manifest.json (still read). 2: the file
+ * list is a separate gzip NDJSON object (one `ManifestFile` per line, in path order) that
+ * manifest.json points to with its sha256, so neither side ever holds it whole in memory.
+ */
+export const MANIFEST_FORMAT = 2;
 
 /** Top-level tenant folders whose files are persisted as blobs (besides the databases). */
 export const persistedRoots = ["pb_data/storage", "pb_hooks", "pb_migrations"] as const;
@@ -35,18 +39,39 @@ const fileSchema = z.object({
   mode: z.number().int().min(0).max(0o777),
 });
 
-export const manifestSchema = z.object({
-  format: z.literal(MANIFEST_FORMAT),
+const header = {
   instanceId: z.string().min(1),
   generation: z.number().int().min(1),
   createdAt: z.iso.datetime(),
   databases: z.array(databaseSchema),
-  files: z.array(fileSchema),
+};
+
+const manifestV1Schema = z.object({ format: z.literal(1), ...header, files: z.array(fileSchema) });
+
+/** Where a format-2 manifest's file list is stored, and what it must hash to. */
+const fileListSchema = z.object({
+  key: z.string().min(1),
+  /** Of the stored (gzip) object, verified while it is read. */
+  sha256,
+  compressedSize: size,
+  count: size,
 });
+
+const manifestV2Schema = z.object({ format: z.literal(2), ...header, files: fileListSchema });
+
+export const manifestSchema = z.discriminatedUnion("format", [manifestV1Schema, manifestV2Schema]);
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestDatabase = z.infer<typeof databaseSchema>;
 export type ManifestFile = z.infer<typeof fileSchema>;
+export type ManifestFileList = z.infer<typeof fileListSchema>;
+
+/** Validates one line of a format-2 file list. */
+export function parseManifestFile(value: unknown): ManifestFile {
+  const parsed = fileSchema.safeParse(value);
+  if (!parsed.success) throw new Error(`Invalid file in a snapshot manifest: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
 
 /** Parses and validates a stored manifest; throws with the reason when it is not one. */
 export function parseManifest(text: string): Manifest {
@@ -64,19 +89,4 @@ export function parseManifest(text: string): Manifest {
 /** The manifest's stored bytes. */
 export function serializeManifest(manifest: Manifest): Buffer {
   return Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-}
-
-/**
- * The files whose blobs must be uploaded: one per distinct sha256 not already referenced by the
- * previous manifest (whose blobs are known to be stored).
- */
-export function blobsToUpload<T extends { sha256: string }>(files: readonly T[], previous: Manifest | null): T[] {
-  const stored = new Set(previous?.files.map((f) => f.sha256));
-  const out: T[] = [];
-  for (const file of files) {
-    if (stored.has(file.sha256)) continue;
-    stored.add(file.sha256);
-    out.push(file);
-  }
-  return out;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import { blobKey, manifestKey, snapshotsPrefix, tenantPrefix } from "./keys";
-import { readManifest } from "./manifest-store";
+import { manifestFiles, readManifest } from "./manifest-store";
 
 export type PruneResult = { keptGenerations: number[]; deletedGenerations: number[]; deletedBlobs: number };
 
@@ -19,7 +19,8 @@ export async function pruneSnapshots(storage: ObjectStorage, log: Logger, instan
   // Read every kept manifest before deleting anything: an unreadable one aborts the prune.
   const referenced = new Set<string>();
   for (const generation of kept) {
-    for (const file of (await readManifest(storage, instanceId, generation)).files) referenced.add(blobKey(instanceId, file.sha256));
+    const manifest = await readManifest(storage, instanceId, generation);
+    for await (const file of manifestFiles(storage, manifest)) referenced.add(blobKey(instanceId, file.sha256));
   }
   const newest = kept.at(-1) ?? oldestKept;
   const doomed = all.filter((g) => g < oldestKept || (g < newest && !kept.includes(g)));

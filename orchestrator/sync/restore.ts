@@ -3,22 +3,29 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
-import { runAllOrStop } from "./concurrency";
-import { hashCacheFile, rememberHashes } from "./file-index";
+import { type CachedHash, createHashCacheWriter, hashCacheFile, type HashCacheWriter } from "./hash-cache";
 import { blobKey } from "./keys";
-import type { Manifest } from "./manifest";
-import { readManifest } from "./manifest-store";
+import type { Manifest, ManifestDatabase, ManifestFile } from "./manifest";
+import { manifestFiles, readManifest } from "./manifest-store";
+import { createOrderedPool, type OrderedPool } from "./ordered-pool";
+import { removeTenantTree } from "./remove-tree";
 import { RestoreRollbackError, swapInDirectories, tenantDirectories } from "./swap-directories";
+import type { FileOwner } from "./tenant-file";
 import { download, type Transferred } from "./transfer";
 
 export type RestoreDeps = { storage: ObjectStorage; log: Logger; concurrency: number };
 
+/** Downloads started but not yet recorded in the hash cache: bounds memory and open files. */
+const WINDOW = 64;
+
 /**
  * Replaces the tenant's pb_data, pb_hooks and pb_migrations with stored `generation`. Everything
- * is downloaded and verified in a staging folder beside the tenant first, so a failure leaves the
- * local folders as they were; `meta/` is never touched (except the hash cache, refreshed at the end).
+ * is downloaded and verified in a staging folder beside the tenant first (ours alone, so nothing
+ * there can be a tenant's symlink), given to `owner` there, and swapped in with renames, so a
+ * failure leaves the local folders as they were; `meta/` is never touched (except the hash cache,
+ * refreshed at the end). The tenant's previous folders are deleted without following any link.
  */
-export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, paths: TenantPaths, generation: number): Promise<void> {
+export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<void> {
   if (generation === 0) {
     for (const dir of [paths.meta, ...tenantDirectories(paths).map((d) => d.target)]) await fs.mkdir(dir, { recursive: true });
     return;
@@ -26,43 +33,90 @@ export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, pat
   const manifest = await readManifest(deps.storage, instanceId, generation);
   const parent = path.dirname(paths.root);
   await fs.mkdir(parent, { recursive: true });
+  await fs.mkdir(paths.meta, { recursive: true });
   const staging = await fs.mkdtemp(path.join(parent, `.restore-${path.basename(paths.root)}-`));
+  const cache = createHashCacheWriter(hashCacheFile(paths));
+  let committed = false;
   let keepStaging = false;
   try {
     const fresh = path.join(staging, "new");
-    const restored = await downloadAll(deps, manifest, fresh);
-    await fs.mkdir(paths.meta, { recursive: true });
+    await downloadAll(deps, manifest, fresh, cache, owner);
     await swapInDirectories(paths, fresh, path.join(staging, "old"), deps.log);
-    await rememberHashes(hashCacheFile(paths), restored);
+    committed = true;
+    await cache.commit();
   } catch (err) {
     keepStaging = err instanceof RestoreRollbackError; // it holds the tenant's previous folders
+    if (!committed) await cache.abort();
     throw err;
   } finally {
-    if (!keepStaging) await fs.rm(staging, { recursive: true, force: true });
+    if (!keepStaging) await removeTenantTree(staging);
   }
 }
 
-type RestoredFile = { path: string; size: number; mtimeMs: number; sha256: string };
-
 /** Downloads every database and file of `manifest` under `into`, verifying sizes and hashes. */
-async function downloadAll(deps: RestoreDeps, manifest: Manifest, into: string): Promise<RestoredFile[]> {
-  for (const dir of ["pb_data", "pb_hooks", "pb_migrations"]) await fs.mkdir(path.join(into, dir), { recursive: true });
-  const restored: RestoredFile[] = [];
-  const databases = manifest.databases.map((db) => async () => {
-    const got = await download(deps.storage, db.key, path.join(into, "pb_data", db.name), { compressed: true });
-    verify(got, db, db.key);
+async function downloadAll(deps: RestoreDeps, manifest: Manifest, into: string, cache: HashCacheWriter, owner: FileOwner | undefined): Promise<void> {
+  for (const dir of ["pb_data", "pb_hooks", "pb_migrations"]) {
+    await fs.mkdir(path.join(into, dir), { recursive: true });
+    await giveTo(path.join(into, dir), owner);
+  }
+  const pool = createOrderedPool<CachedHash | null>({
+    concurrency: deps.concurrency,
+    window: WINDOW,
+    onResult: (restored) => (restored ? cache.add(restored) : undefined),
   });
-  const files = manifest.files.map((file) => async () => {
-    const dest = path.join(into, ...file.path.split("/"));
-    await fs.mkdir(path.dirname(dest), { recursive: true });
-    const key = blobKey(manifest.instanceId, file.sha256);
-    verify(await download(deps.storage, key, dest, { compressed: false, mode: file.mode }), file, key);
-    await fs.chmod(dest, file.mode); // the creation mode was reduced by the umask
-    const stat = await fs.stat(dest); // renames keep mtimes, so these match the files once swapped in
-    restored.push({ path: file.path, size: stat.size, mtimeMs: stat.mtimeMs, sha256: file.sha256 });
-  });
-  await runAllOrStop(deps.concurrency, [...databases, ...files]);
-  return restored;
+  try {
+    for (const db of manifest.databases) await pool.push(() => downloadDatabase(deps, db, into, owner, pool));
+    for await (const file of manifestFiles(deps.storage, manifest)) await pool.push(() => downloadFile(deps, manifest.instanceId, file, into, owner, pool));
+    await pool.finish();
+  } catch (err) {
+    await pool.settle();
+    throw err;
+  }
+}
+
+async function downloadDatabase(deps: RestoreDeps, db: ManifestDatabase, into: string, owner: FileOwner | undefined, pool: OrderedPool<unknown>): Promise<null> {
+  if (pool.aborted) return null;
+  const dest = path.join(into, "pb_data", db.name);
+  verify(await download(deps.storage, db.key, dest, { compressed: true }), db, db.key);
+  await giveTo(dest, owner);
+  return null;
+}
+
+async function downloadFile(
+  deps: RestoreDeps,
+  instanceId: string,
+  file: ManifestFile,
+  into: string,
+  owner: FileOwner | undefined,
+  pool: OrderedPool<unknown>,
+): Promise<CachedHash | null> {
+  if (pool.aborted) return null;
+  const dest = path.join(into, ...file.path.split("/"));
+  const folder = path.dirname(dest);
+  const created = await fs.mkdir(folder, { recursive: true });
+  if (created) await giveFoldersTo(created, folder, owner);
+  const key = blobKey(instanceId, file.sha256);
+  verify(await download(deps.storage, key, dest, { compressed: false, mode: file.mode }), file, key);
+  await fs.chmod(dest, file.mode); // the creation mode was reduced by the umask
+  await giveTo(dest, owner);
+  const stat = await fs.stat(dest); // renames keep mtimes, so these match the files once swapped in
+  return { path: file.path, size: stat.size, mtimeMs: stat.mtimeMs, sha256: file.sha256 };
+}
+
+/** Gives a staged path to the tenant (staging is ours alone: no path in it can be a tenant's link). */
+async function giveTo(p: string, owner: FileOwner | undefined): Promise<void> {
+  if (owner) await fs.lchown(p, owner.uid, owner.gid);
+}
+
+/** Gives `first` (the top folder a recursive mkdir created) and each folder below it down to `last`. */
+async function giveFoldersTo(first: string, last: string, owner: FileOwner | undefined): Promise<void> {
+  if (!owner) return;
+  let dir = first;
+  await giveTo(dir, owner);
+  for (const segment of path.relative(first, last).split(path.sep).filter(Boolean)) {
+    dir = path.join(dir, segment);
+    await giveTo(dir, owner);
+  }
 }
 
 function verify(got: Transferred, expected: { sha256: string; size: number }, key: string): void {

@@ -1,6 +1,8 @@
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { execa } from "execa";
+import type { FileOwner } from "./tenant-file";
 
 /**
  * The worker's program. It runs `VACUUM INTO` through @libsql/client: a read transaction that
@@ -42,4 +44,39 @@ export async function snapshotSqlite(source: string, dest: string, busyTimeoutMs
   } finally {
     await worker.terminate();
   }
+}
+
+/** How to run the `sqlite3` command-line shell (Debian package sqlite3) for snapshots as a tenant. */
+export type SqliteCli = { binary: string; timeoutMs: number; busyTimeoutMs: number };
+
+export const defaultSqliteCli: SqliteCli = { binary: "sqlite3", timeoutMs: 10 * 60_000, busyTimeoutMs: 10_000 };
+
+/**
+ * Like `snapshotSqlite`, but `VACUUM INTO` runs in a `sqlite3` process under the tenant's uid and
+ * gid (no supplementary groups, a bare environment, no stdin), so the source path is opened with
+ * the tenant's rights: a database swapped for a symlink to a root-only file cannot be read.
+ * `dest` must be in a folder the tenant can write to; read the copy back as a hostile file.
+ */
+export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: string, cli: SqliteCli = defaultSqliteCli): Promise<void> {
+  const args = ["-batch", "-bail", "-init", "/dev/null", "-cmd", `.timeout ${cli.busyTimeoutMs}`, source, `VACUUM INTO ${sqlString(dest)}`];
+  const result = await execa(cli.binary, args, {
+    uid: owner.uid,
+    gid: owner.gid,
+    env: { PATH: "/usr/bin:/bin" },
+    extendEnv: false,
+    stdin: "ignore",
+    cwd: "/",
+    timeout: cli.timeoutMs,
+    maxBuffer: 64 * 1024,
+    reject: false,
+  });
+  if (result.failed) {
+    const why = result.stderr.trim().slice(0, 500) || result.shortMessage;
+    throw new Error(`VACUUM INTO failed for ${source} as uid ${owner.uid}: ${why}`);
+  }
+}
+
+/** An SQL string literal. */
+function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
 }

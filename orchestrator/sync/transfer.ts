@@ -1,10 +1,11 @@
 import fs from "node:fs";
-import { type Duplex, PassThrough, type Readable, type Transform, type Writable } from "node:stream";
+import { type Duplex, PassThrough, Readable, type Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import type { ObjectStorage } from "../storage/object-storage";
 import { createParallelGzip, type ParallelGzipOptions } from "./parallel-gzip";
 import { MeasuringTap } from "./stream-taps";
+import type { Opened } from "./tenant-file";
 
 /** What went through a transfer: the uncompressed bytes' sha256 and size, and the stored size. */
 export type Transferred = { sha256: string; size: number; storedSize: number };
@@ -12,18 +13,36 @@ export type Transferred = { sha256: string; size: number; storedSize: number };
 /** Large reads cut per-chunk overhead in hashing, gzip and the S3 part buffer. */
 const READ_CHUNK = 1024 * 1024;
 
-/** Streams `file` through sha256 and gzip into `key`. */
-export async function uploadCompressed(storage: ObjectStorage, key: string, file: string, gzip: ParallelGzipOptions): Promise<Transferred> {
+/**
+ * Reads an open file from its start up to the size it had when opened, so a file a tenant keeps
+ * growing cannot keep a snapshot reading forever. The handle stays open for the caller to reuse.
+ */
+function readOpened(opened: Opened): Readable {
+  if (opened.stat.size === 0) return Readable.from([]);
+  return opened.handle.createReadStream({ start: 0, end: opened.stat.size - 1, autoClose: false, highWaterMark: READ_CHUNK });
+}
+
+/** sha256 and size of an open file's content (see `readOpened`). */
+export async function hashOpened(opened: Opened): Promise<{ sha256: string; size: number }> {
+  const tap = new MeasuringTap({ hash: true });
+  await pipeline(readOpened(opened), tap, async function (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) void chunk; // drain: the tap measures on the way
+  });
+  return { sha256: tap.digest(), size: tap.bytes };
+}
+
+/** Streams an open file through sha256 and gzip into `key`. */
+export async function uploadCompressed(storage: ObjectStorage, key: string, opened: Opened, gzip: ParallelGzipOptions): Promise<Transferred> {
   const raw = new MeasuringTap({ hash: true });
   const stored = new MeasuringTap({ hash: false });
-  await streamToStorage(storage, key, [fs.createReadStream(file, { highWaterMark: READ_CHUNK }), raw, createParallelGzip(gzip), stored], "application/gzip");
+  await streamToStorage(storage, key, [readOpened(opened), raw, createParallelGzip(gzip), stored], "application/gzip");
   return { sha256: raw.digest(), size: raw.bytes, storedSize: stored.bytes };
 }
 
-/** Streams `file` as is into `key`, hashing it on the way. */
-export async function uploadRaw(storage: ObjectStorage, key: string, file: string): Promise<Transferred> {
+/** Streams an open file as is into `key`, hashing it on the way. */
+export async function uploadRaw(storage: ObjectStorage, key: string, opened: Opened): Promise<Transferred> {
   const raw = new MeasuringTap({ hash: true });
-  await streamToStorage(storage, key, [fs.createReadStream(file, { highWaterMark: READ_CHUNK }), raw], "application/octet-stream");
+  await streamToStorage(storage, key, [readOpened(opened), raw], "application/octet-stream");
   return { sha256: raw.digest(), size: raw.bytes, storedSize: raw.bytes };
 }
 

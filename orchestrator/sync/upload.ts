@@ -3,64 +3,78 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
-import { runAllOrStop } from "./concurrency";
-import { hashCacheFile, type IndexedFile, indexFiles } from "./file-index";
-import { blobKey, type DatabaseName, databaseKey, databaseNames, manifestKey } from "./keys";
-import { listPersistedFiles, lstatOrNull } from "./local-files";
-import { blobsToUpload, MANIFEST_FORMAT, type Manifest, type ManifestDatabase, serializeManifest } from "./manifest";
-import { readManifest, storedGenerations } from "./manifest-store";
+import { copyDatabases, type DatabaseCopy } from "./database-copies";
+import { hashCacheFile } from "./hash-cache";
+import { databaseKey, databaseNames, fileListKey, manifestKey } from "./keys";
+import { MANIFEST_FORMAT, type Manifest, type ManifestDatabase, serializeManifest } from "./manifest";
+import { manifestFiles, readManifest, storedGenerations } from "./manifest-store";
+import { createNdjsonWriter } from "./ndjson";
 import type { ParallelGzipOptions } from "./parallel-gzip";
-import { snapshotSqlite } from "./sqlite-snapshot";
+import { snapshotFiles, type SnapshotFilesResult } from "./snapshot-files";
+import type { SqliteCli } from "./sqlite-snapshot";
+import type { FileOwner } from "./tenant-file";
 import { uploadCompressed, uploadRaw } from "./transfer";
 
 export type SnapshotResult = { generation: number; manifestKey: string; sizeBytes: number; uploadedBytes: number };
 
-export type UploadDeps = { storage: ObjectStorage; log: Logger; gzip: ParallelGzipOptions; concurrency: number; now: () => Date };
+export type UploadDeps = {
+  storage: ObjectStorage;
+  log: Logger;
+  gzip: ParallelGzipOptions;
+  concurrency: number;
+  maxFiles: number;
+  sqlite: SqliteCli;
+  now: () => Date;
+};
 
 /**
  * Uploads a consistent snapshot of the tenant as `generation`: databases via VACUUM INTO, then
- * (so every file a snapshotted record references is included) the files, incrementally; the
- * manifest goes last. Tenant files are only read; temporary copies live in `meta/`.
+ * (so every file a snapshotted record references is included) the files, incrementally, while
+ * the databases upload; the file list and then the manifest go last. Tenant files are only read,
+ * never by a path a tenant could redirect (`owner`: whose files they must be; default: ours).
+ * Temporary copies live in `meta/`, or in a tenant-writable staging folder when SQLite runs as the tenant.
  */
-export async function uploadSnapshot(deps: UploadDeps, instanceId: string, paths: TenantPaths, generation: number): Promise<SnapshotResult> {
+export async function uploadSnapshot(deps: UploadDeps, instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<SnapshotResult> {
   const key = manifestKey(instanceId, generation);
-  const previous = await previousManifest(deps, instanceId, generation);
+  const stored = await storedBlobs(deps, instanceId, generation);
   await fs.mkdir(paths.meta, { recursive: true });
   const temp = await fs.mkdtemp(path.join(paths.meta, "snapshot-"));
   try {
     const phase = phaseTimer();
-    const copies = await snapshotDatabases(paths, temp, deps.log);
+    const { copies, release } = await copyDatabases(deps, paths, temp, owner);
     const vacuumMs = phase();
-    const indexed = await indexFiles(await listPersistedFiles(paths), hashCacheFile(paths), deps.log);
-    const indexMs = phase();
-    const databases: ManifestDatabase[] = [];
-    let blobBytes = 0;
-    await runAllOrStop(deps.concurrency, [
-      ...copies.map(({ name, file }) => async () => {
-        databases.push(await uploadDatabase(deps, instanceId, generation, name, file));
-      }),
-      ...blobsToUpload(indexed, previous).map((file) => async () => {
-        const sent = await uploadBlob(deps, instanceId, file); // awaited first: `x += await y` would read x too early
-        blobBytes += sent;
-      }),
-    ]);
-    databases.sort((a, b) => databaseNames.indexOf(a.name) - databaseNames.indexOf(b.name));
-    const transferMs = phase();
+    const list = createNdjsonWriter(path.join(temp, "files.ndjson.gz"));
+    const databasesSent = uploadDatabases(deps, instanceId, generation, copies);
+    databasesSent.catch(() => undefined); // awaited below, after the files, on every path
+    let files: SnapshotFilesResult;
+    try {
+      const ownerUid = owner?.uid ?? process.getuid?.() ?? null;
+      files = await snapshotFiles(deps, { instanceId, paths, ownerUid, stored, cacheFile: hashCacheFile(paths), list });
+    } catch (err) {
+      await Promise.allSettled([databasesSent, list.abort()]);
+      throw err;
+    } finally {
+      await databasesSent.catch(() => undefined).then(release);
+    }
+    const databases = await databasesSent;
+    const listed = await list.close();
+    const filesMs = phase();
+    const listKey = fileListKey(instanceId, generation);
+    await uploadLocalFile(deps.storage, listKey, path.join(temp, "files.ndjson.gz"));
     const manifest: Manifest = {
       format: MANIFEST_FORMAT,
       instanceId,
       generation,
       createdAt: deps.now().toISOString(),
       databases,
-      files: indexed.map((f) => ({ path: f.path, sha256: f.sha256, size: f.size, mode: f.mode })),
+      files: { key: listKey, sha256: listed.sha256, compressedSize: listed.size, count: listed.count },
     };
     const body = serializeManifest(manifest);
     await deps.storage.put(key, body, { contentLength: body.length, contentType: "application/json" });
-    deps.log.debug({ instanceId, generation, vacuumMs, indexMs, transferMs, manifestMs: phase() }, "snapshot phases");
+    deps.log.debug({ instanceId, generation, files: files.count, vacuumMs, filesMs, manifestMs: phase() }, "snapshot phases");
     const dbBytes = databases.reduce((n, d) => n + d.size, 0);
     const dbStored = databases.reduce((n, d) => n + d.compressedSize, 0);
-    const fileBytes = indexed.reduce((n, f) => n + f.size, 0);
-    return { generation, manifestKey: key, sizeBytes: dbBytes + fileBytes, uploadedBytes: dbStored + blobBytes + body.length };
+    return { generation, manifestKey: key, sizeBytes: dbBytes + files.bytes, uploadedBytes: dbStored + files.uploadedBytes + listed.size + body.length };
   } finally {
     await fs.rm(temp, { recursive: true, force: true });
   }
@@ -77,51 +91,43 @@ function phaseTimer(): () => number {
   };
 }
 
-/** The newest complete manifest older than `generation`, whose blobs need no re-upload. */
-async function previousManifest(deps: UploadDeps, instanceId: string, generation: number): Promise<Manifest | null> {
-  const older = (await storedGenerations(deps.storage, instanceId)).filter((g) => g < generation);
-  const latest = older.at(-1);
-  if (latest === undefined) return null;
+/** sha256 of the blobs the newest complete manifest older than `generation` references: no re-upload needed. */
+async function storedBlobs(deps: UploadDeps, instanceId: string, generation: number): Promise<Set<string>> {
+  const stored = new Set<string>();
+  const latest = (await storedGenerations(deps.storage, instanceId)).filter((g) => g < generation).at(-1);
+  if (latest === undefined) return stored;
   try {
-    return await readManifest(deps.storage, instanceId, latest);
+    const previous = await readManifest(deps.storage, instanceId, latest);
+    for await (const file of manifestFiles(deps.storage, previous)) stored.add(file.sha256);
   } catch (err) {
     // Only costs a full upload of the files, which is still a correct snapshot.
     deps.log.warn({ err, instanceId, generation: latest }, "previous manifest unreadable; uploading every file");
-    return null;
+    stored.clear();
   }
+  return stored;
 }
 
-async function snapshotDatabases(paths: TenantPaths, temp: string, log: Logger): Promise<Array<{ name: DatabaseName; file: string }>> {
-  const copies: Array<{ name: DatabaseName; file: string }> = [];
-  for (const name of databaseNames) {
-    const source = path.join(paths.dataDir, name);
-    const stat = await lstatOrNull(source);
-    // Never open a missing database (SQLite would create it) nor follow a tenant-made symlink.
-    if (!stat?.isFile()) {
-      if (stat) log.warn({ source }, "skipping a database that is not a regular file");
-      continue;
-    }
-    const file = path.join(temp, name);
-    await snapshotSqlite(source, file);
-    copies.push({ name, file });
-  }
-  return copies;
+async function uploadDatabases(deps: UploadDeps, instanceId: string, generation: number, copies: DatabaseCopy[]): Promise<ManifestDatabase[]> {
+  const settled = await Promise.allSettled(
+    copies.map(async ({ name, opened }): Promise<ManifestDatabase> => {
+      const key = databaseKey(instanceId, generation, name);
+      const got = await uploadCompressed(deps.storage, key, opened, deps.gzip);
+      return { name, key, sha256: got.sha256, size: got.size, compressedSize: got.storedSize };
+    }),
+  );
+  // Both settle before any rejection, so the caller can close the copies with no upload reading them.
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  const sent = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+  return sent.sort((a, b) => databaseNames.indexOf(a.name) - databaseNames.indexOf(b.name));
 }
 
-async function uploadDatabase(deps: UploadDeps, instanceId: string, generation: number, name: DatabaseName, file: string): Promise<ManifestDatabase> {
-  const key = databaseKey(instanceId, generation, name);
-  const sent = await uploadCompressed(deps.storage, key, file, deps.gzip);
-  return { name, key, sha256: sent.sha256, size: sent.size, compressedSize: sent.storedSize };
-}
-
-/** Uploads one file as its content-addressed blob, checking it did not change since it was hashed. */
-async function uploadBlob(deps: UploadDeps, instanceId: string, file: IndexedFile): Promise<number> {
-  const key = blobKey(instanceId, file.sha256);
-  const sent = await uploadRaw(deps.storage, key, file.absPath);
-  if (sent.sha256 !== file.sha256) {
-    // The blob's key promises content it does not hold: remove it so no manifest ever trusts it.
-    await deps.storage.deletePrefix(key);
-    throw new Error(`${file.path} changed while being uploaded; retry the snapshot`);
+/** Uploads a file of ours (not a tenant's) as is. */
+async function uploadLocalFile(storage: ObjectStorage, key: string, file: string): Promise<void> {
+  const handle = await fs.open(file, "r");
+  try {
+    await uploadRaw(storage, key, { handle, stat: await handle.stat() });
+  } finally {
+    await handle.close();
   }
-  return sent.storedSize;
 }

@@ -1,0 +1,89 @@
+import { constants, type Stats } from "node:fs";
+import fs, { type FileHandle } from "node:fs/promises";
+import { isCode } from "./local-files";
+
+/** Who owns a tenant's files on disk: its own uid and gid when tenants are isolated. */
+export type FileOwner = { uid: number; gid: number };
+
+/** A tenant path a snapshot must not read: a symlink, a special file, or a file that is not the tenant's. */
+export class RefusedFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`refused ${file}: ${reason}`);
+    this.name = "RefusedFileError";
+  }
+}
+
+/** An open tenant file or directory and the fstat of exactly what was opened. */
+export type Opened = { handle: FileHandle; stat: Stats };
+
+// O_NOFOLLOW: a symlink as the last component fails instead of being followed. O_NONBLOCK: a FIFO
+// opens at once instead of waiting for a writer (no effect on regular files). O_NOCTTY: a terminal
+// never becomes ours. libuv adds O_CLOEXEC to every open, so no child process inherits the fd.
+const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+const DIR_FLAGS = FILE_FLAGS | constants.O_DIRECTORY;
+
+/**
+ * Opens a tenant's regular file for reading without following a symlink, refusing anything else
+ * (FIFO, socket, device, directory) and, when `ownerUid` is given, a file the tenant does not own
+ * (what a symlinked parent folder or a hard link to someone else's file leads to). Null when the
+ * path no longer exists. Read everything through the returned handle, never by path again.
+ */
+export async function openTenantFile(file: string, ownerUid: number | null): Promise<Opened | null> {
+  const opened = await openNoFollow(file, FILE_FLAGS, "a symlink");
+  if (!opened) return null;
+  return checkOpened(opened, file, ownerUid, (s) => s.isFile(), "not a regular file");
+}
+
+/** Like `openTenantFile` for a directory; a symlink or any other non-directory is refused. */
+export async function openTenantDir(dir: string, ownerUid: number | null): Promise<Opened | null> {
+  const opened = await openNoFollow(dir, DIR_FLAGS, "not a directory (a symlink?)");
+  if (!opened) return null;
+  return checkOpened(opened, dir, ownerUid, (s) => s.isDirectory(), "not a directory");
+}
+
+/**
+ * The path of `name` inside an open directory. /proc/self/fd/<fd> is the directory that was opened,
+ * not whatever its path names now, so a parent folder swapped for a symlink is never followed.
+ * Linux only, like the rest of the orchestrator's isolation.
+ */
+export function entryPath(dir: FileHandle, name: string): string {
+  return `/proc/self/fd/${dir.fd}/${name}`;
+}
+
+/** A file's type in words, for logs. */
+export function describeType(stat: Stats): string {
+  if (stat.isSymbolicLink()) return "a symlink";
+  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isSocket()) return "a socket";
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return "a device";
+  if (stat.isDirectory()) return "a directory";
+  return stat.isFile() ? "a regular file" : "a special file";
+}
+
+async function openNoFollow(file: string, flags: number, onNotFollowed: string): Promise<FileHandle | null> {
+  try {
+    return await fs.open(file, flags);
+  } catch (err) {
+    if (isCode(err, "ENOENT")) return null;
+    // ELOOP: the last component is a symlink; ENOTDIR with O_DIRECTORY: it is not a directory.
+    if (isCode(err, "ELOOP") || (isCode(err, "ENOTDIR") && flags & constants.O_DIRECTORY)) throw new RefusedFileError(file, onNotFollowed);
+    if (isCode(err, "ENOTDIR")) return null; // a parent folder became a file: the path is gone
+    if (isCode(err, "ENXIO")) throw new RefusedFileError(file, "a socket");
+    throw err;
+  }
+}
+
+async function checkOpened(handle: FileHandle, file: string, ownerUid: number | null, ok: (s: Stats) => boolean, notOk: string): Promise<Opened> {
+  try {
+    const stat = await handle.stat();
+    if (!ok(stat)) throw new RefusedFileError(file, `${notOk}: ${describeType(stat)}`);
+    if (ownerUid !== null && stat.uid !== ownerUid) throw new RefusedFileError(file, `owned by uid ${stat.uid}, not the tenant's uid ${ownerUid}`);
+    return { handle, stat };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}

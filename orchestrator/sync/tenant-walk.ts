@@ -1,0 +1,114 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { TenantPaths } from "../tenant/paths";
+import { isCode, lstatOrNull } from "./local-files";
+import { isPersistedPath, persistedRoots } from "./manifest";
+import { describeType, entryPath, type Opened, openTenantDir, openTenantFile, RefusedFileError } from "./tenant-file";
+
+/**
+ * A regular file of the tenant found by the walk: its path relative to the tenant root
+ * (`/`-separated) and its lstat. `open` reads exactly that directory entry; it is valid only until
+ * the walk moves on (the directory it is anchored to is closed then).
+ */
+export type WalkedFile = { path: string; size: number; mtimeMs: number; mode: number; open(): Promise<Opened | null> };
+
+export type WalkOptions = {
+  /** Only files and folders owned by this uid are taken (null: any owner). */
+  ownerUid: number | null;
+  /** Told about every entry skipped as not a tenant's regular file or folder. */
+  onRefused: (path: string, reason: string) => void;
+};
+
+/**
+ * Every regular file under the persisted folders, in ascending path order (plain string order of
+ * the relative paths). Nothing is followed: each folder is opened with O_NOFOLLOW and its entries
+ * are reached through its open descriptor, so a tenant swapping a folder for a symlink mid-walk
+ * only gets that folder skipped. Entries that vanish mid-walk are skipped silently.
+ *
+ * Memory is bounded by the largest single folder's entry names, not by the number of files.
+ * A persisted root owned by someone other than `ownerUid` is a misconfiguration and throws.
+ */
+export async function* walkPersistedFiles(paths: TenantPaths, options: WalkOptions): AsyncGenerator<WalkedFile> {
+  for (const root of persistedRoots) {
+    const [top, ...rest] = root.split("/") as [string, ...string[]];
+    // The tenant root is ours (the tenant cannot replace its entries); everything below is the tenant's.
+    let dir = await openRoot(path.join(paths.root, top), options.ownerUid);
+    for (const name of rest) {
+      if (!dir) break;
+      const parent = dir;
+      dir = await openTenantDir(entryPath(parent.handle, name), options.ownerUid).catch(refusedAs(`${top}/${name}`, options));
+      await parent.handle.close();
+    }
+    if (!dir) continue;
+    try {
+      yield* walkDir(dir, root, options);
+    } finally {
+      await dir.handle.close();
+    }
+  }
+}
+
+async function openRoot(dir: string, ownerUid: number | null): Promise<Opened | null> {
+  try {
+    return await openTenantDir(dir, ownerUid);
+  } catch (err) {
+    if (err instanceof RefusedFileError) throw new Error(`Tenant folder ${dir} is not the tenant's (${err.reason}); check its owner`, { cause: err });
+    throw err;
+  }
+}
+
+async function* walkDir(dir: Opened, rel: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
+  for (const key of await sortedEntries(dir, rel, options)) {
+    const isDir = key.endsWith("/");
+    const name = isDir ? key.slice(0, -1) : key;
+    const relPath = `${rel}/${name}`;
+    const at = entryPath(dir.handle, name);
+    if (isDir) {
+      const sub = await openTenantDir(at, options.ownerUid).catch(refusedAs(relPath, options));
+      if (!sub) continue;
+      try {
+        yield* walkDir(sub, relPath, options);
+      } finally {
+        await sub.handle.close();
+      }
+      continue;
+    }
+    const stat = await lstatOrNull(at);
+    if (!stat) continue;
+    const reason = !stat.isFile() ? describeType(stat) : options.ownerUid !== null && stat.uid !== options.ownerUid ? `owned by uid ${stat.uid}` : null;
+    if (reason) {
+      options.onRefused(relPath, reason);
+      continue;
+    }
+    yield { path: relPath, size: stat.size, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o777, open: () => openTenantFile(at, options.ownerUid) };
+  }
+}
+
+/**
+ * The folder's files (`name`) and folders (`name/`), sorted so that the walk yields relative paths
+ * in string order: a folder's paths all start with `name/`. Anything else is reported and dropped.
+ */
+async function sortedEntries(dir: Opened, rel: string, options: WalkOptions): Promise<string[]> {
+  const keys: string[] = [];
+  const listing = await fs.opendir(entryPath(dir.handle, ""), { bufferSize: 256 }).catch((err: unknown) => {
+    if (isCode(err, "ENOENT")) return null; // removed since it was opened
+    throw err;
+  });
+  if (!listing) return keys;
+  for await (const entry of listing) {
+    const relPath = `${rel}/${entry.name}`;
+    if (!isPersistedPath(relPath)) options.onRefused(relPath, "a name that cannot be stored");
+    else if (entry.isDirectory()) keys.push(`${entry.name}/`);
+    else if (entry.isFile()) keys.push(entry.name);
+    else options.onRefused(relPath, entry.isSymbolicLink() ? "a symlink" : "a special file");
+  }
+  return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function refusedAs(relPath: string, options: WalkOptions): (err: unknown) => null {
+  return (err) => {
+    if (!(err instanceof RefusedFileError)) throw err;
+    options.onRefused(relPath, err.reason);
+    return null;
+  };
+}
