@@ -46,6 +46,22 @@ export class ConflictError extends AppError {
   }
 }
 
+/** The request body is larger than the route accepts. */
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super(413, "payload_too_large", `Request body too large: at most ${formatBytes(limitBytes)} is accepted.`, { details: { limitBytes } });
+  }
+}
+
+/** The account already has as many instances as the platform allows it. */
+export class QuotaExceededError extends AppError {
+  constructor(quota: number, used: number) {
+    super(403, "quota_exceeded", `You have reached your limit of ${quota} instance${quota === 1 ? "" : "s"}. Delete one to create another.`, {
+      details: { quota, used },
+    });
+  }
+}
+
 export class UnprocessableError extends AppError {
   constructor(message: string, details?: unknown) {
     super(422, "unprocessable", message, { details });
@@ -66,6 +82,12 @@ export class UnavailableError extends AppError {
     super(503, "unavailable", message, { cause });
     this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KB`;
+  return `${bytes} bytes`;
 }
 
 /** The JSON body every API returns on error. */

@@ -18,7 +18,8 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
   const call = <T>(method: string, path: string, body?: unknown) => request<T>({ baseUrl, token }, method, path, body);
   const id = (instanceId: string) => `/v1/instances/${encodeURIComponent(instanceId)}`;
   return {
-    create: (input: { ownerId: string; name: string; subdomain: string }) =>
+    /** Creates an instance; `quota` is the owner's limit, checked by the orchestrator as it inserts. */
+    create: (input: { ownerId: string; name: string; subdomain: string; quota: number }) =>
       call<{ instance: InstanceJson }>("POST", "/v1/instances", input).then((r) => r.instance),
     get: (instanceId: string) => call<{ instance: InstanceJson }>("GET", id(instanceId)).then((r) => r.instance),
     update: (instanceId: string, input: { name?: string; idleTimeoutMinutes?: number | null }) =>

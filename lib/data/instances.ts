@@ -1,7 +1,7 @@
-import { and, count, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { instanceEvents, instances } from "../db/schema";
-import { AppError, NotFoundError } from "../errors";
+import { NotFoundError } from "../errors";
 import { instanceUrl, type PublicUrlSettings } from "../instance-url";
 import { eventJson, instanceJson, type InstanceEventJson, type InstanceJson } from "../instance-json";
 import { subdomainSchema } from "../validations/instance";
@@ -35,20 +35,6 @@ export async function getInstanceForKey(db: Db, instanceId: string): Promise<Ins
   const row = await db.query.instances.findFirst({ where: eq(instances.id, instanceId) });
   if (!row) throw new NotFoundError("Instance not found.");
   return instanceJson(row);
-}
-
-/** Refuses a new instance when the user already has `quota` of them (403 quota_exceeded). */
-export async function assertWithinQuota(db: Db, actor: Actor, quota: number): Promise<void> {
-  const [row] = await db.select({ n: count() }).from(instances).where(eq(instances.ownerId, actor.id));
-  const used = row?.n ?? 0;
-  if (used >= quota) {
-    throw new AppError(
-      403,
-      "quota_exceeded",
-      `You have reached your limit of ${quota} instance${quota === 1 ? "" : "s"}. Delete one to create another.`,
-      { details: { quota, used } },
-    );
-  }
 }
 
 /** Recent lifecycle events of one of the acting user's instances, newest first. */

@@ -14,6 +14,8 @@ import { instanceJson } from "../../lib/instance-json";
 
 const createBodySchema = createInstanceSchema.extend({
   ownerId: z.string({ error: "ownerId is required." }).min(1, "ownerId is required."),
+  /** The owner's instance limit (the web's INSTANCE_QUOTA), enforced in the same statement as the insert. */
+  quota: z.number().int().min(0).optional(),
 });
 const linesSchema = z.coerce.number().int().min(1).max(2000).catch(200);
 const wantsWait = (v: string | undefined) => v === "1" || v === "true";
@@ -30,8 +32,8 @@ export function instancesApi(deps: {
   const { controller, store, lifecycle } = deps;
   return new Hono()
     .post("/", async (c) => {
-      const { ownerId, ...input } = await parseJson(c, createBodySchema);
-      return c.json({ instance: instanceJson(await controller.create(ownerId, input)) }, 201);
+      const { ownerId, quota, ...input } = await parseJson(c, createBodySchema);
+      return c.json({ instance: instanceJson(await controller.create(ownerId, input, quota)) }, 201);
     })
     .get("/:id", async (c) => c.json({ instance: instanceJson(await store.get(c.req.param("id"))) }))
     .patch("/:id", async (c) => {

@@ -34,8 +34,11 @@ export function createInstanceController(deps: {
   }
 
   return {
-    /** Creates a stopped instance with a fresh platform superuser whose password is stored encrypted. */
-    async create(ownerId: string, input: CreateInstanceInput): Promise<Instance> {
+    /**
+     * Creates a stopped instance with a fresh platform superuser whose password is stored encrypted;
+     * with `quota`, only while the owner has fewer instances (checked atomically with the insert).
+     */
+    async create(ownerId: string, input: CreateInstanceInput, quota?: number): Promise<Instance> {
       const [owner] = await db.select({ id: users.id }).from(users).where(eq(users.id, ownerId));
       if (!owner) throw new UnprocessableError("Unknown owner.", { fieldErrors: { ownerId: ["No such user."] } });
       const id = newInstanceId();
@@ -47,7 +50,7 @@ export function createInstanceController(deps: {
         subdomain: input.subdomain,
         superuserEmail: `platform+${id}@picobase.internal`,
         superuserPasswordEnc: encryptSecret(password, deps.encryptionKey),
-      });
+      }, quota);
     },
     /** Updates name or idle timeout (store.update answers 404 for an unknown id). */
     update(id: string, input: UpdateInstanceInput): Promise<Instance> {

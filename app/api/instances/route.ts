@@ -1,6 +1,6 @@
 import { webConfig } from "@/lib/env";
 import { getDb, getOrchestrator } from "@/lib/data/context";
-import { assertWithinQuota, instanceView, listInstances } from "@/lib/data/instances";
+import { instanceView, listInstances } from "@/lib/data/instances";
 import { createInstanceSchema } from "@/lib/validations/instance";
 import { requireSessionUser } from "../_lib/access";
 import { json, readJson, route } from "../_lib/handler";
@@ -12,11 +12,13 @@ export const GET = route(async (req) => {
   return json({ instances: list.map((i) => instanceView(i, webConfig().publicUrl)), quota: webConfig().instanceQuota });
 });
 
-/** POST /api/instances: creates a stopped instance (quota and subdomain checked). */
+/**
+ * POST /api/instances: creates a stopped instance. The orchestrator checks the quota in the same
+ * statement as its insert (a check here first would let parallel creates all pass it).
+ */
 export const POST = route(async (req) => {
   const user = await requireSessionUser(req);
   const input = await readJson(req, createInstanceSchema);
-  await assertWithinQuota(await getDb(), user, webConfig().instanceQuota);
-  const instance = await getOrchestrator().create({ ownerId: user.id, ...input });
+  const instance = await getOrchestrator().create({ ownerId: user.id, ...input, quota: webConfig().instanceQuota });
   return json({ instance: instanceView(instance, webConfig().publicUrl) }, 201);
 });
