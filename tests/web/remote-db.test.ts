@@ -1,4 +1,6 @@
+import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { instances } from "../../lib/db/schema";
 import { startSqld } from "../support/sqld";
 import { createSignedInUser, startWebPlatform, webRequest, type WebPlatform } from "../support/web";
 
@@ -8,7 +10,7 @@ let web: WebPlatform;
 
 beforeAll(async () => {
   sqld = await startSqld();
-  web = await startWebPlatform({ orchestratorEnv: { TURSO_DATABASE_URL: sqld.url } });
+  web = await startWebPlatform({ env: { INSTANCE_QUOTA: "3" }, orchestratorEnv: { TURSO_DATABASE_URL: sqld.url } });
 });
 
 afterAll(async () => {
@@ -29,4 +31,16 @@ it("signs up, creates an instance and issues a key with the control DB on sqld",
   // The rows really live in sqld: the orchestrator's handle reads the same database.
   const row = await web.orchestrator.db.query.users.findFirst({ where: (u, { eq }) => eq(u.email, user.email) });
   expect(row?.id).toBe(user.id);
+});
+
+it("creates exactly the quota when 30 creates race on sqld", async () => {
+  const racer = await createSignedInUser(web.url, "racer");
+  const tag = Date.now().toString(36);
+  const results = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => webRequest(web.url, "POST", "/api/instances", { cookie: racer.cookie, body: { name: `Race ${i}`, subdomain: `rr-${tag}-${i}` } })),
+  );
+  expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+  expect(results.filter((r) => r.status === 403)).toHaveLength(27);
+  const [row] = await web.orchestrator.db.select({ n: count() }).from(instances).where(eq(instances.ownerId, racer.id));
+  expect(row?.n).toBe(3);
 });
