@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
@@ -7,7 +8,7 @@ import { repoRoot } from "./tools";
 import { waitFor } from "./wait";
 
 const nextBin = path.join(repoRoot, "node_modules/next/dist/bin/next");
-const sourceRoots = ["app", "components", "lib", "proxy.ts", "next.config.ts", "postcss.config.mjs", "package.json"];
+const sourceRoots = ["app", "components", "lib", "proxy.ts", "instrumentation.ts", "next.config.ts", "postcss.config.mjs", "package.json"];
 
 function newestMtime(p: string): number {
   const stat = fs.statSync(p, { throwIfNoEntry: false });
@@ -127,6 +128,73 @@ export async function signIn(baseUrl: string, email: string, password: string, f
   const session = res.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="));
   if (!session) throw new Error(`sign-in returned no session cookie (status ${res.status})`);
   return { cookie: session.split(";")[0] };
+}
+
+/** Signs out through next-auth, as the dashboard's button does, with the given session cookie. */
+export async function signOut(baseUrl: string, cookie: string): Promise<void> {
+  const csrfRes = await fetch(`${baseUrl}/api/auth/csrf`);
+  const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
+  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const res = await fetch(`${baseUrl}/api/auth/signout`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${cookie}; ${csrfCookie}` },
+    body: new URLSearchParams({ csrfToken, json: "true" }),
+    redirect: "manual",
+  });
+  if (!res.ok) throw new Error(`sign-out answered ${res.status}`);
+}
+
+/** What `uploadUntilAnswered` saw: the answer and how much of the body had been sent by then. */
+export type UploadResult = { status: number; body: string; bytesSent: number };
+
+/**
+ * Streams a large body (JSON whitespace, so only its size matters) with node:http and stops
+ * sending as soon as the server answers. With `declaredLength` the request announces that
+ * Content-Length but sends only `totalBytes`; without it the body is chunked and ended after
+ * `totalBytes`. Rejects when no answer comes within `timeoutMs`.
+ */
+export function uploadUntilAnswered(
+  baseUrl: string,
+  route: string,
+  opts: { totalBytes: number; declaredLength?: number; headers?: Record<string, string>; timeoutMs?: number },
+): Promise<UploadResult> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
+    if (opts.declaredLength !== undefined) headers["content-length"] = String(opts.declaredLength);
+    const req = http.request(new URL(route, baseUrl), { method: "POST", headers });
+    const chunk = Buffer.alloc(64 * 1024, " ");
+    let sent = 0;
+    let answered = false;
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no answer within ${opts.timeoutMs ?? 20_000} ms after sending ${sent} bytes`));
+    }, opts.timeoutMs ?? 20_000);
+    req.on("response", (res) => {
+      answered = true;
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d));
+      res.on("end", () => {
+        clearTimeout(timer);
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body, bytesSent: sent });
+      });
+    });
+    // Once the server has answered it may close the connection mid-upload; that is expected.
+    req.on("error", (err) => {
+      if (answered) return;
+      clearTimeout(timer);
+      reject(err);
+    });
+    const pump = () => {
+      while (!answered && sent < opts.totalBytes) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once("drain", pump);
+      }
+      if (!answered && opts.declaredLength === undefined) req.end();
+    };
+    pump();
+  });
 }
 
 /** Signs up and signs in a fresh user; returns its cookie and credentials. */

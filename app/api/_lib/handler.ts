@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { BadRequestError, RateLimitError, UnavailableError, UnprocessableError, toErrorResponse } from "@/lib/errors";
+import { PayloadTooLargeError, RateLimitError, UnavailableError, UnprocessableError, toErrorResponse } from "@/lib/errors";
+import { readJsonBody } from "@/lib/read-body";
 
 /** Route context as Next 16 passes it: params are a promise. */
 export type RouteContext<P> = { params: Promise<P> };
@@ -21,6 +22,8 @@ export function errorResponse(err: unknown, req?: Request): Response {
   if (status >= 500) console.error(JSON.stringify({ msg: "platform API error", path: req?.url, err: String(err), cause: String((err as Error).cause ?? "") }));
   const headers: Record<string, string> = { "cache-control": "no-store" };
   if (err instanceof RateLimitError || err instanceof UnavailableError) headers["retry-after"] = String(err.retryAfterSeconds);
+  // The rest of an oversized body was never read: closing the connection drops it unread.
+  if (err instanceof PayloadTooLargeError) headers.connection = "close";
   return Response.json(body, { status, headers });
 }
 
@@ -29,16 +32,12 @@ export function json(data: unknown, status = 200): Response {
   return Response.json(data, { status, headers: { "cache-control": "no-store" } });
 }
 
-/** Reads and validates a JSON body: 400 for malformed JSON, 422 with field errors otherwise. */
+/**
+ * Reads and validates a JSON body, at most 1 MB (lib/read-body.ts): 413 when larger, 400 for
+ * malformed JSON, 422 with field errors otherwise. Every route that takes a body reads it here.
+ */
 export async function readJson<T extends z.ZodTypeAny>(req: Request, schema: T): Promise<z.infer<T>> {
-  let body: unknown;
-  try {
-    body = await req.json();
-  } catch {
-    // The parser's own message is noise for API users; the status and this sentence say it all.
-    throw new BadRequestError("Request body must be valid JSON.");
-  }
-  return validate(schema, body);
+  return validate(schema, await readJsonBody(req));
 }
 
 /** Validates a value against a schema, throwing a 422 with field errors. */
