@@ -17,6 +17,7 @@ describe("loadWebConfig", () => {
       orchestratorUrl: "http://127.0.0.1:9001",
       orchestratorToken: secrets.orchestratorToken,
       instanceQuota: 5,
+      trustedProxyHops: 0,
       db: { url: `file:${path.join(dir, "control.db")}` },
       publicUrl: { baseDomain: "localhost", gatewayPort: 8080 },
     });
@@ -29,8 +30,9 @@ describe("loadWebConfig", () => {
       ORCHESTRATOR_URL: "http://orch.internal:7000",
       INSTANCE_QUOTA: "12",
       BASE_DOMAIN: "picobase.dev",
+      TRUSTED_PROXY_HOPS: "1",
     });
-    expect(config).toMatchObject({ nextAuthSecret: "s".repeat(32), orchestratorUrl: "http://orch.internal:7000", instanceQuota: 12 });
+    expect(config).toMatchObject({ nextAuthSecret: "s".repeat(32), orchestratorUrl: "http://orch.internal:7000", instanceQuota: 12, trustedProxyHops: 1 });
     expect(config.publicUrl.baseDomain).toBe("picobase.dev");
   });
 

@@ -30,6 +30,7 @@ export function loadWebConfig(source: Record<string, string | undefined>) {
     orchestratorUrl: env.ORCHESTRATOR_URL ?? `http://127.0.0.1:${env.ORCHESTRATOR_PORT}`,
     orchestratorToken: platform.orchestratorToken,
     instanceQuota: env.INSTANCE_QUOTA,
+    trustedProxyHops: platform.trustedProxyHops,
     publicUrl,
   };
 }

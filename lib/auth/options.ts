@@ -1,59 +1,47 @@
-import type { NextAuthOptions } from "next-auth";
+import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { webConfig } from "../env";
-import { clientIp } from "./client-ip";
-import { sessionCookieName } from "./cookie";
-import { createRateLimiter, type RateLimiter, type RateLimitResult } from "../rate-limit";
-import { signinSchema } from "../validations/auth";
 import { getDb } from "../data/context";
+import { endSession, startSession } from "../data/sessions";
 import { verifyCredentials } from "../data/users";
+import { signinSchema } from "../validations/auth";
+import { requestClientIp, type HeaderReader } from "./client-address";
+import { sessionCookieName } from "./cookie";
+import { createLoginLimits, type LoginLimits } from "./login-limits";
 
-/** Sign-in attempts allowed per email + client IP in `loginWindowMs`. */
-export const loginAttemptLimit = 5;
-/**
- * Attempts per email from all IPs together: the client IP comes from X-Forwarded-For, which a
- * client can vary when nothing in front rewrites it, so this bounds guessing regardless.
- */
-export const loginAttemptLimitPerEmail = 20;
-export const loginWindowMs = 15 * 60_000;
+/** How long a session lasts: the JWT's lifetime and its `sessions` row's. */
+export const sessionMaxAgeSeconds = 30 * 24 * 60 * 60;
 
 /** Message shown when sign-in attempts are rate limited (the form recognises it by prefix). */
 export const tooManyAttemptsMessage = "Too many sign-in attempts";
 
 let options: NextAuthOptions | undefined;
 
-/** The next-auth configuration (credentials + JWT sessions), built on first use. */
+/** The next-auth configuration (credentials + JWT sessions backed by `sessions` rows), built on first use. */
 export function authOptions(): NextAuthOptions {
   const config = webConfig();
   options ??= createAuthOptions({
     secret: config.nextAuthSecret,
     cookieName: sessionCookieName(config.nextAuthUrl),
-    limiter: createRateLimiter({ limit: loginAttemptLimit, windowMs: loginWindowMs }),
-    emailLimiter: createRateLimiter({ limit: loginAttemptLimitPerEmail, windowMs: loginWindowMs }),
-    now: () => Date.now(),
+    limits: createLoginLimits(),
+    now: () => new Date(),
   });
   return options;
 }
 
-/** Builds next-auth options around a login rate limiter. */
-export function createAuthOptions(deps: {
-  secret: string;
-  cookieName: string;
-  limiter: RateLimiter;
-  emailLimiter: RateLimiter;
-  now: () => number;
-}): NextAuthOptions {
+/** Builds next-auth options around the sign-in limits. */
+export function createAuthOptions(deps: { secret: string; cookieName: string; limits: LoginLimits; now: () => Date }): NextAuthOptions {
   const secure = deps.cookieName.startsWith("__Host-");
   return {
     secret: deps.secret,
     cookies: { sessionToken: { name: deps.cookieName, options: { httpOnly: true, sameSite: "lax", path: "/", secure } } },
-    session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+    session: { strategy: "jwt", maxAge: sessionMaxAgeSeconds },
     pages: { signIn: "/signin", error: "/signin" },
     providers: [
       CredentialsProvider({
         name: "Email and password",
         credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-        authorize: (credentials, req) => authorizeCredentials(deps, credentials, req.headers?.["x-forwarded-for"] as string | undefined),
+        authorize: (credentials, req) => authorizeCredentials(deps, credentials, (name) => headerValue(req.headers, name)),
       }),
     ],
     callbacks: {
@@ -62,6 +50,7 @@ export function createAuthOptions(deps: {
           token.sub = user.id;
           token.name = user.name;
           token.email = user.email;
+          token.sid = user.sessionId;
         }
         return token;
       },
@@ -70,28 +59,42 @@ export function createAuthOptions(deps: {
         return session;
       },
     },
+    events: {
+      // The browser drops its cookie; deleting the row makes any copy of it worthless too.
+      async signOut({ token }) {
+        if (token.sid) await endSession(await getDb(), token.sid);
+      },
+    },
   };
 }
 
-/** Checks rate limits, then the password; null means "wrong email or password". */
-async function authorizeCredentials(
-  deps: { limiter: RateLimiter; emailLimiter: RateLimiter; now: () => number },
-  credentials: unknown,
-  forwardedFor: string | undefined,
-) {
+/** Checks the limits, then the password; null means "wrong email or password". */
+async function authorizeCredentials(deps: { limits: LoginLimits; now: () => Date }, credentials: unknown, header: HeaderReader): Promise<User | null> {
   const parsed = signinSchema.safeParse(credentials);
   if (!parsed.success) return null;
-  const key = `${parsed.data.email}|${clientIp(forwardedFor)}`;
-  assertAllowed(deps.limiter.hit(key, deps.now()));
-  assertAllowed(deps.emailLimiter.hit(parsed.data.email, deps.now()));
-  const user = await verifyCredentials(await getDb(), parsed.data.email, parsed.data.password);
-  if (user) deps.limiter.reset(key);
-  return user;
+  const { email, password } = parsed.data;
+  const ip = requestClientIp(header);
+  assertMayTry(await deps.limits.waitMs(email, ip));
+  const db = await getDb();
+  const user = await verifyCredentials(db, email, password);
+  if (!user) {
+    await deps.limits.failed(email, ip);
+    return null;
+  }
+  await deps.limits.succeeded(email, ip);
+  return { ...user, sessionId: await startSession(db, user.id, deps.now(), sessionMaxAgeSeconds * 1000) };
 }
 
 /** Throws the user-facing "too many attempts" error (next-auth passes its message to the form). */
-function assertAllowed(result: RateLimitResult): void {
-  if (result.allowed) return;
-  const minutes = Math.max(1, Math.ceil(result.retryAfterMs / 60_000));
+function assertMayTry(waitMs: number): void {
+  if (waitMs <= 0) return;
+  const minutes = Math.max(1, Math.ceil(waitMs / 60_000));
   throw new Error(`${tooManyAttemptsMessage}. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
+}
+
+/** One header from next-auth's plain header object (lower-case names, as `headers()` gives them). */
+function headerValue(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  if (typeof value === "string") return value;
+  return Array.isArray(value) ? value.join(", ") : undefined;
 }

@@ -1,18 +1,24 @@
+import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
 import { RateLimitError } from "../errors";
-import { createRateLimiter, type RateLimiter } from "../rate-limit";
-import { clientIp } from "./client-ip";
 
-/** Sign-ups accepted per client address in `signupWindowMs`. */
+/** Sign-ups accepted per client address in `signupWindowSeconds`. */
 export const signupLimit = 20;
-export const signupWindowMs = 10 * 60_000;
+export const signupWindowSeconds = 10 * 60;
 
-let limiter: RateLimiter | undefined;
+let limiter: RateLimiterMemory | undefined;
 
-/** Counts a sign-up attempt from this request's address; over the limit it throws a 429. */
-export function assertSignupAllowed(req: Request, now: number): void {
-  limiter ??= createRateLimiter({ limit: signupLimit, windowMs: signupWindowMs });
-  const result = limiter.hit(clientIp(req.headers.get("x-forwarded-for")), now);
-  if (result.allowed) return;
-  const seconds = Math.ceil(result.retryAfterMs / 1000);
-  throw new RateLimitError(`Too many sign-ups from your network. Try again in ${Math.ceil(seconds / 60)} minutes.`, seconds);
+/**
+ * Counts a sign-up attempt from `clientIp` (lib/auth/client-address.ts); over the limit it throws
+ * a 429 with Retry-After. Kept in memory per web process.
+ */
+export async function assertSignupAllowed(clientIp: string): Promise<void> {
+  limiter ??= new RateLimiterMemory({ keyPrefix: "signup", points: signupLimit, duration: signupWindowSeconds });
+  try {
+    await limiter.consume(clientIp);
+  } catch (rejection) {
+    // rate-limiter-flexible rejects with a RateLimiterRes when the limit is reached, an Error otherwise.
+    if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
+    throw new RateLimitError(`Too many sign-ups from your network. Try again in ${Math.ceil(seconds / 60)} minutes.`, seconds);
+  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { users } from "../db/schema";
+import { sessions, users } from "../db/schema";
 import { ConflictError, UnprocessableError } from "../errors";
 import { hashPassword, verifyPassword } from "../auth/password";
 import type { ChangePasswordInput, SignupInput } from "../validations/auth";
@@ -36,7 +36,10 @@ export async function verifyCredentials(db: Db, email: string, password: string)
   return { id: user.id, name: user.name, email: user.email };
 }
 
-/** Changes the acting user's password after checking the current one. */
+/**
+ * Changes the acting user's password after checking the current one, and ends all of the user's
+ * sessions in the same batch: whoever held one (a thief's copy included) must sign in again.
+ */
 export async function changePassword(db: Db, actor: Actor, input: ChangePasswordInput): Promise<void> {
   const user = await db.query.users.findFirst({ where: eq(users.id, actor.id) });
   if (!user || !(await verifyPassword(input.currentPassword, user.passwordHash))) {
@@ -45,7 +48,11 @@ export async function changePassword(db: Db, actor: Actor, input: ChangePassword
       fieldErrors: { currentPassword: ["The current password is not correct."] },
     });
   }
-  await db.update(users).set({ passwordHash: await hashPassword(input.newPassword) }).where(eq(users.id, actor.id));
+  const passwordHash = await hashPassword(input.newPassword);
+  await db.batch([
+    db.update(users).set({ passwordHash }).where(eq(users.id, actor.id)),
+    db.delete(sessions).where(eq(sessions.userId, actor.id)),
+  ]);
 }
 
 /** Reads the acting user's own profile, or null when the account no longer exists. */

@@ -1,13 +1,20 @@
+import { newSessionCookie } from "@/lib/auth/session-cookie";
 import { getDb } from "@/lib/data/context";
 import { changePassword } from "@/lib/data/users";
 import { changePasswordSchema } from "@/lib/validations/auth";
 import { requireSessionUser } from "../../_lib/access";
 import { json, readJson, route } from "../../_lib/handler";
 
-/** POST /api/account/password: changes the signed-in user's password. */
+/**
+ * POST /api/account/password: changes the signed-in user's password. Every existing session ends
+ * (lib/data/users.ts); the browser that made the change gets a fresh one and stays signed in.
+ */
 export const POST = route(async (req) => {
   const user = await requireSessionUser(req);
   const input = await readJson(req, changePasswordSchema);
-  await changePassword(await getDb(), user, input);
-  return json({ ok: true });
+  const db = await getDb();
+  await changePassword(db, user, input);
+  const res = json({ ok: true });
+  res.headers.append("set-cookie", await newSessionCookie(db, user));
+  return res;
 });

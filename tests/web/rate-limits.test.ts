@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSignedInUser, signIn, startWebPlatform, webRequest, type WebPlatform } from "../support/web";
+
+/**
+ * Sign-up and sign-in limits keyed by the client address, which comes from the socket unless
+ * TRUSTED_PROXY_HOPS says how many proxies in front append to X-Forwarded-For.
+ */
+const invalidSignup = { name: "", email: "x", password: "" };
+const tooMany = /^Too many sign-in attempts\. Try again in \d+ minutes?\.$/;
+
+describe("without a trusted proxy (TRUSTED_PROXY_HOPS=0, the default)", () => {
+  let web: WebPlatform;
+  beforeAll(async () => {
+    web = await startWebPlatform();
+  });
+  afterAll(async () => {
+    await web?.dispose();
+  });
+
+  it("a forged X-Forwarded-For does not change the sign-in key", async () => {
+    const victim = await createSignedInUser(web.url, "forged-in");
+    for (let i = 0; i < 5; i++) expect((await signIn(web.url, victim.email, "wrong-password", `203.0.113.${i + 1}`)).error).toBe("CredentialsSignin");
+    expect((await signIn(web.url, victim.email, victim.password, "203.0.113.77")).error).toMatch(tooMany);
+  });
+
+  it("a forged X-Forwarded-For does not change the sign-up key", async () => {
+    // The suite's own sign-up above counts too, so the limit is reached within 20 attempts.
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const res = await webRequest(web.url, "POST", "/api/auth/signup", { headers: { "x-forwarded-for": `198.51.100.${i + 1}` }, body: invalidSignup });
+      statuses.push(res.status);
+    }
+    expect(statuses).toContain(429);
+    expect(statuses.at(-1)).toBe(429);
+  });
+});
+
+describe("behind one trusted proxy (TRUSTED_PROXY_HOPS=1)", () => {
+  let web: WebPlatform;
+  /** The header as a proxy writes it: what the client sent, then the address the proxy saw. */
+  const via = (client: string, forged?: string) => (forged ? `${forged}, ${client}` : client);
+
+  beforeAll(async () => {
+    web = await startWebPlatform({ env: { TRUSTED_PROXY_HOPS: "1" } });
+  });
+  afterAll(async () => {
+    await web?.dispose();
+  });
+
+  it("keys sign-ups by the address the proxy appended, ignoring what the client wrote before it", async () => {
+    for (let i = 0; i < 20; i++) {
+      const res = await webRequest(web.url, "POST", "/api/auth/signup", { headers: { "x-forwarded-for": via("198.51.100.7", `10.9.8.${i}`) }, body: invalidSignup });
+      expect(res.status).toBe(422);
+    }
+    const limited = await webRequest(web.url, "POST", "/api/auth/signup", { headers: { "x-forwarded-for": via("198.51.100.7", "10.9.9.9") }, body: { name: "Late", email: "late@example.com", password: "long-enough" } });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((limited.json.error as { message: string }).message).toMatch(/Too many sign-ups/);
+    const elsewhere = await webRequest(web.url, "POST", "/api/auth/signup", { headers: { "x-forwarded-for": via("198.51.100.8", "10.9.8.1") }, body: { name: "Ok", email: "ok-elsewhere@example.com", password: "long-enough" } });
+    expect(elsewhere.status).toBe(201);
+  });
+
+  it("failed sign-ins from other addresses cannot lock the owner out", async () => {
+    const victim = await createSignedInUser(web.url, "victim");
+    // 25 addresses with one failure each (past the old per-email lock of 20), and one address
+    // that keeps trying: it is slowed down, the owner at their own address is not.
+    for (let i = 0; i < 25; i++) expect((await signIn(web.url, victim.email, "wrong-password", via(`203.0.113.${i + 1}`))).error).toBe("CredentialsSignin");
+    for (let i = 0; i < 5; i++) expect((await signIn(web.url, victim.email, "wrong-password", via("203.0.113.99"))).error).toBe("CredentialsSignin");
+    expect((await signIn(web.url, victim.email, "wrong-password", via("203.0.113.99"))).error).toMatch(tooMany);
+    expect((await signIn(web.url, victim.email, victim.password, via("198.51.100.50"))).cookie).toEqual(expect.any(String));
+  });
+
+  it("backs off per email and address: after 5 failures even the right password waits", async () => {
+    const user = await createSignedInUser(web.url, "backoff");
+    for (let i = 0; i < 5; i++) expect((await signIn(web.url, user.email, "wrong-password", via("192.0.2.10"))).error).toBe("CredentialsSignin");
+    expect((await signIn(web.url, user.email, user.password, via("192.0.2.10"))).error).toBe("Too many sign-in attempts. Try again in 1 minute.");
+    expect((await signIn(web.url, user.email, user.password, via("192.0.2.11"))).cookie).toEqual(expect.any(String));
+  });
+
+  it("limits failures per address across accounts (password spraying)", async () => {
+    const target = await createSignedInUser(web.url, "sprayed");
+    for (let i = 0; i < 50; i++) {
+      expect((await signIn(web.url, `nobody-${i}@example.com`, "wrong-password", via("192.0.2.66"))).error).toBe("CredentialsSignin");
+    }
+    expect((await signIn(web.url, target.email, target.password, via("192.0.2.66"))).error).toMatch(tooMany);
+    expect((await signIn(web.url, target.email, target.password, via("192.0.2.67"))).cookie).toEqual(expect.any(String));
+  });
+});
