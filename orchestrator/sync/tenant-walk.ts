@@ -1,5 +1,4 @@
 import fs from "node:fs/promises";
-import path from "node:path";
 import type { TenantPaths } from "../tenant/paths";
 import { isCode, lstatOrNull } from "./local-files";
 import { isPersistedPath, persistedRoots } from "./manifest";
@@ -29,23 +28,34 @@ export type WalkOptions = {
  * A persisted root owned by someone other than `ownerUid` is a misconfiguration and throws.
  */
 export async function* walkPersistedFiles(paths: TenantPaths, options: WalkOptions): AsyncGenerator<WalkedFile> {
-  for (const root of persistedRoots) {
-    const [top, ...rest] = root.split("/") as [string, ...string[]];
-    // The tenant root is ours (the tenant cannot replace its entries); everything below is the tenant's.
-    let dir = await openRoot(path.join(paths.root, top), options.ownerUid);
-    for (const name of rest) {
+  for (const { rel, top, below } of persistedFolders(paths)) {
+    // The folder holding the tenant's folders is ours (the tenant cannot replace its entries);
+    // everything below is the tenant's.
+    let dir = await openRoot(top, options.ownerUid);
+    for (const name of below) {
       if (!dir) break;
       const parent = dir;
-      dir = await openTenantDir(entryPath(parent.handle, name), options.ownerUid).catch(refusedAs(`${top}/${name}`, options));
+      dir = await openTenantDir(entryPath(parent.handle, name), options.ownerUid).catch(refusedAs(rel, options));
       await parent.handle.close();
     }
     if (!dir) continue;
     try {
-      yield* walkDir(dir, root, options);
+      yield* walkDir(dir, rel, options);
     } finally {
       await dir.handle.close();
     }
   }
+}
+
+/** Each of `persistedRoots` as a tenant folder and the path below it, in the same order. */
+function persistedFolders(paths: TenantPaths): Array<{ rel: (typeof persistedRoots)[number]; top: string; below: string[] }> {
+  const tops: Record<string, string> = { pb_data: paths.dataDir, pb_hooks: paths.hooksDir, pb_migrations: paths.migrationsDir };
+  return persistedRoots.map((rel) => {
+    const [first, ...below] = rel.split("/") as [string, ...string[]];
+    const top = tops[first];
+    if (!top) throw new Error(`No tenant folder for ${rel}`);
+    return { rel, top, below };
+  });
 }
 
 async function openRoot(dir: string, ownerUid: number | null): Promise<Opened | null> {
