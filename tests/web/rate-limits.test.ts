@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSignedInUser, signIn, startWebPlatform, webRequest, type WebPlatform } from "../support/web";
 
@@ -32,6 +33,24 @@ describe("without a trusted proxy (TRUSTED_PROXY_HOPS=0, the default)", () => {
     }
     expect(statuses).toContain(429);
     expect(statuses.at(-1)).toBe(429);
+  });
+
+  it("the key is the socket's address: another loopback address has its own count", async () => {
+    // 127.0.0.1 has used up its sign-ups above; a connection from 127.0.0.2 has not. Were the
+    // peer unknown to the handlers, both would share one count and this would be refused too.
+    const status = await new Promise<number>((resolve, reject) => {
+      const body = JSON.stringify(invalidSignup);
+      const req = http.request(
+        { host: "127.0.0.1", port: new URL(web.url).port, localAddress: "127.0.0.2", method: "POST", path: "/api/auth/signup", headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.1" } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(status).toBe(422);
   });
 });
 
