@@ -45,7 +45,7 @@ try {
 
   const wake: number[] = [];
   for (let i = 0; i < iterations; i++) {
-    fs.rmSync(orch.tenantDir(id), { recursive: true, force: true });
+    orch.wipeTenant(id);
     const t0 = performance.now();
     const res = await client.fetch(client.url(sub, "/api/health"));
     wake.push(performance.now() - t0);

@@ -56,6 +56,8 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   /** CPU time per tenant in cores (0.5 = half a core); 0 = no cap. */
   TENANT_CPU_CORES: z.coerce.number().min(0).max(1024).default(1),
   TENANT_TMP_SIZE: byteSize.default(64 * 1024 * 1024),
+  /** Disk quota per instance for its PocketBase folders (data, uploaded files, hooks, migrations, static files). */
+  TENANT_DISK_QUOTA: byteSize.default(1024 * 1024 * 1024),
   /** Tenant network namespaces are numbered from this IPv4 subnet (a /30 each). */
   TENANT_SUBNET: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.201.0.0/16").default("10.201.0.0/16"),
   /** CIDRs tenants may reach even though they are private (comma-separated); by default none. */
@@ -129,6 +131,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       scope: createHash("sha256").update(platform.dataDir).digest("hex").slice(0, 4),
       limits: { memoryBytes: env.TENANT_MEMORY_MAX, pids: env.TENANT_PIDS_MAX, cpuWeight: env.TENANT_CPU_WEIGHT, cpuCores: env.TENANT_CPU_CORES },
       tmpBytes: env.TENANT_TMP_SIZE,
+      diskQuotaBytes: env.TENANT_DISK_QUOTA,
       tenantSubnet: env.TENANT_SUBNET,
       allow: env.TENANT_NET_ALLOW,
       dns: env.TENANT_DNS,

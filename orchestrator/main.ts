@@ -14,6 +14,7 @@ import { createIdleTracker } from "./instances/idle-tracker";
 import { createInstanceStore } from "./instances/instance-store";
 import { createLifecycle } from "./instances/lifecycle";
 import { createPocketbaseAdmin } from "./instances/pocketbase-admin";
+import { createTenantDisk } from "./instances/tenant-disk";
 import { createSuperuserTokens } from "./instances/superuser-tokens";
 import { createLogger } from "./logger";
 import { createIdleStopper } from "./reconcile/idle-stopper";
@@ -24,6 +25,7 @@ import { createStorage } from "./storage/create-storage";
 import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
 import { resolveSandbox } from "./sandbox/resolve-sandbox";
+import { createVolumes } from "./sandbox/volumes";
 import { stageBinary } from "./supervisor/stage-binary";
 import { raiseFdLimit } from "./tools/fd-limit";
 import { protectDataDir } from "./tenant/protect-data-dir";
@@ -46,6 +48,8 @@ async function main(): Promise<void> {
   const wantsUids = config.isolation.mode !== "off" && process.getuid?.() === 0;
   const pocketbaseBinary = wantsUids ? await stageBinary(config.pocketbaseBinary, path.join(config.dataDir, "bin")) : config.pocketbaseBinary;
   const sandbox = await resolveSandbox(config.isolation.mode, { ...config.sandbox, binary: pocketbaseBinary }, log);
+  const disk = createTenantDisk({ tenantsDir: config.tenantsDir, volumes: sandbox ? createVolumes() : undefined, quotaBytes: config.sandbox.diskQuotaBytes, log });
+  shutdown.add("tenant volumes", 30_000, () => disk.close());
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log, options: { maxFiles: config.tenantMaxFiles } });
   const supervisor = createSupervisor({
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
     supervisor,
     sync,
     admin,
+    disk,
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
   });
   shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());
@@ -79,7 +84,7 @@ async function main(): Promise<void> {
   shutdown.add("API key last-use flush", 5_000, () => apiKeys.stop());
   const tokens = createSuperuserTokens({ store, lifecycle, admin });
   const sso = createAdminSso();
-  const router = createGatewayRouter({ store, controller, idle, bus, apiKeys, tokens, sso });
+  const router = createGatewayRouter({ store, controller, idle, bus, apiKeys, tokens, sso, disk });
   const gateway = createGateway({ config: { ...config.gateway, baseDomain: config.baseDomain, wakeTimeoutMs: config.timings.wakeTimeoutMs }, log, router });
   const { port: gatewayPort } = await gateway.listen();
   shutdown.add("gateway", 5_000, () => gateway.close());

@@ -13,7 +13,7 @@ describe("crash recovery", () => {
   let seeded: Seeded;
   const sub = "crashy";
 
-  const pidOf = () => Number(fs.readFileSync(path.join(orch.tenantDir(id), "meta/pocketbase.pid"), "utf8").trim());
+  const pidOf = () => Number(fs.readFileSync(path.join(orch.tenantRoot(id), "meta/pocketbase.pid"), "utf8").trim());
   const signedIn = async () => {
     const pb = client.pocketBase(sub);
     const su = await orch.superuser(id);

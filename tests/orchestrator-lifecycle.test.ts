@@ -69,7 +69,7 @@ describe.each(variants)("instance lifecycle: $name", (variant) => {
     expect(keys.some((k) => k.endsWith("manifest.json"))).toBe(true);
     expect(keys.some((k) => k.endsWith("data.db.gz"))).toBe(true);
 
-    fs.rmSync(orch.tenantDir(id), { recursive: true, force: true });
+    orch.wipeTenant(id);
     const again = await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
     expect(again.body.instance).toMatchObject({ status: "running" });
     await pb.collection("_superusers").authWithPassword(su.email, su.password);
@@ -81,7 +81,7 @@ describe.each(variants)("instance lifecycle: $name", (variant) => {
     const deleted = await orch.api("DELETE", `/v1/instances/${id}`);
     expect(deleted.status).toBe(204);
     expect(await storedKeys(id)).toEqual([]);
-    expect(fs.existsSync(orch.tenantDir(id))).toBe(false);
+    expect(fs.existsSync(orch.tenantRoot(id))).toBe(false);
     expect((await client.fetch(client.url(sub, "/api/health"))).status).toBe(404);
   });
 

@@ -43,7 +43,7 @@ describe("periodic snapshots", () => {
     // Lose the host: everything killed at once, local disk gone.
     await orch.kill("SIGKILL");
     for (const pid of pocketbaseProcessesUnder(orch.dataDir)) process.kill(pid, "SIGKILL");
-    fs.rmSync(orch.tenantDir(id), { recursive: true, force: true });
+    orch.wipeTenant(id);
     await orch.restart();
     await expect
       .poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 })

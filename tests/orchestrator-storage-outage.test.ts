@@ -40,7 +40,7 @@ describe("object storage outage during a stop", () => {
     const after = await orch.api("GET", `/v1/instances/${id}`);
     expect(after.body.instance!.generation).toBeGreaterThanOrEqual(1);
 
-    fs.rmSync(orch.tenantDir(id), { recursive: true, force: true });
+    orch.wipeTenant(id);
     await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
     await pb.collection("_superusers").authWithPassword(su.email, su.password);
     await expectPostsIntact(pb, seeded, client.fetch);

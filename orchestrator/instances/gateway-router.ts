@@ -7,6 +7,7 @@ import type { EventBus } from "./event-bus";
 import type { IdleTracker } from "./idle-tracker";
 import type { InstanceStore } from "./instance-store";
 import type { SuperuserTokens } from "./superuser-tokens";
+import type { TenantDisk } from "./tenant-disk";
 
 /**
  * The gateway's view of instances: subdomain lookups cached briefly (no DB call on the hot path),
@@ -20,6 +21,8 @@ export function createGatewayRouter(deps: {
   apiKeys: ApiKeyAuth;
   tokens: SuperuserTokens;
   sso: AdminSso;
+  /** Tenant volumes: a full one makes writes answer 507. */
+  disk?: Pick<TenantDisk, "isOverQuota">;
   ttlMs?: number;
   now?: () => number;
 }): GatewayRouter {
@@ -53,6 +56,9 @@ export function createGatewayRouter(deps: {
       if (verdict === "revoked") deps.tokens.forget(instanceId);
       if (verdict !== "valid") throw new UnauthorizedError("Invalid or revoked API key.");
       return deps.tokens.get(instanceId, upstream);
+    },
+    overQuota(instanceId: string): boolean {
+      return deps.disk?.isOverQuota(instanceId) ?? false;
     },
     tokenRejected(instanceId: string): void {
       deps.tokens.forget(instanceId);

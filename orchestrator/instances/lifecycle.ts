@@ -9,6 +9,7 @@ import { tenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 import { createKeyedQueue } from "./keyed-queue";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
+import type { TenantDisk } from "./tenant-disk";
 import { markProvisioned, prepareTenantData, uploadIfChanged } from "./tenant-data";
 
 export type LifecycleDeps = {
@@ -24,6 +25,8 @@ export type LifecycleDeps = {
   supervisor: Supervisor;
   sync: Sync;
   admin: PocketbaseAdmin;
+  /** Each tenant's volume (mounted before its files are restored or started). */
+  disk: TenantDisk;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
 };
@@ -35,7 +38,7 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
  * starts share one promise. Desired state is not touched here: callers set it.
  */
 export function createLifecycle(deps: LifecycleDeps) {
-  const { config, log, store, supervisor, sync, admin } = deps;
+  const { config, log, store, supervisor, sync, admin, disk } = deps;
   const live = new Map<string, TenantProcess>();
   const starting = new Map<string, Promise<TenantProcess>>();
   const queue = createKeyedQueue();
@@ -75,8 +78,9 @@ export function createLifecycle(deps: LifecycleDeps) {
     await store.recordEvent(id, "starting", "Starting.");
     const paths = pathsOf(id);
     try {
-      const source = await prepareTenantData(sync, instance, paths, await identityOf(id));
+      await disk.ensure(id);
       const identity = await identityOf(id);
+      const source = await prepareTenantData(sync, instance, paths, identity);
       if (source === "new") await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity);
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
       const proc = await supervisor.launch(
@@ -167,6 +171,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         live.delete(id);
         deps.onLive?.(id, false);
         await supervisor.release(id);
+        await disk.release(id);
         await sync.purge(id);
         await fs.rm(pathsOf(id).root, { recursive: true, force: true });
         await store.remove(id);

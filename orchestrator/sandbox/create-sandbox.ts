@@ -83,7 +83,7 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
             etcDir,
             binary: config.binary,
             binds: tenantBinds(paths),
-            roBinds,
+            roBinds: [...deployBinds(paths), ...(roBinds ?? [])],
             uid: identity.uid,
             gid: identity.gid,
             tmpBytes: config.tmpBytes,
@@ -124,11 +124,18 @@ function sandboxCommand(tools: SandboxTools, cgroup: TenantCgroup, netnsPath: st
   };
 }
 
+/** What the tenant may write: its data and its migrations (PocketBase's automigrate writes there). */
 function tenantBinds(paths: TenantPaths): SandboxSpec["binds"] {
   return [
     { host: paths.dataDir, inside: INSIDE.dataDir },
-    { host: paths.hooksDir, inside: INSIDE.hooksDir },
     { host: paths.migrationsDir, inside: INSIDE.migrationsDir },
+  ];
+}
+
+/** Hooks and static files come from deploys; the running tenant only reads them. */
+function deployBinds(paths: TenantPaths): NonNullable<SandboxSpec["roBinds"]> {
+  return [
+    { host: paths.hooksDir, inside: INSIDE.hooksDir },
     { host: paths.publicDir, inside: INSIDE.publicDir },
   ];
 }

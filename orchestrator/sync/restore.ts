@@ -31,7 +31,8 @@ export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, pat
     return;
   }
   const manifest = await readManifest(deps.storage, instanceId, generation);
-  const parent = path.dirname(paths.root);
+  // Staged on the tenant's volume: the folders it replaces live there, and renames stay on one filesystem.
+  const parent = paths.volume;
   await fs.mkdir(parent, { recursive: true });
   await fs.mkdir(paths.meta, { recursive: true });
   const staging = await fs.mkdtemp(path.join(parent, `.restore-${path.basename(paths.root)}-`));

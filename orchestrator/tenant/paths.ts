@@ -1,8 +1,9 @@
 import path from "node:path";
 
 /**
- * Where one tenant lives on this host. Everything under `root` except `meta/` belongs to the
- * tenant's PocketBase; `meta/` is ours (pid file, local sync state, captured logs).
+ * Where one tenant lives on this host. `root` and `meta/` are ours (pid file, local sync state,
+ * captured logs, generated /etc); the PocketBase folders live on the tenant's volume (`volume`,
+ * its own size-limited filesystem when the sandbox is on, else a plain folder).
  */
 export type TenantPaths = ReturnType<typeof tenantPaths>;
 
@@ -10,12 +11,15 @@ export type TenantPaths = ReturnType<typeof tenantPaths>;
 export function tenantPaths(tenantsDir: string, instanceId: string) {
   const root = path.join(tenantsDir, instanceId);
   const meta = path.join(root, "meta");
+  const volume = path.join(root, "vol");
   return {
     root,
-    dataDir: path.join(root, "pb_data"),
-    hooksDir: path.join(root, "pb_hooks"),
-    migrationsDir: path.join(root, "pb_migrations"),
-    publicDir: path.join(root, "pb_public"),
+    volume,
+    volumeImage: path.join(root, "volume.img"),
+    dataDir: path.join(volume, "pb_data"),
+    hooksDir: path.join(volume, "pb_hooks"),
+    migrationsDir: path.join(volume, "pb_migrations"),
+    publicDir: path.join(volume, "pb_public"),
     meta,
     pidFile: path.join(meta, "pocketbase.pid"),
     syncStateFile: path.join(meta, "sync-state.json"),

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -96,7 +97,16 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
     get pid() {
       return child?.pid;
     },
-    tenantDir: (instanceId: string) => path.join(dataDir, "tenants", instanceId),
+    /** The tenant's own folder: orchestrator metadata (meta/) and its volume. */
+    tenantRoot: (instanceId: string) => path.join(dataDir, "tenants", instanceId),
+    /** Where the tenant's PocketBase folders (pb_data, pb_hooks, …) live: its volume. */
+    tenantDir: (instanceId: string) => path.join(dataDir, "tenants", instanceId, "vol"),
+    /** Deletes everything the tenant has on this host, as a lost disk would (its volume unmounted first). */
+    wipeTenant(instanceId: string) {
+      const root = path.join(dataDir, "tenants", instanceId);
+      spawnSync("umount", [path.join(root, "vol")], { stdio: "ignore" }); // not mounted without the sandbox: fine
+      fs.rmSync(root, { recursive: true, force: true });
+    },
     /** Creates a user row directly (the dashboard owns sign-up). */
     async createUser(email = `${randomBytes(4).toString("hex")}@example.com`) {
       const id = randomBytes(8).toString("hex");

@@ -1,0 +1,82 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "../logger";
+import type { Volumes, VolumeUsage } from "../sandbox/volumes";
+import { tenantPaths } from "../tenant/paths";
+
+/** How long a measured usage is trusted before the next request triggers a new statfs. */
+const USAGE_TTL_MS = 1_000;
+/** Folders that lived in the tenant root before volumes existed; moved onto the volume once. */
+const LEGACY_DIRS = ["pb_data", "pb_hooks", "pb_migrations", "pb_public"];
+
+/**
+ * Each tenant's disk: its volume (a size-limited filesystem when the sandbox is on) and what it
+ * uses. `isOverQuota` answers from memory (refreshed in the background at most once a second), so
+ * the gateway's write check costs no I/O on the request path.
+ */
+export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | undefined; quotaBytes: number; log: Logger; now?: () => number }) {
+  const now = deps.now ?? Date.now;
+  const measured = new Map<string, { usage: VolumeUsage; at: number }>();
+  const refreshing = new Set<string>();
+  const pathsOf = (id: string) => tenantPaths(deps.tenantsDir, id);
+
+  async function measure(id: string): Promise<VolumeUsage | undefined> {
+    if (!deps.volumes) return undefined;
+    const usage = await deps.volumes.usage(pathsOf(id));
+    measured.set(id, { usage, at: now() });
+    return usage;
+  }
+
+  function refreshSoon(id: string): void {
+    if (refreshing.has(id)) return;
+    refreshing.add(id);
+    measure(id)
+      .catch((err: unknown) => deps.log.warn({ err, instanceId: id }, "measuring the tenant volume failed"))
+      .finally(() => refreshing.delete(id));
+  }
+
+  return {
+    /** Mounts (creating or growing) the tenant's volume before anything is written to it. */
+    async ensure(id: string): Promise<void> {
+      const paths = pathsOf(id);
+      if (deps.volumes) await deps.volumes.ensure(paths, deps.quotaBytes);
+      else await fs.mkdir(paths.volume, { recursive: true });
+      await moveLegacyFolders(paths.root, paths.volume);
+      await measure(id);
+    },
+    /** Last known usage (undefined without volumes or before the first measurement). */
+    usage: (id: string): VolumeUsage | undefined => measured.get(id)?.usage,
+    measure,
+    /** True when the tenant uses its whole quota: writes through the gateway get 507. */
+    isOverQuota(id: string): boolean {
+      const hit = measured.get(id);
+      if (!hit) return false;
+      if (now() - hit.at > USAGE_TTL_MS) refreshSoon(id);
+      return hit.usage.usedBytes >= deps.quotaBytes;
+    },
+    /** Unmounts the tenant's volume (before its folder is deleted). */
+    async release(id: string): Promise<void> {
+      measured.delete(id);
+      if (deps.volumes) await deps.volumes.unmount(pathsOf(id));
+    },
+    /** Shutdown: unmounts every volume this process measured. */
+    async close(): Promise<void> {
+      for (const id of [...measured.keys()]) await this.release(id);
+    },
+  };
+}
+
+export type TenantDisk = ReturnType<typeof createTenantDisk>;
+
+/** Earlier versions kept the PocketBase folders in the tenant root: move them onto the volume once. */
+async function moveLegacyFolders(root: string, volume: string): Promise<void> {
+  for (const name of LEGACY_DIRS) {
+    const from = path.join(root, name);
+    const stat = await fs.lstat(from).catch(() => undefined);
+    if (!stat?.isDirectory()) continue;
+    const to = path.join(volume, name);
+    await fs.rm(to, { recursive: true, force: true });
+    await fs.cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+    await fs.rm(from, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,104 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import type { TenantPaths } from "../tenant/paths";
+
+/** Disk use of one tenant volume, from statfs (no walk). */
+export type VolumeUsage = { usedBytes: number; sizeBytes: number };
+
+/**
+ * The image is this much larger than the quota: writes through the gateway stop (507) at the
+ * quota, while PocketBase keeps room for its own bookkeeping (request logs, WAL checkpoints), so a
+ * tenant at its quota can still start, read and delete. Hooks writing files directly stop at the
+ * image size, which the kernel enforces.
+ */
+export function headroomBytes(quotaBytes: number): number {
+  return Math.max(4 * 1024 * 1024, Math.round(quotaBytes * 0.05));
+}
+
+/**
+ * Per-tenant disk quotas as filesystem images: each tenant's folders live on its own ext4 image
+ * (sparse, so it costs only what is written) mounted at `paths.volume`. The kernel enforces the
+ * size (a full volume answers ENOSPC to that tenant alone), usage is one statfs, and hooks writing
+ * files directly are bounded as much as uploads through the gateway. Needs root (mount, loop
+ * devices); this kernel's ext4/XFS project quotas are not relied on, as many hosts lack them.
+ */
+export function createVolumes() {
+  return {
+    /**
+     * Creates the image on first use, grows it when the quota grew, and mounts it when it is not
+     * mounted (an orchestrator restart keeps mounts). Tenant folders inside are created by the caller.
+     */
+    async ensure(paths: TenantPaths, quotaBytes: number): Promise<void> {
+      const wanted = quotaBytes + headroomBytes(quotaBytes);
+      await fs.mkdir(paths.volume, { recursive: true, mode: 0o755 });
+      const imageExists = await fs.stat(paths.volumeImage).then(
+        () => true,
+        () => false,
+      );
+      if (!imageExists) {
+        if (await isMountPoint(paths.volume)) throw new Error(`${paths.volume} is mounted but its image is missing`);
+        await createImage(paths.volumeImage, wanted);
+      }
+      if (!(await isMountPoint(paths.volume))) await mount(paths);
+      await growToCapacity(paths, wanted);
+      await fs.chmod(paths.volume, 0o711);
+    },
+    async usage(paths: TenantPaths): Promise<VolumeUsage> {
+      const s = await fs.statfs(paths.volume);
+      return { usedBytes: (s.blocks - s.bfree) * s.bsize, sizeBytes: s.blocks * s.bsize };
+    },
+    async unmount(paths: TenantPaths): Promise<void> {
+      if (await isMountPoint(paths.volume)) await run("umount", [paths.volume]);
+    },
+  };
+}
+
+export type Volumes = ReturnType<typeof createVolumes>;
+
+async function createImage(image: string, bytes: number): Promise<void> {
+  const tmp = `${image}.new`;
+  await fs.rm(tmp, { force: true });
+  await fs.writeFile(tmp, "", { mode: 0o600 });
+  await fs.truncate(tmp, bytes);
+  // -m 0: no blocks reserved for root (nothing runs as root in there); lazy init keeps it instant.
+  await run("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", tmp]);
+  await fs.rename(tmp, image);
+}
+
+/**
+ * ext4 keeps part of an image for itself (journal, inode tables), so the usable capacity is found
+ * by measuring: until the filesystem offers `wanted` bytes (at creation, or when the quota was
+ * raised), the image is unmounted, grown and resized offline (online resizing needs
+ * CAP_SYS_RESOURCE, which containers often lack), and mounted again. Never shrunk in place.
+ */
+async function growToCapacity(paths: TenantPaths, wanted: number): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    const s = await fs.statfs(paths.volume);
+    const deficit = wanted - s.blocks * s.bsize;
+    if (deficit <= 0) return;
+    await run("umount", [paths.volume]);
+    const { size } = await fs.stat(paths.volumeImage);
+    await fs.truncate(paths.volumeImage, size + Math.ceil(deficit / MIB) * MIB + MIB);
+    await run("e2fsck", ["-f", "-p", paths.volumeImage]); // resize2fs insists on a freshly checked filesystem
+    await run("resize2fs", [paths.volumeImage]);
+    await mount(paths);
+  }
+}
+
+const MIB = 1024 * 1024;
+
+/** nosuid/nodev: nothing on a tenant's disk can carry privileges; noatime saves writes. */
+function mount(paths: TenantPaths): Promise<void> {
+  return run("mount", ["-o", "loop,nosuid,nodev,noatime", paths.volumeImage, paths.volume]);
+}
+
+async function isMountPoint(dir: string): Promise<boolean> {
+  const [self, parent] = await Promise.all([fs.stat(dir), fs.stat(path.dirname(dir))]);
+  return self.dev !== parent.dev;
+}
+
+async function run(file: string, args: string[]): Promise<void> {
+  const result = await execa(file, args, { reject: false, all: true });
+  if (result.exitCode !== 0) throw new Error(`${file} ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
+}
