@@ -94,8 +94,11 @@ function mount(paths: TenantPaths): Promise<void> {
 }
 
 async function isMountPoint(dir: string): Promise<boolean> {
-  const [self, parent] = await Promise.all([fs.stat(dir), fs.stat(path.dirname(dir))]);
-  return self.dev !== parent.dev;
+  const self = await fs.stat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === "ENOENT") return undefined; // never created: certainly not mounted
+    throw err;
+  });
+  return self !== undefined && self.dev !== (await fs.stat(path.dirname(dir))).dev;
 }
 
 async function run(file: string, args: string[]): Promise<void> {

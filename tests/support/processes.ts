@@ -1,6 +1,10 @@
 import fs from "node:fs";
 
-/** Pids of live `pocketbase serve` processes whose arguments mention `under` (a data dir). */
+/**
+ * Pids of live `pocketbase serve` processes of the orchestrator whose data dir is `under`: their
+ * arguments mention it, or (sandboxed, where PocketBase sees only /pb/…) their mounts come from it.
+ * The sandbox's own bwrap processes are not PocketBase and do not count.
+ */
 export function pocketbaseProcessesUnder(under: string): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
@@ -13,9 +17,8 @@ export function pocketbaseProcessesUnder(under: string): number[] {
     }
     const state = fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.[0];
     if (state === "Z") continue;
-    if (argv.includes("serve") && argv.some((a) => a.includes("pocketbase")) && argv.some((a) => a.startsWith(under))) {
-      pids.push(Number(entry));
-    }
+    if (!argv.includes("serve") || !argv[0]?.endsWith("pocketbase")) continue;
+    if (argv.some((a) => a.startsWith(under)) || readOrEmpty(`/proc/${entry}/mountinfo`).includes(under)) pids.push(Number(entry));
   }
   return pids;
 }
@@ -27,5 +30,13 @@ export function isAlive(pid: number): boolean {
     return state !== undefined && state !== "Z";
   } catch {
     return false; // no such process
+  }
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return ""; // the process exited meanwhile
   }
 }
