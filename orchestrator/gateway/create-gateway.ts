@@ -37,7 +37,12 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
   const abortWhenClientLeaves = (proxyReq: ClientRequest, req: IncomingMessage) =>
     watches.get(req)?.onLeave(() => proxyReq.destroy());
   proxy.on("proxyReq", abortWhenClientLeaves);
-  proxy.on("proxyReqWs", abortWhenClientLeaves);
+  proxy.on("proxyReqWs", (proxyReq, req) => {
+    abortWhenClientLeaves(proxyReq, req);
+    // After the upgrade the two sockets are piped, and a pipe ends its destination only on a clean
+    // end: a client that vanished (reset, timeout, Gateway.close) would leave the upstream socket open.
+    proxyReq.once("upgrade", (_res: IncomingMessage, upstreamSocket: Duplex) => watches.get(req)?.onEnd(() => upstreamSocket.destroy()));
+  });
   proxy.on("proxyRes", (proxyRes, req, res) => {
     chain.upstreamAnswered(req, proxyRes.statusCode);
     relayResponse(proxyRes, res, streams.has(res));

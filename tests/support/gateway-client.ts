@@ -1,4 +1,6 @@
 import type { LookupAddress, LookupOptions } from "node:dns";
+import http from "node:http";
+import net from "node:net";
 import { EventSource, type EventSourceInit } from "eventsource";
 import PocketBase from "pocketbase";
 import { Agent, type Dispatcher } from "undici";
@@ -89,4 +91,43 @@ export function createGatewayClient(opts: { port: number; baseDomain?: string })
     },
     close: () => agent.destroy(),
   };
+}
+
+/**
+ * A raw TCP connection to a gateway on 127.0.0.1, from `localAddress` (every 127/8 address is
+ * loopback, so tests can play several clients), writing `text` as-is: for slow or half-sent requests.
+ */
+export function rawConnection(port: number, opts: { localAddress?: string; text?: string } = {}) {
+  const socket = net.connect({ port, host: "127.0.0.1", localAddress: opts.localAddress });
+  let received = "";
+  socket.setEncoding("utf8");
+  socket.on("data", (chunk: string) => (received += chunk));
+  // Resets are expected here (the gateway refuses or cuts these sockets); the test reads `closed`.
+  socket.on("error", (err) => void err);
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  const connected = new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  if (opts.text !== undefined) socket.write(opts.text);
+  return { socket, connected, closed, received: () => received };
+}
+
+/** One request to a gateway on 127.0.0.1 from `localAddress`, on its own connection; rejects after `timeoutMs`. */
+export function requestFrom(
+  port: number,
+  opts: { localAddress?: string; host: string; path?: string; method?: string; headers?: http.OutgoingHttpHeaders; body?: string; timeoutMs?: number },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: "127.0.0.1", port, localAddress: opts.localAddress, path: opts.path ?? "/", method: opts.method ?? "GET", headers: { ...opts.headers, host: opts.host }, agent: false },
+      (res) => {
+        let body = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (body += chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on("error", reject);
+      },
+    );
+    req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new Error(`no answer within ${opts.timeoutMs ?? 10_000} ms`)));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
 }
