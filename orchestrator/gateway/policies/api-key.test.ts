@@ -1,0 +1,70 @@
+import { IncomingMessage, ServerResponse } from "node:http";
+import { Socket } from "node:net";
+import { describe, expect, it, vi } from "vitest";
+import { ForbiddenError } from "../../../lib/errors";
+import { ExchangeWatch } from "../exchange";
+import type { GatewayRouter } from "../types";
+import { createApiKeyExchange, isImpersonation } from "./api-key";
+import type { GatewayContext } from "./context";
+
+const KEY = `pbk_AAAAAAAAAAAA_${"B".repeat(43)}`;
+
+describe("isImpersonation", () => {
+  it.each([
+    ["/api/collections/_superusers/impersonate/abc", true],
+    ["/api/collections/users/impersonate/abc?duration=315360000", true],
+    ["/api/collections/_superusers/imp%65rsonate/abc", true],
+    ["//api//collections/_superusers/impersonate/abc", true],
+    ["/api/collections/x/../_superusers/impersonate/abc", true],
+    ["/API/Collections/_superusers/IMPERSONATE/abc", true],
+    ["/api/collections/_superusers/impersonate/abc/", true],
+    ["/api/collections/_superusers/records", false],
+    ["/api/collections/impersonate/records", false],
+    ["/api/collections/posts/records/impersonate", false],
+    ["/api/collections/%E0%A4%A/impersonate/x", true],
+  ])("%s → %s", (url, expected) => {
+    expect(isImpersonation(url)).toBe(expected);
+  });
+});
+
+describe("API-key policy", () => {
+  const contextFor = (url: string, authorization: string): GatewayContext => {
+    const req = new IncomingMessage(new Socket());
+    req.method = "POST";
+    req.url = url;
+    req.headers = { authorization };
+    const res = new ServerResponse(req);
+    return {
+      req,
+      exchange: { kind: "request", res },
+      watch: ExchangeWatch.forRequest(req, res),
+      clientIp: "203.0.113.1",
+      isStream: false,
+      instance: { id: "i1", subdomain: "app" },
+      upstream: { host: "127.0.0.1", port: 8090 },
+    };
+  };
+  const router = (): GatewayRouter => ({
+    resolve: async () => "i1",
+    ensureRunning: async () => ({ host: "127.0.0.1", port: 8090 }),
+    activity: () => undefined,
+    authorize: vi.fn(async () => "superuser-token"),
+  });
+
+  it("refuses impersonation with a key (403) before the key is even checked", async () => {
+    const r = router();
+    const { policy } = createApiKeyExchange(r);
+    await expect(policy.run(contextFor("/api/collections/_superusers/impersonate/x", `Bearer ${KEY}`))).rejects.toBeInstanceOf(ForbiddenError);
+    expect(r.authorize).not.toHaveBeenCalled();
+  });
+
+  it("leaves impersonation by a superuser token alone, and swaps a key for a token elsewhere", async () => {
+    const { policy } = createApiKeyExchange(router());
+    const bySuperuser = contextFor("/api/collections/_superusers/impersonate/x", "eyJ.token.sig");
+    expect(await policy.run(bySuperuser)).toBe("next");
+    expect(bySuperuser.req.headers.authorization).toBe("eyJ.token.sig");
+    const byKey = contextFor("/api/collections/posts/records", KEY);
+    expect(await policy.run(byKey)).toBe("next");
+    expect(byKey.req.headers.authorization).toBe("superuser-token");
+  });
+});
