@@ -77,6 +77,24 @@ describe("gateway authentication", () => {
     await expect.poll(async () => (await get("/api/collections", `Bearer ${k.key}`)).status, { timeout: 5_000, interval: 200 }).toBe(401);
   });
 
+  // Issue 6, hole 12: a key holder minted a 10-year superuser token that outlived the key's revocation.
+  it("refuses impersonation with a key (403), so a revoked key leaves no token of its own behind", async () => {
+    const k = await issueKey(id);
+    const superusers = (await (await get("/api/collections/_superusers/records", `Bearer ${k.key}`)).json()) as { items: Array<{ id: string }> };
+    const target = superusers.items[0]!.id;
+    for (const collection of ["_superusers", "users"]) {
+      const res = await client.fetch(client.url(sub, `/api/collections/${collection}/impersonate/${target}`), {
+        method: "POST",
+        headers: { authorization: `Bearer ${k.key}`, "content-type": "application/json" },
+        body: JSON.stringify({ duration: 315_360_000 }),
+      });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "forbidden", message: expect.stringMatching(/impersonate/) });
+    }
+    await orch.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, k.id));
+    await expect.poll(async () => (await get("/api/collections", `Bearer ${k.key}`)).status, { timeout: 5_000, interval: 200 }).toBe(401);
+  });
+
   it("signs the browser into the admin UI with a one-time code on the tenant's origin", async () => {
     const res = await orch.api("POST", `/v1/instances/${id}/sso`);
     expect(res.status).toBe(200);
