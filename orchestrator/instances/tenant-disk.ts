@@ -18,6 +18,8 @@ export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | 
   const now = deps.now ?? Date.now;
   const measured = new Map<string, { usage: VolumeUsage; at: number }>();
   const refreshing = new Set<string>();
+  /** Volumes this process has fully prepared: a wake only checks the mount is still there. */
+  const ready = new Set<string>();
   const pathsOf = (id: string) => tenantPaths(deps.tenantsDir, id);
 
   async function measure(id: string): Promise<VolumeUsage | undefined> {
@@ -39,10 +41,12 @@ export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | 
     /** Mounts (creating or growing) the tenant's volume before anything is written to it. */
     async ensure(id: string): Promise<void> {
       const paths = pathsOf(id);
+      if (ready.has(id) && (!deps.volumes || (await deps.volumes.isMounted(paths)))) return;
       if (deps.volumes) await deps.volumes.ensure(paths, deps.quotaBytes);
       else await fs.mkdir(paths.volume, { recursive: true });
       await moveLegacyFolders(paths.root, paths.volume);
       await measure(id);
+      ready.add(id);
     },
     /** Last known usage (undefined without volumes or before the first measurement). */
     usage: (id: string): VolumeUsage | undefined => measured.get(id)?.usage,
@@ -57,6 +61,7 @@ export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | 
     /** Unmounts the tenant's volume (before its folder is deleted). */
     async release(id: string): Promise<void> {
       measured.delete(id);
+      ready.delete(id);
       if (deps.volumes) await deps.volumes.unmount(pathsOf(id));
     },
     /** Shutdown: unmounts every volume this process measured. */

@@ -3,9 +3,9 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 import { bwrapArgs, ETC_FILES, ETC_SHARED, etcFiles, INSIDE, SYSTEM_DIRS, type SandboxSpec } from "./bwrap-args";
-import { openCgroups, type TenantCgroup, type TenantLimits } from "./cgroups";
+import { openCgroups, type Cgroups, type TenantCgroup, type TenantLimits } from "./cgroups";
 import { parseNameservers } from "./firewall-rules";
-import { createTenantNetworks } from "./network";
+import { createTenantNetworks, type TenantNetworks } from "./network";
 import { findInnerCommand } from "./proc-tree";
 import { findTools, type SandboxTools } from "./tools";
 
@@ -64,41 +64,65 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   const cgroups = await openCgroups();
   if (typeof cgroups === "string") return cgroups;
   const networks = await createTenantNetworks(config, log);
-  const host = await hostLayout();
   const nameservers = config.dns ?? parseNameservers(await fs.readFile("/etc/resolv.conf", "utf8").catch(() => ""));
+  const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers };
   log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");
+  // Prepared once per tenant and process lifetime: a wake reuses its cgroup, namespace and /etc.
+  const prepared = new Map<string, Promise<TenantSandbox>>();
   return {
-    async prepare(instanceId, paths, identity) {
-      const cgroup = await cgroups.create(instanceId, config.limits);
-      const network = await networks.ensure(instanceId);
-      const etcDir = path.join(paths.meta, "etc");
-      await writeEtc(etcDir, etcFiles(identity.uid, identity.gid, nameservers));
-      return {
-        host: network.tenantIp,
-        port: TENANT_PORT,
-        cgroup,
-        command(pocketbaseArgs, net, roBinds) {
-          return sandboxCommand(tools, cgroup, net === "tenant" ? network.netnsPath : undefined, {
-            ...host,
-            etcDir,
-            binary: config.binary,
-            binds: tenantBinds(paths),
-            roBinds: [...deployBinds(paths), ...(roBinds ?? [])],
-            uid: identity.uid,
-            gid: identity.gid,
-            tmpBytes: config.tmpBytes,
-            network: net === "tenant" ? "inherit" : "none",
-            command: [INSIDE.binary, ...pocketbaseArgs],
-          });
-        },
-        innerPid: async (spawnedPid) => findInnerCommand(spawnedPid, await cgroup.pids()),
-      };
+    prepare(instanceId, paths, identity) {
+      let sandbox = prepared.get(instanceId);
+      if (!sandbox) {
+        sandbox = prepareTenant(host, instanceId, paths, identity);
+        prepared.set(instanceId, sandbox);
+        sandbox.catch(() => prepared.delete(instanceId)); // retried on the next start
+      }
+      return sandbox;
     },
     async remove(instanceId) {
+      prepared.delete(instanceId);
       await networks.remove(instanceId);
       await cgroups.remove(instanceId);
     },
     close: () => networks.close(),
+  };
+}
+
+/** What every tenant's sandbox is built from. */
+type Host = {
+  config: SandboxConfig;
+  tools: SandboxTools;
+  cgroups: Cgroups;
+  networks: TenantNetworks;
+  layout: Pick<SandboxSpec, "systemDirs" | "etcShared">;
+  nameservers: string[];
+};
+
+async function prepareTenant(host: Host, instanceId: string, paths: TenantPaths, identity: { uid: number; gid: number }): Promise<TenantSandbox> {
+  const { config } = host;
+  const cgroup = await host.cgroups.create(instanceId, config.limits);
+  const network = await host.networks.ensure(instanceId);
+  const etcDir = path.join(paths.meta, "etc");
+  await writeEtc(etcDir, etcFiles(identity.uid, identity.gid, host.nameservers));
+  return {
+    host: network.tenantIp,
+    port: TENANT_PORT,
+    cgroup,
+    command(pocketbaseArgs, net, roBinds) {
+      return sandboxCommand(host.tools, cgroup, net === "tenant" ? network.netnsPath : undefined, {
+        ...host.layout,
+        etcDir,
+        binary: config.binary,
+        binds: tenantBinds(paths),
+        roBinds: [...deployBinds(paths), ...(roBinds ?? [])],
+        uid: identity.uid,
+        gid: identity.gid,
+        tmpBytes: config.tmpBytes,
+        network: net === "tenant" ? "inherit" : "none",
+        command: [INSIDE.binary, ...pocketbaseArgs],
+      });
+    },
+    innerPid: async (spawnedPid) => findInnerCommand(spawnedPid, await cgroup.pids()),
   };
 }
 
@@ -112,11 +136,7 @@ function sandboxCommand(tools: SandboxTools, cgroup: TenantCgroup, netnsPath: st
       "sh",
       String(cgroup.procsFiles.length),
       ...cgroup.procsFiles,
-      // pdeathsig: a killed orchestrator takes bwrap (and with it the whole sandbox) down.
-      tools.setpriv,
-      "--pdeathsig",
-      "SIGKILL",
-      "--",
+      // bwrap --die-with-parent also ends the sandbox when its parent (we) dies, even by SIGKILL.
       ...enterNet,
       tools.bwrap,
       ...bwrapArgs(spec),

@@ -44,6 +44,8 @@ export function createVolumes() {
       await growToCapacity(paths, wanted);
       await fs.chmod(paths.volume, 0o711);
     },
+    /** True while the tenant's volume is mounted. */
+    isMounted: (paths: TenantPaths): Promise<boolean> => isMountPoint(paths.volume),
     async usage(paths: TenantPaths): Promise<VolumeUsage> {
       const s = await fs.statfs(paths.volume);
       return { usedBytes: (s.blocks - s.bfree) * s.bsize, sizeBytes: s.blocks * s.bsize };

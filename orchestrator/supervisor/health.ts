@@ -10,7 +10,7 @@ export async function waitForReady(
   url: string,
   exit: Promise<ChildExit>,
   timeoutMs: number,
-  intervalMs = 40,
+  intervalMs = 10,
 ): Promise<Readiness> {
   let exited: ChildExit | undefined;
   void exit.then((e) => {
