@@ -13,6 +13,7 @@ export function rateLimitPolicy(limits: Pick<GatewayLimits, "ratePerIp" | "rateP
   return {
     name: "rate-limit",
     async run(ctx): Promise<PolicyOutcome> {
+      if (!perIp && !perInstance) return "next";
       const { id } = instanceOf(ctx);
       if (perIp) await consume(perIp, `${id} ${ctx.clientIp}`, "Too many requests from your address to this instance.");
       if (perInstance) await consume(perInstance, id, "This instance is receiving too many requests.");
