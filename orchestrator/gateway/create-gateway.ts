@@ -29,24 +29,7 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
   const streams = new Set<ServerResponse | Duplex>();
   const watches = new WeakMap<IncomingMessage, ExchangeWatch>();
   const chain = createPolicyChain({ config, router, log, proxy, upstreams, streams });
-
-  proxy.on("error", (err, req, res) => onProxyError(log, err, req, res));
-  // http-proxy aborts its upstream request only on `aborted`, and only once it is listening: a
-  // client that left earlier (while a policy awaited), or whose request body was already complete,
-  // would keep a pooled upstream socket. Destroy the upstream request whenever the client is gone.
-  const abortWhenClientLeaves = (proxyReq: ClientRequest, req: IncomingMessage) =>
-    watches.get(req)?.onLeave(() => proxyReq.destroy());
-  proxy.on("proxyReq", abortWhenClientLeaves);
-  proxy.on("proxyReqWs", (proxyReq, req) => {
-    abortWhenClientLeaves(proxyReq, req);
-    // After the upgrade the two sockets are piped, and a pipe ends its destination only on a clean
-    // end: a client that vanished (reset, timeout, Gateway.close) would leave the upstream socket open.
-    proxyReq.once("upgrade", (_res: IncomingMessage, upstreamSocket: Duplex) => watches.get(req)?.onEnd(() => upstreamSocket.destroy()));
-  });
-  proxy.on("proxyRes", (proxyRes, req, res) => {
-    chain.upstreamAnswered(req, proxyRes.statusCode);
-    relayResponse(proxyRes, res, streams.has(res));
-  });
+  wireProxy(proxy, { watches, streams, log, upstreamAnswered: chain.upstreamAnswered });
 
   // requestTimeout 0: uploads may legitimately take longer than Node's 300 s default, and a client
   // that leaves mid-upload frees its upstream at once; the header phase is bounded by headersTimeout.
@@ -72,6 +55,30 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
       upstreams.destroy();
     },
   };
+}
+
+/** Upstream events: errors, responses relayed by relay.ts, and cleanup when a client is gone. */
+function wireProxy(
+  proxy: HttpProxy,
+  deps: { watches: WeakMap<IncomingMessage, ExchangeWatch>; streams: Set<ServerResponse | Duplex>; log: Logger; upstreamAnswered: (req: IncomingMessage, status: number | undefined) => void },
+): void {
+  const { watches, streams } = deps;
+  proxy.on("error", (err, req, res) => onProxyError(deps.log, err, req, res));
+  // http-proxy aborts its upstream request only on `aborted`, and only once it is listening: a
+  // client that left earlier (while a policy awaited), or whose request body was already complete,
+  // would keep a pooled upstream socket. Destroy the upstream request whenever the client is gone.
+  const abortWhenClientLeaves = (proxyReq: ClientRequest, req: IncomingMessage) => watches.get(req)?.onLeave(() => proxyReq.destroy());
+  proxy.on("proxyReq", abortWhenClientLeaves);
+  proxy.on("proxyReqWs", (proxyReq, req) => {
+    abortWhenClientLeaves(proxyReq, req);
+    // After the upgrade the two sockets are piped, and a pipe ends its destination only on a clean
+    // end: a client that vanished (reset, timeout, Gateway.close) would leave the upstream socket open.
+    proxyReq.once("upgrade", (_res: IncomingMessage, upstreamSocket: Duplex) => watches.get(req)?.onEnd(() => upstreamSocket.destroy()));
+  });
+  proxy.on("proxyRes", (proxyRes, req, res) => {
+    deps.upstreamAnswered(req, proxyRes.statusCode);
+    relayResponse(proxyRes, res, streams.has(res));
+  });
 }
 
 function listen(server: http.Server, config: GatewayConfig, log: Logger): Promise<{ port: number }> {
