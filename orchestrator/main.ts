@@ -48,7 +48,12 @@ async function main(): Promise<void> {
   const wantsUids = config.isolation.mode !== "off" && process.getuid?.() === 0;
   const pocketbaseBinary = wantsUids ? await stageBinary(config.pocketbaseBinary, path.join(config.dataDir, "bin")) : config.pocketbaseBinary;
   const sandbox = await resolveSandbox(config.isolation.mode, { ...config.sandbox, binary: pocketbaseBinary }, log);
-  const disk = createTenantDisk({ tenantsDir: config.tenantsDir, volumes: sandbox ? createVolumes() : undefined, quotaBytes: config.sandbox.diskQuotaBytes, log });
+  const disk = createTenantDisk({
+    tenantsDir: config.tenantsDir,
+    volumes: sandbox ? createVolumes() : undefined,
+    log,
+    onUsage: (id, usage) => store.update(id, { diskUsedBytes: usage.usedBytes, diskQuotaBytes: usage.quotaBytes }),
+  });
   shutdown.add("tenant volumes", 30_000, () => disk.close());
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log, options: { maxFiles: config.tenantMaxFiles } });
@@ -64,7 +69,11 @@ async function main(): Promise<void> {
   const idle = createIdleTracker();
   const admin = createPocketbaseAdmin({ log, repair: (t) => lifecycle.repairSuperuser(t) });
   const lifecycle = createLifecycle({
-    config: { ...config, tenantUidBase: sandbox ? config.isolation.uidBase : null },
+    config: {
+      ...config,
+      tenantUidBase: sandbox ? config.isolation.uidBase : null,
+      tenantLimits: { ...config.sandbox.limits, diskQuotaBytes: config.sandbox.diskQuotaBytes },
+    },
     log,
     store,
     supervisor,

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { ResourceLimits } from "../validations/limits";
 
 /** The two states a user can ask for; the orchestrator converges the actual status to it. */
 export const desiredStates = ["running", "stopped"] as const;
@@ -69,6 +70,11 @@ export const instances = sqliteTable(
     /** Idle minutes before an automatic stop; null uses the platform default, 0 disables. */
     idleTimeoutMinutes: integer("idle_timeout_minutes"),
     storageBytes: integer("storage_bytes").notNull().default(0),
+    /** Operator overrides of the platform's per-tenant limits (JSON, see lib/validations/limits.ts); null: defaults. */
+    resourceLimits: text("resource_limits", { mode: "json" }).$type<ResourceLimits>(),
+    /** The tenant's disk use and the quota in force, as last measured by the orchestrator (null: never measured). */
+    diskUsedBytes: integer("disk_used_bytes"),
+    diskQuotaBytes: integer("disk_quota_bytes"),
     lastStartedAt: integer("last_started_at", { mode: "timestamp_ms" }),
     lastStoppedAt: integer("last_stopped_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),

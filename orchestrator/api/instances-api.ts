@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { createInstanceSchema, updateInstanceSchema } from "../../lib/validations/instance";
+import { resourceLimitsSchema } from "../../lib/validations/limits";
 import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
 import { ADMIN_SIGN_IN_PATH } from "../gateway/platform-auth";
 import type { AdminSso } from "../instances/admin-sso";
@@ -20,7 +21,7 @@ const createBodySchema = createInstanceSchema.extend({
 const linesSchema = z.coerce.number().int().min(1).max(2000).catch(200);
 const wantsWait = (v: string | undefined) => v === "1" || v === "true";
 
-/** Instance routes of the internal API: create, read, update, start, stop, delete, admin sign-in, logs. */
+/** Instance routes of the internal API: create, read, update, limits, start, stop, delete, admin sign-in, logs. */
 export function instancesApi(deps: {
   controller: InstanceController;
   store: InstanceStore;
@@ -39,6 +40,12 @@ export function instancesApi(deps: {
     .patch("/:id", async (c) => {
       const input = await parseJson(c, updateInstanceSchema);
       return c.json({ instance: instanceJson(await controller.update(c.req.param("id"), input)) });
+    })
+    // Operator-only (the dashboard never forwards it): per-instance limits, applied at the next start.
+    .put("/:id/limits", async (c) => {
+      const limits = await parseJson(c, resourceLimitsSchema);
+      const instance = await store.update(c.req.param("id"), { resourceLimits: Object.keys(limits).length ? limits : null });
+      return c.json({ instance: instanceJson(instance) });
     })
     .post("/:id/start", async (c) => {
       const wait = wantsWait(c.req.query("wait"));

@@ -1,8 +1,10 @@
 import fs from "node:fs/promises";
 import { decryptSecret } from "../../lib/crypto/secret-box";
+import type { Instance } from "../../lib/db/schema";
 import { UnavailableError } from "../../lib/errors";
 import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
 import type { Logger } from "../logger";
+import type { TenantLimits } from "../sandbox/cgroups";
 import type { Supervisor, SupervisorEvent, TenantIdentity, TenantProcess } from "../supervisor/create-supervisor";
 import type { Sync } from "../sync/create-sync";
 import { tenantPaths } from "../tenant/paths";
@@ -19,6 +21,8 @@ export type LifecycleDeps = {
     publicUrl: PublicUrlSettings;
     /** First uid for tenants when they run under their own uid; null: they run as we do. */
     tenantUidBase: number | null;
+    /** Platform defaults of the per-tenant limits; an instance's `resourceLimits` override them. */
+    tenantLimits: TenantLimits & { diskQuotaBytes: number };
   };
   log: Logger;
   store: InstanceStore;
@@ -49,6 +53,9 @@ export function createLifecycle(deps: LifecycleDeps) {
     return { uid, gid: uid };
   };
 
+  /** The platform's limits with the instance's own overrides on top. */
+  const limitsOf = (instance: { resourceLimits: Instance["resourceLimits"] }) => ({ ...config.tenantLimits, ...instance.resourceLimits });
+
   function superuserOf(instance: { id: string; superuserEmail: string; superuserPasswordEnc: string }, url: string) {
     const password = decryptSecret(instance.superuserPasswordEnc, config.encryptionKey);
     return { instanceId: instance.id, url, email: instance.superuserEmail, password };
@@ -78,10 +85,11 @@ export function createLifecycle(deps: LifecycleDeps) {
     await store.recordEvent(id, "starting", "Starting.");
     const paths = pathsOf(id);
     try {
-      await disk.ensure(id);
+      const { diskQuotaBytes, ...limits } = limitsOf(instance);
+      await disk.ensure(id, diskQuotaBytes);
       const identity = await identityOf(id);
       const source = await prepareTenantData(sync, instance, paths, identity);
-      if (source === "new") await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity);
+      if (source === "new") await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits);
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
       const proc = await supervisor.launch(
         id,
@@ -90,6 +98,7 @@ export function createLifecycle(deps: LifecycleDeps) {
           onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
         },
         identity,
+        limits,
       );
       live.set(id, proc);
       if (source === "new") {
@@ -195,7 +204,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /** Re-creates the platform superuser of an instance (its tenant changed or deleted it). */
     async repairSuperuser(t: { instanceId: string; email: string; password: string }): Promise<void> {
-      await supervisor.ensureSuperuser(t.instanceId, pathsOf(t.instanceId), t.email, t.password, await identityOf(t.instanceId));
+      const { diskQuotaBytes: _disk, ...limits } = limitsOf(await store.get(t.instanceId));
+      await supervisor.ensureSuperuser(t.instanceId, pathsOf(t.instanceId), t.email, t.password, await identityOf(t.instanceId), limits);
     },
     /** Shutdown: stops every live instance with a final upload, keeping desired states. */
     async stopAll(): Promise<void> {

@@ -4,6 +4,7 @@ import type { Logger } from "../logger";
 import type { Volumes, VolumeUsage } from "../sandbox/volumes";
 import { tenantPaths } from "../tenant/paths";
 
+const MIB = 1024 * 1024;
 /** How long a measured usage is trusted before the next request triggers a new statfs. */
 const USAGE_TTL_MS = 1_000;
 /** Folders that lived in the tenant root before volumes existed; moved onto the volume once. */
@@ -14,9 +15,18 @@ const LEGACY_DIRS = ["pb_data", "pb_hooks", "pb_migrations", "pb_public"];
  * uses. `isOverQuota` answers from memory (refreshed in the background at most once a second), so
  * the gateway's write check costs no I/O on the request path.
  */
-export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | undefined; quotaBytes: number; log: Logger; now?: () => number }) {
+export function createTenantDisk(deps: {
+  tenantsDir: string;
+  volumes: Volumes | undefined;
+  log: Logger;
+  /** Told when a tenant's usage moved by a MiB or more (or its quota changed), to show it in the dashboard. */
+  onUsage?: (id: string, usage: { usedBytes: number; quotaBytes: number }) => Promise<unknown>;
+  now?: () => number;
+}) {
   const now = deps.now ?? Date.now;
   const measured = new Map<string, { usage: VolumeUsage; at: number }>();
+  const quotas = new Map<string, number>();
+  const reported = new Map<string, { usedBytes: number; quotaBytes: number }>();
   const refreshing = new Set<string>();
   /** Volumes this process has fully prepared: a wake only checks the mount is still there. */
   const ready = new Set<string>();
@@ -26,7 +36,16 @@ export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | 
     if (!deps.volumes) return undefined;
     const usage = await deps.volumes.usage(pathsOf(id));
     measured.set(id, { usage, at: now() });
+    report(id, usage.usedBytes);
     return usage;
+  }
+
+  function report(id: string, usedBytes: number): void {
+    const quotaBytes = quotas.get(id) ?? 0;
+    const last = reported.get(id);
+    if (!deps.onUsage || (last && last.quotaBytes === quotaBytes && Math.abs(last.usedBytes - usedBytes) < MIB)) return;
+    reported.set(id, { usedBytes, quotaBytes });
+    deps.onUsage(id, { usedBytes, quotaBytes }).catch((err: unknown) => deps.log.warn({ err, instanceId: id }, "recording disk usage failed"));
   }
 
   function refreshSoon(id: string): void {
@@ -38,11 +57,12 @@ export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | 
   }
 
   return {
-    /** Mounts (creating or growing) the tenant's volume before anything is written to it. */
-    async ensure(id: string): Promise<void> {
+    /** Mounts (creating or growing) the tenant's volume of `quotaBytes` before anything is written to it. */
+    async ensure(id: string, quotaBytes: number): Promise<void> {
       const paths = pathsOf(id);
-      if (ready.has(id) && (!deps.volumes || (await deps.volumes.isMounted(paths)))) return;
-      if (deps.volumes) await deps.volumes.ensure(paths, deps.quotaBytes);
+      if (ready.has(id) && quotas.get(id) === quotaBytes && (!deps.volumes || (await deps.volumes.isMounted(paths)))) return;
+      quotas.set(id, quotaBytes);
+      if (deps.volumes) await deps.volumes.ensure(paths, quotaBytes);
       else await fs.mkdir(paths.volume, { recursive: true });
       await moveLegacyFolders(paths.root, paths.volume);
       await measure(id);
@@ -56,12 +76,13 @@ export function createTenantDisk(deps: { tenantsDir: string; volumes: Volumes | 
       const hit = measured.get(id);
       if (!hit) return false;
       if (now() - hit.at > USAGE_TTL_MS) refreshSoon(id);
-      return hit.usage.usedBytes >= deps.quotaBytes;
+      return hit.usage.usedBytes >= (quotas.get(id) ?? Number.POSITIVE_INFINITY);
     },
     /** Unmounts the tenant's volume (before its folder is deleted). */
     async release(id: string): Promise<void> {
       measured.delete(id);
       ready.delete(id);
+      reported.delete(id);
       if (deps.volumes) await deps.volumes.unmount(pathsOf(id));
     },
     /** Shutdown: unmounts every volume this process measured. */

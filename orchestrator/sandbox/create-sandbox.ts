@@ -40,8 +40,8 @@ export type TenantSandbox = {
 };
 
 export type Sandbox = {
-  /** Creates (or reuses) the tenant's cgroup, network namespace and /etc; idempotent. */
-  prepare(instanceId: string, paths: TenantPaths, identity: { uid: number; gid: number }): Promise<TenantSandbox>;
+  /** Creates (or reuses) the tenant's cgroup, network namespace and /etc; `limits` default to the platform's. */
+  prepare(instanceId: string, paths: TenantPaths, identity: { uid: number; gid: number }, limits?: TenantLimits): Promise<TenantSandbox>;
   /** Deletes the tenant's namespace and cgroup (instance deleted). */
   remove(instanceId: string): Promise<void>;
   close(): Promise<void>;
@@ -68,15 +68,15 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers };
   log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");
   // Prepared once per tenant and process lifetime: a wake reuses its cgroup, namespace and /etc.
-  const prepared = new Map<string, Promise<TenantSandbox>>();
+  const prepared = new Map<string, { limits: string; sandbox: Promise<TenantSandbox> }>();
   return {
-    prepare(instanceId, paths, identity) {
-      let sandbox = prepared.get(instanceId);
-      if (!sandbox) {
-        sandbox = prepareTenant(host, instanceId, paths, identity);
-        prepared.set(instanceId, sandbox);
-        sandbox.catch(() => prepared.delete(instanceId)); // retried on the next start
-      }
+    prepare(instanceId, paths, identity, limits = config.limits) {
+      const key = JSON.stringify(limits);
+      const hit = prepared.get(instanceId);
+      if (hit?.limits === key) return hit.sandbox;
+      const sandbox = prepareTenant(host, instanceId, paths, identity, limits);
+      prepared.set(instanceId, { limits: key, sandbox });
+      sandbox.catch(() => prepared.delete(instanceId)); // retried on the next start
       return sandbox;
     },
     async remove(instanceId) {
@@ -98,9 +98,9 @@ type Host = {
   nameservers: string[];
 };
 
-async function prepareTenant(host: Host, instanceId: string, paths: TenantPaths, identity: { uid: number; gid: number }): Promise<TenantSandbox> {
+async function prepareTenant(host: Host, instanceId: string, paths: TenantPaths, identity: { uid: number; gid: number }, limits: TenantLimits): Promise<TenantSandbox> {
   const { config } = host;
-  const cgroup = await host.cgroups.create(instanceId, config.limits);
+  const cgroup = await host.cgroups.create(instanceId, limits);
   const network = await host.networks.ensure(instanceId);
   const etcDir = path.join(paths.meta, "etc");
   await writeEtc(etcDir, etcFiles(identity.uid, identity.gid, host.nameservers));

@@ -1,4 +1,5 @@
 import type { Logger } from "../logger";
+import type { TenantLimits } from "../sandbox/cgroups";
 import type { TenantPaths } from "../tenant/paths";
 import { defaultBackoff } from "./backoff";
 import { defaultCrashLoop } from "./crash-window";
@@ -33,17 +34,17 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     }));
 
   /** Folders ready and owned by the tenant, and the runner that starts its processes. */
-  const prepare = async (instanceId: string, paths: TenantPaths, identity: TenantIdentity | undefined): Promise<TenantRunner> => {
+  const prepare = async (instanceId: string, paths: TenantPaths, identity: TenantIdentity | undefined, limits: TenantLimits | undefined): Promise<TenantRunner> => {
     await ensureTenantDirs(paths);
     if (identity) await assignTenantFolders(paths, identity);
     await assertExecutable(config.pocketbaseBinary);
     if (!sandbox) return plainRunner(config.pocketbaseBinary, paths, ports, await setpriv());
     if (!identity) throw new Error("a sandboxed tenant needs its own uid");
-    return sandboxRunner(await sandbox.prepare(instanceId, paths, identity));
+    return sandboxRunner(await sandbox.prepare(instanceId, paths, identity, limits));
   };
 
-  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity) => {
-    const runner = await prepare(instanceId, paths, identity);
+  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity, limits?: TenantLimits) => {
+    const runner = await prepare(instanceId, paths, identity, limits);
     // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
     await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);
     const ctx = tenantContext(deps, { instanceId, paths, onEvent, runner });
@@ -57,15 +58,15 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   };
 
   return {
-    async ensureSuperuser(instanceId, paths, email, password, identity) {
-      const runner = await prepare(instanceId, paths, identity);
+    async ensureSuperuser(instanceId, paths, email, password, identity, limits) {
+      const runner = await prepare(instanceId, paths, identity, limits);
       await provisionSuperuser({ memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs }, runner, paths, email, password);
     },
 
-    async launch(instanceId, paths, onEvent, identity) {
+    async launch(instanceId, paths, onEvent, identity, limits) {
       if (closing) throw new Error("supervisor is shutting down");
       if (live.has(instanceId) || starting.has(instanceId)) throw new Error(`instance ${instanceId} is already supervised`);
-      const launching = launchOne(instanceId, paths, onEvent, identity);
+      const launching = launchOne(instanceId, paths, onEvent, identity, limits);
       starting.set(instanceId, launching);
       try {
         const handle = await launching;

@@ -1,3 +1,4 @@
+import type { TenantLimits } from "../sandbox/cgroups";
 import type { Sandbox } from "../sandbox/create-sandbox";
 import type { TenantIdentity } from "./tenant-identity";
 import type { Logger } from "../logger";
@@ -42,7 +43,7 @@ export type TenantProcess = {
 
 export interface Supervisor {
   /** Creates or updates the platform-owned superuser non-interactively, before serve. */
-  ensureSuperuser(instanceId: string, paths: TenantPaths, email: string, password: string, identity?: TenantIdentity): Promise<void>;
+  ensureSuperuser(instanceId: string, paths: TenantPaths, email: string, password: string, identity?: TenantIdentity, limits?: TenantLimits): Promise<void>;
   /**
    * Spawns `pocketbase serve` for the tenant and resolves once GET /api/health answers 200. With an
    * identity (required with a sandbox), the tenant's folders are given to it and the process runs
@@ -53,6 +54,8 @@ export interface Supervisor {
     paths: TenantPaths,
     onEvent: (e: SupervisorEvent) => void,
     identity?: TenantIdentity,
+    /** The sandbox's limits for this tenant (the platform defaults when absent). */
+    limits?: TenantLimits,
   ): Promise<TenantProcess>;
   /** Frees what the tenant holds on this host besides its files (sandbox network and cgroup): it was deleted. */
   release(instanceId: string): Promise<void>;
