@@ -116,6 +116,13 @@ describe("gateway limits", () => {
     flood.forEach((c) => c.socket.destroy());
   });
 
+  it("closes the connection of a refused upload instead of reading the rest of its body", async () => {
+    const port = await startGateway({});
+    const refused = rawConnection(port, { text: `POST /x HTTP/1.1\r\nHost: nope.localhost\r\nContent-Length: 10000000\r\n\r\n${"x".repeat(1000)}` });
+    await refused.closed;
+    expect(refused.received()).toMatch(/^HTTP\/1\.1 404 [^]*\r\nConnection: close\r\n/i);
+  });
+
   it("refuses connections beyond the overall cap with 503 JSON", async () => {
     const port = await startGateway({ maxConnections: 10 });
     const held = Array.from({ length: 10 }, () => rawConnection(port, { localAddress: ATTACKER }));

@@ -36,6 +36,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
     "cache-control": "no-store",
   };
   for (const [name, value] of errorHeaders(err)) headers[name.toLowerCase()] = value;
+  // Refused before its body was read: close rather than let Node read (and discard) the rest of it.
+  if (res.req !== undefined && !res.req.complete) headers.connection = "close";
   res.writeHead(status, headers);
   res.end(json);
 }
