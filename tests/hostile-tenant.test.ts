@@ -222,6 +222,22 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
     expect(fs.existsSync(orch.tenantRoot(evil))).toBe(false);
   });
 
+  it("gets an operator's per-instance limits at its next start", async () => {
+    const set = await orch.api("PUT", `/v1/instances/${victim}/limits`, { pids: 40, memoryBytes: 128 * 1024 * 1024 });
+    expect(set.body.instance?.resourceLimits).toEqual({ pids: 40, memoryBytes: 128 * 1024 * 1024 });
+    await orch.api("POST", `/v1/instances/${victim}/stop?wait=1`);
+    await orch.api("POST", `/v1/instances/${victim}/start?wait=1`);
+    const v2 = fs.existsSync("/sys/fs/cgroup/cgroup.controllers");
+    const own = (controller: string) => new RegExp(`^\\d+:${controller}:(.*)$`, "m").exec(fs.readFileSync(`/proc/${orch.pid}/cgroup`, "utf8"))?.[1] ?? "/";
+    const file = (controller: string, name: string) =>
+      fs.readFileSync(path.join("/sys/fs/cgroup", v2 ? "" : controller, own(v2 ? "" : controller), "picobase", victim, name), "utf8").trim();
+    expect(file("pids", "pids.max")).toBe("40");
+    expect(file("memory", v2 ? "memory.max" : "memory.limit_in_bytes")).toBe(String(128 * 1024 * 1024));
+    const row = await orch.db.query.instances.findFirst({ where: (i, { eq }) => eq(i.id, victim) });
+    expect(row?.diskQuotaBytes).toBe(QUOTA_MIB * 1024 * 1024); // the quota in force, shown in the dashboard
+    expect(row?.diskUsedBytes).toBeGreaterThan(0);
+  });
+
   it("never shows a platform superuser password on any command line", async () => {
     const seen = new Set<string>();
     let polling = true;

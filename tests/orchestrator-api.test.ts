@@ -33,18 +33,21 @@ describe("internal API input handling", () => {
     ["delete unknown", "DELETE", "/v1/instances/nope", undefined, 404, "not_found"],
     ["bad idle timeout", "PATCH", "/v1/instances/:existing", { idleTimeoutMinutes: -5 }, 422, "unprocessable"],
     ["unknown route", "GET", "/v1/nothing-here", undefined, 404, "not_found"],
+    ["limits for an unknown instance", "PUT", "/v1/instances/nope/limits", { pids: 32 }, 404, "not_found"],
+    ["memory limit too small", "PUT", "/v1/instances/:existing/limits", { memoryBytes: 1024 }, 422, "unprocessable"],
+    ["unknown limit", "PUT", "/v1/instances/:existing/limits", { swapBytes: 1 }, 422, "unprocessable"],
   ];
 
   it.each(cases)("%s → %i", async (_name, method, route, body, status, code) => {
     const before = await instanceCount();
-    const withOwner = body && typeof body === "object" ? { ownerId, ...body } : body;
+    const withOwner = body && typeof body === "object" && route === "/v1/instances" ? { ownerId, ...body } : body;
     const res = await orch.api(method, route.replace(":existing", existingId), withOwner);
     expect(res.status).toBe(status);
     expect(res.body.error?.code).toBe(code);
     expect(res.body.error?.message).toBeTruthy();
     expect(await instanceCount()).toBe(before);
     const existing = await orch.api("GET", `/v1/instances/${existingId}`);
-    expect(existing.body.instance).toMatchObject({ name: "Taken", idleTimeoutMinutes: null, desiredState: "stopped" });
+    expect(existing.body.instance).toMatchObject({ name: "Taken", idleTimeoutMinutes: null, desiredState: "stopped", resourceLimits: null });
   });
 
   it("rejects an unknown owner without creating anything", async () => {
