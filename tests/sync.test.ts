@@ -85,7 +85,7 @@ async function startPocketBase(paths: TenantPaths): Promise<RunningPocketBase> {
 function treeOf(paths: TenantPaths, only?: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const top of only ?? ["pb_data", "pb_hooks", "pb_migrations"]) {
-    const base = path.join(paths.root, top);
+    const base = path.join(path.dirname(paths.dataDir), top); // the folder holding pb_data, pb_hooks and pb_migrations
     if (!fs.existsSync(base)) continue;
     for (const rel of fs.readdirSync(base, { recursive: true, encoding: "utf8" })) {
       const file = path.join(base, rel);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
@@ -8,7 +9,7 @@ import type { NdjsonWriter } from "./ndjson";
 import { createOrderedPool, type OrderedPool } from "./ordered-pool";
 import { type Opened, RefusedFileError } from "./tenant-file";
 import { walkPersistedFiles, type WalkedFile } from "./tenant-walk";
-import { hashOpened, uploadRaw } from "./transfer";
+import { hashOpened, readSmallOpened, SMALL_FILE_BYTES, uploadRaw } from "./transfer";
 
 export type SnapshotFilesDeps = { storage: ObjectStorage; log: Logger; concurrency: number; maxFiles: number };
 
@@ -103,17 +104,13 @@ async function hashAndStore(
 ): Promise<Row | null> {
   try {
     if (pool.aborted) return null;
-    const { sha256, size } = await hashOpened(opened);
+    const small = opened.stat.size <= SMALL_FILE_BYTES;
+    const content = small ? await readSmallOpened(opened) : null;
+    const { sha256, size } = content ? { sha256: createHash("sha256").update(content).digest("hex"), size: content.length } : await hashOpened(opened);
     if (!job.stored.has(sha256)) {
       job.stored.add(sha256); // before the upload ends, so an identical file in flight does not upload it again
-      const key = blobKey(job.instanceId, sha256);
-      const sent = await uploadRaw(deps.storage, key, opened);
-      if (sent.sha256 !== sha256) {
-        // The blob's key promises content it does not hold: remove it so no manifest ever trusts it.
-        await deps.storage.deletePrefix(key);
-        throw new Error(`${relPath} changed while being uploaded; retry the snapshot`);
-      }
-      totals.uploadedBytes += sent.storedSize;
+      const sent = await uploadBlob(deps.storage, job.instanceId, { sha256, relPath, opened, content });
+      totals.uploadedBytes += sent; // not `+= await`, which reads the total before other tasks add to it
     }
     const { mtimeMs, mode } = opened.stat;
     // Cached only if nothing changed while it was read; otherwise the next snapshot reads it again.
@@ -123,6 +120,26 @@ async function hashAndStore(
   } finally {
     await opened.handle.close();
   }
+}
+
+/** Stores a blob from memory (small files) or streamed from the open file, checked against its hash. */
+async function uploadBlob(
+  storage: ObjectStorage,
+  instanceId: string,
+  blob: { sha256: string; relPath: string; opened: Opened; content: Buffer | null },
+): Promise<number> {
+  const key = blobKey(instanceId, blob.sha256);
+  if (blob.content) {
+    await storage.put(key, blob.content, { contentLength: blob.content.length, contentType: "application/octet-stream" });
+    return blob.content.length;
+  }
+  const sent = await uploadRaw(storage, key, blob.opened);
+  if (sent.sha256 !== blob.sha256) {
+    // The blob's key promises content it does not hold: remove it so no manifest ever trusts it.
+    await storage.deletePrefix(key);
+    throw new Error(`${blob.relPath} changed while being uploaded; retry the snapshot`);
+  }
+  return sent.storedSize;
 }
 
 /** Collects skipped entries into one warning per snapshot (a tenant can make thousands). */

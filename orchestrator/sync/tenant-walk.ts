@@ -1,3 +1,4 @@
+import type { Stats } from "node:fs";
 import fs from "node:fs/promises";
 import type { TenantPaths } from "../tenant/paths";
 import { isCode, lstatOrNull } from "./local-files";
@@ -24,7 +25,8 @@ export type WalkOptions = {
  * are reached through its open descriptor, so a tenant swapping a folder for a symlink mid-walk
  * only gets that folder skipped. Entries that vanish mid-walk are skipped silently.
  *
- * Memory is bounded by the largest single folder's entry names, not by the number of files.
+ * Memory is bounded by a few folders' entries (the one walked and those prepared ahead), not by
+ * the number of files.
  * A persisted root owned by someone other than `ownerUid` is a misconfiguration and throws.
  */
 export async function* walkPersistedFiles(paths: TenantPaths, options: WalkOptions): AsyncGenerator<WalkedFile> {
@@ -40,7 +42,7 @@ export async function* walkPersistedFiles(paths: TenantPaths, options: WalkOptio
     }
     if (!dir) continue;
     try {
-      yield* walkDir(dir, rel, options);
+      yield* walkDir({ opened: dir, keys: await sortedEntries(dir, rel, options) }, rel, options);
     } finally {
       await dir.handle.close();
     }
@@ -67,45 +69,84 @@ async function openRoot(dir: string, ownerUid: number | null): Promise<Opened | 
   }
 }
 
-async function* walkDir(dir: Opened, rel: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
-  for (const key of await sortedEntries(dir, rel, options)) {
-    const isDir = key.endsWith("/");
-    const name = isDir ? key.slice(0, -1) : key;
-    const relPath = `${rel}/${name}`;
-    const at = entryPath(dir.handle, name);
-    if (isDir) {
-      const sub = await openTenantDir(at, options.ownerUid).catch(refusedAs(relPath, options));
-      if (!sub) continue;
-      try {
-        yield* walkDir(sub, relPath, options);
-      } finally {
-        await sub.handle.close();
+/** Entries prepared ahead of the one being walked (folders opened and listed, files lstat'ed): overlaps their I/O. */
+const LOOKAHEAD = 8;
+
+type Listed = { opened: Opened; keys: string[] };
+type Prepared = { relPath: string; at: string } & ({ folder: Listed | null } | { stat: Stats | null });
+
+async function* walkDir(folder: Listed, rel: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
+  const ahead: Array<Promise<Prepared>> = [];
+  let next = 0;
+  const fill = () => {
+    while (ahead.length < LOOKAHEAD && next < folder.keys.length) {
+      const prepared = prepare(folder.opened, rel, folder.keys[next++] as string, options);
+      prepared.catch(() => undefined); // awaited in order below, or closed in the finally
+      ahead.push(prepared);
+    }
+  };
+  try {
+    fill();
+    while (ahead.length > 0) {
+      const entry = await (ahead.shift() as Promise<Prepared>);
+      fill();
+      if ("stat" in entry) {
+        const file = acceptFile(entry.relPath, entry.at, entry.stat, options);
+        if (file) yield file;
+      } else if (entry.folder) {
+        try {
+          yield* walkDir(entry.folder, entry.relPath, options);
+        } finally {
+          await entry.folder.opened.handle.close();
+        }
       }
-      continue;
     }
-    const stat = await lstatOrNull(at);
-    if (!stat) continue;
-    const reason = !stat.isFile() ? describeType(stat) : options.ownerUid !== null && stat.uid !== options.ownerUid ? `owned by uid ${stat.uid}` : null;
-    if (reason) {
-      options.onRefused(relPath, reason);
-      continue;
+  } finally {
+    for (const prepared of ahead.splice(0)) {
+      const entry = await prepared.catch(() => null);
+      if (entry && "folder" in entry) await entry.folder?.opened.handle.close();
     }
-    yield { path: relPath, size: stat.size, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o777, open: () => openTenantFile(at, options.ownerUid) };
   }
+}
+
+async function prepare(dir: Opened, rel: string, key: string, options: WalkOptions): Promise<Prepared> {
+  const isDir = key.endsWith("/");
+  const name = isDir ? key.slice(0, -1) : key;
+  const relPath = `${rel}/${name}`;
+  const at = entryPath(dir.handle, name);
+  if (!isDir) return { relPath, at, stat: await lstatOrNull(at) };
+  const opened = await openTenantDir(at, options.ownerUid).catch(refusedAs(relPath, options));
+  if (!opened) return { relPath, at, folder: null };
+  try {
+    return { relPath, at, folder: { opened, keys: await sortedEntries(opened, relPath, options) } };
+  } catch (err) {
+    await opened.handle.close();
+    throw err;
+  }
+}
+
+function acceptFile(relPath: string, at: string, stat: Stats | null, options: WalkOptions): WalkedFile | null {
+  if (!stat) return null; // gone since the folder was listed
+  const reason = !stat.isFile() ? describeType(stat) : options.ownerUid !== null && stat.uid !== options.ownerUid ? `owned by uid ${stat.uid}` : null;
+  if (reason) {
+    options.onRefused(relPath, reason);
+    return null;
+  }
+  return { path: relPath, size: stat.size, mtimeMs: stat.mtimeMs, mode: stat.mode & 0o777, open: () => openTenantFile(at, options.ownerUid) };
 }
 
 /**
  * The folder's files (`name`) and folders (`name/`), sorted so that the walk yields relative paths
  * in string order: a folder's paths all start with `name/`. Anything else is reported and dropped.
+ * One readdir per folder: per-entry iteration (fs.opendir) cost more than the rest of the walk.
  */
 async function sortedEntries(dir: Opened, rel: string, options: WalkOptions): Promise<string[]> {
   const keys: string[] = [];
-  const listing = await fs.opendir(entryPath(dir.handle, ""), { bufferSize: 256 }).catch((err: unknown) => {
-    if (isCode(err, "ENOENT")) return null; // removed since it was opened
+  const entries = await fs.readdir(entryPath(dir.handle, ""), { withFileTypes: true }).catch((err: unknown) => {
+    if (isCode(err, "ENOENT")) return []; // removed since it was opened
     throw err;
   });
-  if (!listing) return keys;
-  for await (const entry of listing) {
+  for (const entry of entries) {
     const relPath = `${rel}/${entry.name}`;
     if (!isPersistedPath(relPath)) options.onRefused(relPath, "a name that cannot be stored");
     else if (entry.isDirectory()) keys.push(`${entry.name}/`);

@@ -22,6 +22,23 @@ function readOpened(opened: Opened): Readable {
   return opened.handle.createReadStream({ start: 0, end: opened.stat.size - 1, autoClose: false, highWaterMark: READ_CHUNK });
 }
 
+/** Files up to this size are read into memory once: for many tiny files, per-stream costs dominate. */
+export const SMALL_FILE_BYTES = 256 * 1024;
+
+/** An open small file's content, up to the size it had when opened (see `SMALL_FILE_BYTES`). */
+export async function readSmallOpened(opened: Opened): Promise<Buffer> {
+  const size = opened.stat.size;
+  if (size > SMALL_FILE_BYTES) throw new Error(`readSmallOpened: ${size} bytes is not small`);
+  const buffer = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < size) {
+    const { bytesRead } = await opened.handle.read(buffer, filled, size - filled, filled);
+    if (bytesRead === 0) break; // shrank since it was opened
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
 /** sha256 and size of an open file's content (see `readOpened`). */
 export async function hashOpened(opened: Opened): Promise<{ sha256: string; size: number }> {
   const tap = new MeasuringTap({ hash: true });
