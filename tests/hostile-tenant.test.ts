@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { once } from "node:events";
 import fs from "node:fs";
 import net, { type AddressInfo } from "node:net";
@@ -152,8 +153,8 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
   });
 
   it("is blocked from metadata and private ranges by the installed firewall (rules inspected, no traffic sent)", async () => {
-    const table = execFileSync("nft", ["list", "tables"], { encoding: "utf8" }).split("\n").find((l) => l.includes("picobase_"))?.split(" ").at(-1);
-    const rules = execFileSync("nft", ["list", "table", "inet", table as string], { encoding: "utf8" });
+    const table = `picobase_${createHash("sha256").update(orch.dataDir).digest("hex").slice(0, 4)}`; // named per data folder
+    const rules = execFileSync("nft", ["list", "table", "inet", table], { encoding: "utf8" });
     for (const range of ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "fc00::/7", "fe80::/10"]) {
       expect(rules).toContain(range);
     }

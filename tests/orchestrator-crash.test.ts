@@ -53,7 +53,8 @@ describe("crash recovery", () => {
     await expect
       .poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 })
       .toBe("running");
-    expect(pocketbaseProcessesUnder(orch.dataDir)).toHaveLength(1);
+    // The killed orchestrator's sandbox may still be tearing down for a moment; a real duplicate would stay.
+    await expect.poll(() => pocketbaseProcessesUnder(orch.dataDir).length, { timeout: 10_000, interval: 200 }).toBe(1);
     expect((await client.fetch(client.url(sub, "/api/health"))).status).toBe(200);
     await expectPostsIntact(await signedIn(), seeded, client.fetch);
   });

@@ -78,9 +78,15 @@ export async function createTenantNetworks(settings: NetworkSettings, log: Logge
     },
     /** Deletes the tenant's namespace (its veth pair goes with it). */
     remove,
-    /** Shutdown: every namespace goes; the firewall table stays (it is harmless without tenants). */
+    /**
+     * Shutdown: every namespace goes, then our firewall table (no tenant is left to filter). If we
+     * turned IP forwarding on and no other orchestrator's table remains, it goes back off.
+     */
     async close(): Promise<void> {
       await Promise.allSettled([...live.keys()].map(remove));
+      await execa("nft", ["delete", "table", "inet", table], { reject: false });
+      const others = (await execa("nft", ["list", "tables"], { reject: false })).stdout.includes("picobase_");
+      if (forwardOnlyTenants && !others) await fs.writeFile(IP_FORWARD, "0");
     },
   };
 }

@@ -139,6 +139,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
         await child;
       }
       db.close();
+      unmountUnder(dataDir); // volumes of tenants a killed orchestrator left mounted
     },
   };
 }
@@ -155,4 +156,14 @@ export async function runningInstance(orch: OrchestratorHandle, client: { pocket
   const pb = client.pocketBase(sub);
   await pb.collection("_superusers").authWithPassword(su.email, su.password);
   return { id, su, pb };
+}
+
+/** Unmounts every mount below `dir` (sandboxed tenants' volumes), deepest first. */
+function unmountUnder(dir: string): void {
+  const mounts = fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter((mountPoint): mountPoint is string => mountPoint !== undefined && mountPoint.startsWith(`${dir}/`));
+  for (const mountPoint of mounts.sort().reverse()) spawnSync("umount", [mountPoint], { stdio: "ignore" });
 }
