@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";

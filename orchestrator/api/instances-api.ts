@@ -3,7 +3,7 @@ import { z } from "zod";
 import { createInstanceSchema, updateInstanceSchema } from "../../lib/validations/instance";
 import { resourceLimitsSchema } from "../../lib/validations/limits";
 import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
-import { ADMIN_SIGN_IN_PATH } from "../gateway/platform-auth";
+import { ADMIN_SIGN_IN_PATH } from "../gateway/policies/admin-sign-in";
 import type { AdminSso } from "../instances/admin-sso";
 import type { InstanceController } from "../instances/controller";
 import type { InstanceStore } from "../instances/instance-store";
