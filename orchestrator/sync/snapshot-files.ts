@@ -44,6 +44,7 @@ export async function snapshotFiles(deps: SnapshotFilesDeps, job: SnapshotFilesJ
   const nextCache = createHashCacheWriter(job.cacheFile);
   const refused = refusalReporter(deps.log, job.instanceId);
   const totals: SnapshotFilesResult = { count: 0, bytes: 0, uploadedBytes: 0 };
+  // Rows reach the file list and the new cache in walk order, so both stay sorted by path.
   const pool = createOrderedPool<Row | null>({
     concurrency: deps.concurrency,
     window: WINDOW,
@@ -61,8 +62,7 @@ export async function snapshotFiles(deps: SnapshotFilesDeps, job: SnapshotFilesJ
       if (++count > deps.maxFiles) continue;
       const known = await cache.lookup(file.path, file.size, file.mtimeMs);
       if (known && job.stored.has(known)) {
-        const row = { file: { path: file.path, sha256: known, size: file.size, mode: file.mode }, cached: { path: file.path, size: file.size, mtimeMs: file.mtimeMs, sha256: known } };
-        await pool.push(async () => row);
+        await pool.push(async () => knownRow(file, known));
         continue;
       }
       const opened = await openOrRefuse(file, refused.add);
@@ -81,6 +81,11 @@ export async function snapshotFiles(deps: SnapshotFilesDeps, job: SnapshotFilesJ
     await cache.close();
     refused.flush();
   }
+}
+
+/** The row of a file whose content is known (cached hash, blob stored): it is not read at all. */
+function knownRow(file: WalkedFile, sha256: string): Row {
+  return { file: { path: file.path, sha256, size: file.size, mode: file.mode }, cached: { path: file.path, size: file.size, mtimeMs: file.mtimeMs, sha256 } };
 }
 
 async function openOrRefuse(file: WalkedFile, onRefused: (path: string, reason: string) => void): Promise<Opened | null> {

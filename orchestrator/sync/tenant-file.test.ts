@@ -55,11 +55,11 @@ describe("openTenantFile / openTenantDir", () => {
       // The folder is moved and its path becomes a symlink elsewhere: the open handle still means the folder.
       fs.renameSync(path.join(dir, "sub"), path.join(dir, "moved"));
       fs.symlinkSync(os.tmpdir(), path.join(dir, "sub"));
-      const inner = await openTenantFile(entryPath(sub.handle, "g"), me);
+      const inner = await openTenantFile(entryPath(sub, "g"), me);
       expect((await inner?.handle.readFile())?.toString()).toBe("inner");
       await inner?.handle.close();
     } finally {
-      await sub.handle.close();
+      await sub.close();
     }
   });
 });

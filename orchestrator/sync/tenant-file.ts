@@ -1,5 +1,6 @@
-import { constants, type Stats } from "node:fs";
+import fsCallbacks, { constants, type Stats } from "node:fs";
 import fs, { type FileHandle } from "node:fs/promises";
+import { promisify } from "node:util";
 import { isCode } from "./local-files";
 
 /** Who owns a tenant's files on disk: its own uid and gid when tenants are isolated. */
@@ -25,6 +26,13 @@ export type Opened = { handle: FileHandle; stat: Stats };
 const FILE_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 const DIR_FLAGS = FILE_FLAGS | constants.O_DIRECTORY;
 
+const openFd = promisify(fsCallbacks.open);
+const fstatFd = promisify(fsCallbacks.fstat);
+const closeFd = promisify(fsCallbacks.close);
+
+/** An open tenant directory: its descriptor (see `entryPath`). */
+export type OpenedDir = { fd: number; close(): Promise<void> };
+
 /**
  * Opens a tenant's regular file for reading without following a symlink, refusing anything else
  * (FIFO, socket, device, directory) and, when `ownerUid` is given, a file the tenant does not own
@@ -32,16 +40,36 @@ const DIR_FLAGS = FILE_FLAGS | constants.O_DIRECTORY;
  * path no longer exists. Read everything through the returned handle, never by path again.
  */
 export async function openTenantFile(file: string, ownerUid: number | null): Promise<Opened | null> {
-  const opened = await openNoFollow(file, FILE_FLAGS, "a symlink");
-  if (!opened) return null;
-  return checkOpened(opened, file, ownerUid, (s) => s.isFile(), "not a regular file");
+  const handle = await openNoFollow(() => fs.open(file, FILE_FLAGS), file, false);
+  if (!handle) return null;
+  try {
+    const stat = await handle.stat();
+    check(stat, file, ownerUid, stat.isFile(), "not a regular file");
+    return { handle, stat };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
 }
 
-/** Like `openTenantFile` for a directory; a symlink or any other non-directory is refused. */
-export async function openTenantDir(dir: string, ownerUid: number | null): Promise<Opened | null> {
-  const opened = await openNoFollow(dir, DIR_FLAGS, "not a directory (a symlink?)");
-  if (!opened) return null;
-  return checkOpened(opened, dir, ownerUid, (s) => s.isDirectory(), "not a directory");
+/**
+ * Like `openTenantFile` for a directory: a symlink or any other non-directory is refused
+ * (O_DIRECTORY), and so is a directory not owned by `ownerUid` when it is given. A bare descriptor
+ * rather than a FileHandle: a walk opens one per folder, and FileHandles cost more.
+ */
+export async function openTenantDir(dir: string, ownerUid: number | null): Promise<OpenedDir | null> {
+  const fd = await openNoFollow(() => openFd(dir, DIR_FLAGS), dir, true);
+  if (fd === null) return null;
+  const opened = { fd, close: () => closeFd(fd) };
+  if (ownerUid === null) return opened;
+  try {
+    const stat = await fstatFd(fd);
+    check(stat, dir, ownerUid, stat.isDirectory(), "not a directory");
+    return opened;
+  } catch (err) {
+    await closeFd(fd);
+    throw err;
+  }
 }
 
 /**
@@ -49,7 +77,7 @@ export async function openTenantDir(dir: string, ownerUid: number | null): Promi
  * not whatever its path names now, so a parent folder swapped for a symlink is never followed.
  * Linux only, like the rest of the orchestrator's isolation.
  */
-export function entryPath(dir: FileHandle, name: string): string {
+export function entryPath(dir: { fd: number }, name: string): string {
   return `/proc/self/fd/${dir.fd}/${name}`;
 }
 
@@ -63,27 +91,21 @@ export function describeType(stat: Stats): string {
   return stat.isFile() ? "a regular file" : "a special file";
 }
 
-async function openNoFollow(file: string, flags: number, onNotFollowed: string): Promise<FileHandle | null> {
+async function openNoFollow<T>(open: () => Promise<T>, file: string, directory: boolean): Promise<T | null> {
   try {
-    return await fs.open(file, flags);
+    return await open();
   } catch (err) {
     if (isCode(err, "ENOENT")) return null;
-    // ELOOP: the last component is a symlink; ENOTDIR with O_DIRECTORY: it is not a directory.
-    if (isCode(err, "ELOOP") || (isCode(err, "ENOTDIR") && flags & constants.O_DIRECTORY)) throw new RefusedFileError(file, onNotFollowed);
+    // ELOOP: the last component is a symlink. With O_DIRECTORY a symlink or any non-directory is ENOTDIR.
+    if (isCode(err, "ELOOP")) throw new RefusedFileError(file, directory ? "not a directory (a symlink?)" : "a symlink");
+    if (isCode(err, "ENOTDIR") && directory) throw new RefusedFileError(file, "not a directory (a symlink?)");
     if (isCode(err, "ENOTDIR")) return null; // a parent folder became a file: the path is gone
     if (isCode(err, "ENXIO")) throw new RefusedFileError(file, "a socket");
     throw err;
   }
 }
 
-async function checkOpened(handle: FileHandle, file: string, ownerUid: number | null, ok: (s: Stats) => boolean, notOk: string): Promise<Opened> {
-  try {
-    const stat = await handle.stat();
-    if (!ok(stat)) throw new RefusedFileError(file, `${notOk}: ${describeType(stat)}`);
-    if (ownerUid !== null && stat.uid !== ownerUid) throw new RefusedFileError(file, `owned by uid ${stat.uid}, not the tenant's uid ${ownerUid}`);
-    return { handle, stat };
-  } catch (err) {
-    await handle.close();
-    throw err;
-  }
+function check(stat: Stats, file: string, ownerUid: number | null, isExpectedType: boolean, notExpected: string): void {
+  if (!isExpectedType) throw new RefusedFileError(file, `${notExpected}: ${describeType(stat)}`);
+  if (ownerUid !== null && stat.uid !== ownerUid) throw new RefusedFileError(file, `owned by uid ${stat.uid}, not the tenant's uid ${ownerUid}`);
 }

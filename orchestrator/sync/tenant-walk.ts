@@ -3,7 +3,7 @@ import fs from "node:fs/promises";
 import type { TenantPaths } from "../tenant/paths";
 import { isCode, lstatOrNull } from "./local-files";
 import { isPersistedPath, persistedRoots } from "./manifest";
-import { describeType, entryPath, type Opened, openTenantDir, openTenantFile, RefusedFileError } from "./tenant-file";
+import { describeType, entryPath, type Opened, type OpenedDir, openTenantDir, openTenantFile, RefusedFileError } from "./tenant-file";
 
 /**
  * A regular file of the tenant found by the walk: its path relative to the tenant root
@@ -37,14 +37,14 @@ export async function* walkPersistedFiles(paths: TenantPaths, options: WalkOptio
     for (const name of below) {
       if (!dir) break;
       const parent = dir;
-      dir = await openTenantDir(entryPath(parent.handle, name), options.ownerUid).catch(refusedAs(rel, options));
-      await parent.handle.close();
+      dir = await openTenantDir(entryPath(parent, name), options.ownerUid).catch(refusedAs(rel, options));
+      await parent.close();
     }
     if (!dir) continue;
     try {
       yield* walkDir({ opened: dir, keys: await sortedEntries(dir, rel, options) }, rel, options);
     } finally {
-      await dir.handle.close();
+      await dir.close();
     }
   }
 }
@@ -60,7 +60,7 @@ function persistedFolders(paths: TenantPaths): Array<{ rel: (typeof persistedRoo
   });
 }
 
-async function openRoot(dir: string, ownerUid: number | null): Promise<Opened | null> {
+async function openRoot(dir: string, ownerUid: number | null): Promise<OpenedDir | null> {
   try {
     return await openTenantDir(dir, ownerUid);
   } catch (err) {
@@ -72,11 +72,12 @@ async function openRoot(dir: string, ownerUid: number | null): Promise<Opened | 
 /** Entries prepared ahead of the one being walked (folders opened and listed, files lstat'ed): overlaps their I/O. */
 const LOOKAHEAD = 8;
 
-type Listed = { opened: Opened; keys: string[] };
+type Listed = { opened: OpenedDir; keys: string[] };
 type Prepared = { relPath: string; at: string } & ({ folder: Listed | null } | { stat: Stats | null });
 
 async function* walkDir(folder: Listed, rel: string, options: WalkOptions): AsyncGenerator<WalkedFile> {
   const ahead: Array<Promise<Prepared>> = [];
+  const closing: Array<Promise<void>> = [];
   let next = 0;
   const fill = () => {
     while (ahead.length < LOOKAHEAD && next < folder.keys.length) {
@@ -97,30 +98,35 @@ async function* walkDir(folder: Listed, rel: string, options: WalkOptions): Asyn
         try {
           yield* walkDir(entry.folder, entry.relPath, options);
         } finally {
-          await entry.folder.opened.handle.close();
+          // Not awaited one by one: a close is a round trip to the thread pool, as long as the walk of a small folder.
+          closing.push(entry.folder.opened.close());
+          if (closing.length >= LOOKAHEAD) await Promise.all(closing.splice(0));
         }
       }
     }
   } finally {
     for (const prepared of ahead.splice(0)) {
       const entry = await prepared.catch(() => null);
-      if (entry && "folder" in entry) await entry.folder?.opened.handle.close();
+      if (entry && "folder" in entry && entry.folder) closing.push(entry.folder.opened.close());
     }
+    await Promise.all(closing);
   }
 }
 
-async function prepare(dir: Opened, rel: string, key: string, options: WalkOptions): Promise<Prepared> {
+async function prepare(dir: OpenedDir, rel: string, key: string, options: WalkOptions): Promise<Prepared> {
   const isDir = key.endsWith("/");
   const name = isDir ? key.slice(0, -1) : key;
   const relPath = `${rel}/${name}`;
-  const at = entryPath(dir.handle, name);
+  const at = entryPath(dir, name);
   if (!isDir) return { relPath, at, stat: await lstatOrNull(at) };
-  const opened = await openTenantDir(at, options.ownerUid).catch(refusedAs(relPath, options));
+  // No owner check on folders below the roots: a folder is only a place (reached through its parent's
+  // descriptor, never followed), and every file in it is checked on its own.
+  const opened = await openTenantDir(at, null).catch(refusedAs(relPath, options));
   if (!opened) return { relPath, at, folder: null };
   try {
     return { relPath, at, folder: { opened, keys: await sortedEntries(opened, relPath, options) } };
   } catch (err) {
-    await opened.handle.close();
+    await opened.close();
     throw err;
   }
 }
@@ -140,9 +146,9 @@ function acceptFile(relPath: string, at: string, stat: Stats | null, options: Wa
  * in string order: a folder's paths all start with `name/`. Anything else is reported and dropped.
  * One readdir per folder: per-entry iteration (fs.opendir) cost more than the rest of the walk.
  */
-async function sortedEntries(dir: Opened, rel: string, options: WalkOptions): Promise<string[]> {
+async function sortedEntries(dir: OpenedDir, rel: string, options: WalkOptions): Promise<string[]> {
   const keys: string[] = [];
-  const entries = await fs.readdir(entryPath(dir.handle, ""), { withFileTypes: true }).catch((err: unknown) => {
+  const entries = await fs.readdir(entryPath(dir, ""), { withFileTypes: true }).catch((err: unknown) => {
     if (isCode(err, "ENOENT")) return []; // removed since it was opened
     throw err;
   });

@@ -8,7 +8,7 @@ import { hashCacheFile } from "./hash-cache";
 import { databaseKey, databaseNames, fileListKey, manifestKey } from "./keys";
 import { MANIFEST_FORMAT, type Manifest, type ManifestDatabase, serializeManifest } from "./manifest";
 import { manifestFiles, readManifest, storedGenerations } from "./manifest-store";
-import { createNdjsonWriter } from "./ndjson";
+import { createNdjsonWriter, type NdjsonWritten } from "./ndjson";
 import type { ParallelGzipOptions } from "./parallel-gzip";
 import { snapshotFiles, type SnapshotFilesResult } from "./snapshot-files";
 import type { SqliteCli } from "./sqlite-snapshot";
@@ -35,49 +35,71 @@ export type UploadDeps = {
  * Temporary copies live in `meta/`, or in a tenant-writable staging folder when SQLite runs as the tenant.
  */
 export async function uploadSnapshot(deps: UploadDeps, instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<SnapshotResult> {
-  const key = manifestKey(instanceId, generation);
   const stored = await storedBlobs(deps, instanceId, generation);
   await fs.mkdir(paths.meta, { recursive: true });
   const temp = await fs.mkdtemp(path.join(paths.meta, "snapshot-"));
   try {
     const phase = phaseTimer();
-    const { copies, release } = await copyDatabases(deps, paths, temp, owner);
+    const copied = await copyDatabases(deps, paths, temp, owner);
     const vacuumMs = phase();
-    const list = createNdjsonWriter(path.join(temp, "files.ndjson.gz"));
-    const databasesSent = uploadDatabases(deps, instanceId, generation, copies);
-    databasesSent.catch(() => undefined); // awaited below, after the files, on every path
-    let files: SnapshotFilesResult;
-    try {
-      const ownerUid = owner?.uid ?? process.getuid?.() ?? null;
-      files = await snapshotFiles(deps, { instanceId, paths, ownerUid, stored, cacheFile: hashCacheFile(paths), list });
-    } catch (err) {
-      await Promise.allSettled([databasesSent, list.abort()]);
-      throw err;
-    } finally {
-      await databasesSent.catch(() => undefined).then(release);
-    }
-    const databases = await databasesSent;
-    const listed = await list.close();
+    const listFile = path.join(temp, "files.ndjson.gz");
+    const { databases, files, listed } = await sendContent(deps, { instanceId, generation, paths, owner, stored, listFile }, copied);
     const filesMs = phase();
-    const listKey = fileListKey(instanceId, generation);
-    await uploadLocalFile(deps.storage, listKey, path.join(temp, "files.ndjson.gz"));
-    const manifest: Manifest = {
-      format: MANIFEST_FORMAT,
-      instanceId,
-      generation,
-      createdAt: deps.now().toISOString(),
-      databases,
-      files: { key: listKey, sha256: listed.sha256, compressedSize: listed.size, count: listed.count },
-    };
-    const body = serializeManifest(manifest);
-    await deps.storage.put(key, body, { contentLength: body.length, contentType: "application/json" });
+    const manifest = await storeManifest(deps, { instanceId, generation, databases, listed, listFile });
     deps.log.debug({ instanceId, generation, files: files.count, vacuumMs, filesMs, manifestMs: phase() }, "snapshot phases");
     const dbBytes = databases.reduce((n, d) => n + d.size, 0);
     const dbStored = databases.reduce((n, d) => n + d.compressedSize, 0);
-    return { generation, manifestKey: key, sizeBytes: dbBytes + files.bytes, uploadedBytes: dbStored + files.uploadedBytes + listed.size + body.length };
+    const uploadedBytes = dbStored + files.uploadedBytes + listed.size + manifest.bytes;
+    return { generation, manifestKey: manifest.key, sizeBytes: dbBytes + files.bytes, uploadedBytes };
   } finally {
     await fs.rm(temp, { recursive: true, force: true });
   }
+}
+
+type ContentJob = { instanceId: string; generation: number; paths: TenantPaths; owner: FileOwner | undefined; stored: Set<string>; listFile: string };
+
+/** Uploads the database copies while the files are walked and uploaded; closes the copies either way. */
+async function sendContent(
+  deps: UploadDeps,
+  job: ContentJob,
+  copied: { copies: DatabaseCopy[]; release: () => Promise<void> },
+): Promise<{ databases: ManifestDatabase[]; files: SnapshotFilesResult; listed: NdjsonWritten }> {
+  const list = createNdjsonWriter(job.listFile);
+  const databasesSent = uploadDatabases(deps, job.instanceId, job.generation, copied.copies);
+  databasesSent.catch(() => undefined); // awaited below, after the files, on every path
+  try {
+    const ownerUid = job.owner?.uid ?? process.getuid?.() ?? null;
+    const { instanceId, paths, stored } = job;
+    const files = await snapshotFiles(deps, { instanceId, paths, ownerUid, stored, cacheFile: hashCacheFile(paths), list });
+    return { databases: await databasesSent, files, listed: await list.close() };
+  } catch (err) {
+    await Promise.allSettled([databasesSent, list.abort()]);
+    throw err;
+  } finally {
+    await databasesSent.catch(() => undefined).then(copied.release);
+  }
+}
+
+/** Stores the file list, then the manifest (last: its presence means the generation is complete). */
+async function storeManifest(
+  deps: UploadDeps,
+  job: { instanceId: string; generation: number; databases: ManifestDatabase[]; listed: NdjsonWritten; listFile: string },
+): Promise<{ key: string; bytes: number }> {
+  const listKey = fileListKey(job.instanceId, job.generation);
+  await uploadLocalFile(deps.storage, listKey, job.listFile);
+  const { listed } = job;
+  const manifest: Manifest = {
+    format: MANIFEST_FORMAT,
+    instanceId: job.instanceId,
+    generation: job.generation,
+    createdAt: deps.now().toISOString(),
+    databases: job.databases,
+    files: { key: listKey, sha256: listed.sha256, compressedSize: listed.size, count: listed.count },
+  };
+  const key = manifestKey(job.instanceId, job.generation);
+  const body = serializeManifest(manifest);
+  await deps.storage.put(key, body, { contentLength: body.length, contentType: "application/json" });
+  return { key, bytes: body.length };
 }
 
 /** Returns a function giving the milliseconds since it was last called (or created). */
