@@ -8,10 +8,13 @@ import { swapInDirectories } from "./swap-directories";
 
 const log = pino({ level: "silent" });
 
+/** Where a tenant folder lives: meta/ in the tenant root, the PocketBase folders beside pb_data. */
+const folderOf = (paths: TenantPaths, name: string) => (name === "meta" ? paths.meta : path.join(path.dirname(paths.dataDir), name));
+
 function contents(paths: TenantPaths): Record<string, string> {
   const out: Record<string, string> = {};
   for (const dir of ["pb_data", "pb_hooks", "pb_migrations", "meta"]) {
-    const base = path.join(paths.root, dir);
+    const base = folderOf(paths, dir);
     if (fs.existsSync(base)) for (const f of fs.readdirSync(base)) out[`${dir}/${f}`] = fs.readFileSync(path.join(base, f), "utf8");
   }
   return out;
@@ -25,8 +28,8 @@ describe("swapInDirectories", () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-swap-"));
     paths = tenantPaths(path.join(dir, "tenants"), "t1");
     for (const [sub, file] of [["pb_data", "data.db"], ["pb_hooks", "main.pb.js"], ["meta", "sync-state.json"]] as const) {
-      fs.mkdirSync(path.join(paths.root, sub), { recursive: true });
-      fs.writeFileSync(path.join(paths.root, sub, file), `old ${sub}`);
+      fs.mkdirSync(folderOf(paths, sub), { recursive: true });
+      fs.writeFileSync(path.join(folderOf(paths, sub), file), `old ${sub}`);
     }
     fresh = path.join(dir, "staging", "new");
     for (const sub of ["pb_data", "pb_hooks", "pb_migrations"]) {
