@@ -70,10 +70,11 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   // Prepared once per tenant and process lifetime: a wake reuses its cgroup, namespace and /etc.
   const prepared = new Map<string, { limits: string; sandbox: Promise<TenantSandbox> }>();
   return {
-    prepare(instanceId, paths, identity, limits = config.limits) {
+    async prepare(instanceId, paths, identity, limits = config.limits) {
       const key = JSON.stringify(limits);
       const hit = prepared.get(instanceId);
-      if (hit?.limits === key) return hit.sandbox;
+      // Reused unless the limits changed or the tenant's folder was wiped (its generated /etc is gone).
+      if (hit?.limits === key && (await exists(path.join(paths.meta, "etc", "passwd")))) return hit.sandbox;
       const sandbox = prepareTenant(host, instanceId, paths, identity, limits);
       prepared.set(instanceId, { limits: key, sandbox });
       sandbox.catch(() => prepared.delete(instanceId)); // retried on the next start
@@ -176,4 +177,11 @@ async function hostLayout(): Promise<Pick<SandboxSpec, "systemDirs" | "etcShared
 async function writeEtc(dir: string, files: Record<(typeof ETC_FILES)[number], string>): Promise<void> {
   await fs.mkdir(dir, { recursive: true, mode: 0o755 });
   for (const name of ETC_FILES) await fs.writeFile(path.join(dir, name), files[name], { mode: 0o644 });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
