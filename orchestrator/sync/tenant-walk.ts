@@ -13,7 +13,7 @@ import { describeType, entryPath, type Opened, type OpenedDir, openTenantDir, op
 export type WalkedFile = { path: string; size: number; mtimeMs: number; mode: number; open(): Promise<Opened | null> };
 
 export type WalkOptions = {
-  /** Only files and folders owned by this uid are taken (null: any owner). */
+  /** Only files owned by this uid are taken, and the persisted roots must be its (null: any owner). */
   ownerUid: number | null;
   /** Told about every entry skipped as not a tenant's regular file or folder. */
   onRefused: (path: string, reason: string) => void;
@@ -26,8 +26,8 @@ export type WalkOptions = {
  * only gets that folder skipped. Entries that vanish mid-walk are skipped silently.
  *
  * Memory is bounded by a few folders' entries (the one walked and those prepared ahead), not by
- * the number of files.
- * A persisted root owned by someone other than `ownerUid` is a misconfiguration and throws.
+ * the number of files. A persisted root owned by someone other than `ownerUid` is a
+ * misconfiguration and throws.
  */
 export async function* walkPersistedFiles(paths: TenantPaths, options: WalkOptions): AsyncGenerator<WalkedFile> {
   for (const { rel, top, below } of persistedFolders(paths)) {
