@@ -70,6 +70,7 @@ export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: s
     maxBuffer: 64 * 1024,
     reject: false,
   });
+  if (result.code === "ENOENT") throw new Error(`The ${cli.binary} command is missing: install the sqlite3 package (snapshots run it as the tenant)`);
   if (result.failed) {
     const why = result.stderr.trim().slice(0, 500) || result.shortMessage;
     throw new Error(`VACUUM INTO failed for ${source} as uid ${owner.uid}: ${why}`);
