@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   const wantsUids = config.isolation.mode !== "off" && process.getuid?.() === 0;
   const pocketbaseBinary = wantsUids ? await stageBinary(config.pocketbaseBinary, path.join(config.dataDir, "bin")) : config.pocketbaseBinary;
   const sandbox = await resolveSandbox(config.isolation.mode, { ...config.sandbox, binary: pocketbaseBinary }, log);
+  // Registered early so it runs late: namespaces and the firewall table go once every tenant has stopped.
+  if (sandbox) shutdown.add("tenant sandbox (namespaces, firewall)", 30_000, () => sandbox.close());
   const disk = createTenantDisk({
     tenantsDir: config.tenantsDir,
     volumes: sandbox ? createVolumes() : undefined,

@@ -97,7 +97,6 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       closing = true;
       await Promise.allSettled([...starting.values()]);
       await Promise.all([...live.values()].map((handle) => handle.stop()));
-      await sandbox?.close();
     },
   };
 }
