@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     sync,
     admin,
     disk,
+    sandbox,
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
   });
   shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());

@@ -5,6 +5,8 @@ import { UnavailableError } from "../../lib/errors";
 import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
 import type { Logger } from "../logger";
 import type { TenantLimits } from "../sandbox/cgroups";
+import type { Sandbox } from "../sandbox/create-sandbox";
+import type { FileOwner, TenantCommand } from "../sync/tenant-file";
 import type { Supervisor, SupervisorEvent, TenantIdentity, TenantProcess } from "../supervisor/create-supervisor";
 import type { Sync } from "../sync/create-sync";
 import { tenantPaths } from "../tenant/paths";
@@ -31,6 +33,8 @@ export type LifecycleDeps = {
   admin: PocketbaseAdmin;
   /** Each tenant's volume (mounted before its files are restored or started). */
   disk: TenantDisk;
+  /** The tenant sandbox, when tenants run in one: snapshots run SQLite inside it. */
+  sandbox?: Sandbox | undefined;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
 };
@@ -51,6 +55,18 @@ export function createLifecycle(deps: LifecycleDeps) {
     if (config.tenantUidBase === null) return undefined;
     const uid = await store.ensureTenantUid(id, config.tenantUidBase);
     return { uid, gid: uid };
+  };
+
+  /** Who owns the tenant's files, for sync: with a sandbox, its one-off commands (SQLite) run inside it. */
+  const ownerOf = async (id: string): Promise<FileOwner | undefined> => {
+    const identity = await identityOf(id);
+    const { sandbox } = deps;
+    if (!identity || !sandbox) return identity;
+    const sandboxed: TenantCommand = async (argv, binds) => {
+      const { diskQuotaBytes: _disk, ...limits } = limitsOf(await store.get(id));
+      return (await sandbox.prepare(id, pathsOf(id), identity, limits)).command(argv, "none", binds);
+    };
+    return { ...identity, sandboxed };
   };
 
   /** The platform's limits with the instance's own overrides on top. */
@@ -138,7 +154,7 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
     try {
-      const generation = await uploadIfChanged({ sync, store, log }, id, pathsOf(id), await identityOf(id));
+      const generation = await uploadIfChanged({ sync, store, log }, id, pathsOf(id), await ownerOf(id));
       await store.update(id, { status: "stopped", statusReason: null, port: null, lastStoppedAt: new Date() });
       await store.recordEvent(id, "stopped", generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.");
     } catch (err) {
@@ -171,7 +187,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /** Periodic snapshot of a running instance when its files changed. */
     snapshot(id: string): Promise<number | null> {
-      return queue.run(id, async () => (live.has(id) ? uploadIfChanged({ sync, store, log }, id, pathsOf(id), await identityOf(id)) : null));
+      return queue.run(id, async () => (live.has(id) ? uploadIfChanged({ sync, store, log }, id, pathsOf(id), await ownerOf(id)) : null));
     },
     /** Stops the instance without uploading, deletes stored and local data, and the DB row. */
     remove(id: string): Promise<void> {

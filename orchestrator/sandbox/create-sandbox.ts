@@ -24,6 +24,9 @@ export type SandboxConfig = {
 /** A spawnable command line. */
 export type Command = { file: string; args: string[] };
 
+/** A host folder or file shown inside at `inside`, read-only unless `writable`. */
+export type ExtraBind = { host: string; inside: string; writable?: boolean };
+
 /** What the supervisor needs to run one tenant inside its sandbox. */
 export type TenantSandbox = {
   /** PocketBase listens here, inside the tenant's own network namespace. */
@@ -31,10 +34,10 @@ export type TenantSandbox = {
   port: number;
   cgroup: TenantCgroup;
   /**
-   * The command that runs `pocketbase <args>` (paths as seen inside, see INSIDE) in the sandbox:
-   * in the tenant's network namespace, or with no network at all; `roBinds` adds platform files.
+   * The command that runs `argv` (paths as seen inside, see INSIDE) in the sandbox: in the
+   * tenant's network namespace, or with no network at all; `binds` adds platform folders.
    */
-  command(pocketbaseArgs: string[], network: "tenant" | "none", roBinds?: SandboxSpec["roBinds"]): Command;
+  command(argv: string[], network: "tenant" | "none", binds?: ExtraBind[]): Command;
   /** The sandboxed PocketBase of the process tree rooted at `spawnedPid` (for a graceful SIGTERM). */
   innerPid(spawnedPid: number): Promise<number | undefined>;
 };
@@ -109,18 +112,18 @@ async function prepareTenant(host: Host, instanceId: string, paths: TenantPaths,
     host: network.tenantIp,
     port: TENANT_PORT,
     cgroup,
-    command(pocketbaseArgs, net, roBinds) {
+    command(argv, net, binds = []) {
       return sandboxCommand(host.tools, cgroup, net === "tenant" ? network.netnsPath : undefined, {
         ...host.layout,
         etcDir,
         binary: config.binary,
-        binds: tenantBinds(paths),
-        roBinds: [...deployBinds(paths), ...(roBinds ?? [])],
+        binds: [...tenantBinds(paths), ...binds.filter((b) => b.writable)],
+        roBinds: [...deployBinds(paths), ...binds.filter((b) => !b.writable)],
         uid: identity.uid,
         gid: identity.gid,
         tmpBytes: config.tmpBytes,
         network: net === "tenant" ? "inherit" : "none",
-        command: [INSIDE.binary, ...pocketbaseArgs],
+        command: argv,
       });
     },
     innerPid: async (spawnedPid) => findInnerCommand(spawnedPid, await cgroup.pids()),

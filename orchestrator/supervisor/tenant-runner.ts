@@ -58,7 +58,7 @@ export function sandboxRunner(sandbox: TenantSandbox): TenantRunner {
     host: sandbox.host,
     ports: fixedPort(sandbox.port),
     listen: (port) => `0.0.0.0:${port}`,
-    command: (args, kind, binds) => sandbox.command(args, kind === "serve" ? "tenant" : "none", binds),
+    command: (args, kind, binds) => sandbox.command([INSIDE.binary, ...args], kind === "serve" ? "tenant" : "none", binds),
     insidePath: (bind) => bind.inside,
     gracefulPid: (pid) => sandbox.innerPid(pid),
     oomKills: () => sandbox.cgroup.oomKills(),

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { execa } from "execa";
@@ -58,10 +59,16 @@ export const defaultSqliteCli: SqliteCli = { binary: "sqlite3", timeoutMs: 10 * 
  * `dest` must be in a folder the tenant can write to; read the copy back as a hostile file.
  */
 export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: string, cli: SqliteCli = defaultSqliteCli): Promise<void> {
-  const args = ["-batch", "-bail", "-init", "/dev/null", "-cmd", `.timeout ${cli.busyTimeoutMs}`, source, `VACUUM INTO ${sqlString(dest)}`];
-  const result = await execa(cli.binary, args, {
-    uid: owner.uid,
-    gid: owner.gid,
+  const sql = (db: string, into: string) => ["-batch", "-bail", "-init", "/dev/null", "-cmd", `.timeout ${cli.busyTimeoutMs}`, db, `VACUUM INTO ${sqlString(into)}`];
+  // In the sandbox, a hostile database that subverted SQLite would find no network, no other process and no host files.
+  const command = owner.sandboxed
+    ? await owner.sandboxed(["/usr/bin/sqlite3", ...sql(`${SOURCE_DIR}/${path.basename(source)}`, `${DEST_DIR}/${path.basename(dest)}`)], [
+        { host: path.dirname(source), inside: SOURCE_DIR, writable: true }, // readers of a WAL database write its -shm
+        { host: path.dirname(dest), inside: DEST_DIR, writable: true },
+      ])
+    : { file: cli.binary, args: sql(source, dest) };
+  const result = await execa(command.file, command.args, {
+    ...(owner.sandboxed ? {} : { uid: owner.uid, gid: owner.gid }),
     env: { PATH: "/usr/bin:/bin" },
     extendEnv: false,
     stdin: "ignore",
@@ -76,6 +83,10 @@ export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: s
     throw new Error(`VACUUM INTO failed for ${source} as uid ${owner.uid}: ${why}`);
   }
 }
+
+/** Where a sandboxed `sqlite3` sees the tenant's databases and its output folder. */
+const SOURCE_DIR = "/pb/snapshot_source";
+const DEST_DIR = "/pb/snapshot_out";
 
 /** An SQL string literal. */
 function sqlString(value: string): string {

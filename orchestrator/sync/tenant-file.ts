@@ -4,7 +4,22 @@ import { promisify } from "node:util";
 import { isCode } from "./local-files";
 
 /** Who owns a tenant's files on disk: its own uid and gid when tenants are isolated. */
-export type FileOwner = { uid: number; gid: number };
+export type FileOwner = {
+  uid: number;
+  gid: number;
+  /**
+   * Runs a one-off command inside the tenant's sandbox (no network, its own pid namespace and
+   * cgroup), with host folders bound where it sees them. Without it, commands run as the uid on
+   * the host.
+   */
+  sandboxed?: TenantCommand;
+};
+
+/** A folder shown to a sandboxed command: host path → path inside, writable or not. */
+export type CommandBind = { host: string; inside: string; writable: boolean };
+
+/** Builds the command line for `argv` (paths as seen inside) in the tenant's sandbox. */
+export type TenantCommand = (argv: string[], binds: CommandBind[]) => Promise<{ file: string; args: string[] }>;
 
 /** A tenant path a snapshot must not read: a symlink, a special file, or a file that is not the tenant's. */
 export class RefusedFileError extends Error {
