@@ -38,6 +38,10 @@ export async function createTenantNetworks(settings: NetworkSettings, log: Logge
   // when it was off, so nothing else on the host starts being routed.
   if (forwardOnlyTenants) await fs.writeFile(IP_FORWARD, "1");
   log.info({ subnet: settings.tenantSubnet, dns, forwardOnlyTenants }, "tenant network firewall installed");
+  if (dns.length === 0 || dns.every((ns) => ns.startsWith("127.") || ns === "::1")) {
+    // A loopback resolver (e.g. systemd-resolved's 127.0.0.53) is the host's own: tenants have their own loopback.
+    log.warn({ dns }, "tenants have no usable DNS resolver (the host's is on loopback): set TENANT_DNS to resolvers they may query");
+  }
 
   async function setUp(instanceId: string): Promise<TenantNetwork> {
     const slot = pool.acquire();
