@@ -1,5 +1,4 @@
 // The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
-import path from "node:path";
 import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
 import { instancesApi } from "./api/instances-api";
@@ -26,7 +25,6 @@ import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
 import { resolveSandbox } from "./sandbox/resolve-sandbox";
 import { createVolumes } from "./sandbox/volumes";
-import { stageBinary } from "./supervisor/stage-binary";
 import { raiseFdLimit } from "./tools/fd-limit";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
@@ -44,9 +42,8 @@ async function main(): Promise<void> {
   shutdown.add("control DB", 5_000, () => db.close());
 
   await protectDataDir({ dataDir: config.dataDir, tenantsDir: config.tenantsDir, storage: config.storage, dbUrl: config.db.url });
-  // Tenant users must be able to execute PocketBase: run a copy inside the data folder.
-  const wantsUids = config.isolation.mode !== "off" && process.getuid?.() === 0;
-  const pocketbaseBinary = wantsUids ? await stageBinary(config.pocketbaseBinary, path.join(config.dataDir, "bin")) : config.pocketbaseBinary;
+  // Each sandbox binds the binary read-only (as root), so a checkout in a private folder is fine.
+  const pocketbaseBinary = config.pocketbaseBinary;
   const sandbox = await resolveSandbox(config.isolation.mode, { ...config.sandbox, binary: pocketbaseBinary }, log);
   // Registered early so it runs late: namespaces and the firewall table go once every tenant has stopped.
   if (sandbox) shutdown.add("tenant sandbox (namespaces, firewall)", 30_000, () => sandbox.close());

@@ -1,4 +1,3 @@
-import fs from "node:fs/promises";
 import { decryptSecret } from "../../lib/crypto/secret-box";
 import type { Instance } from "../../lib/db/schema";
 import { UnavailableError } from "../../lib/errors";
@@ -6,6 +5,7 @@ import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
 import type { Logger } from "../logger";
 import type { TenantLimits } from "../sandbox/cgroups";
 import type { Sandbox } from "../sandbox/create-sandbox";
+import { removeTenantTree } from "../sync/remove-tree";
 import type { FileOwner, TenantCommand } from "../sync/tenant-file";
 import type { Supervisor, SupervisorEvent, TenantIdentity, TenantProcess } from "../supervisor/create-supervisor";
 import type { Sync } from "../sync/create-sync";
@@ -198,7 +198,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         await supervisor.release(id);
         await disk.release(id);
         await sync.purge(id);
-        await fs.rm(pathsOf(id).root, { recursive: true, force: true });
+        await removeTenantTree(pathsOf(id).root); // it may still hold tenant-written files: never follow their links
         await store.remove(id);
       });
     },

@@ -1,7 +1,9 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { execa } from "execa";
 import type { Logger } from "../logger";
 import type { Volumes, VolumeUsage } from "../sandbox/volumes";
+import { removeTenantTree } from "../sync/remove-tree";
 import { tenantPaths } from "../tenant/paths";
 
 const MIB = 1024 * 1024;
@@ -68,9 +70,6 @@ export function createTenantDisk(deps: {
       await measure(id);
       ready.add(id);
     },
-    /** Last known usage (undefined without volumes or before the first measurement). */
-    usage: (id: string): VolumeUsage | undefined => measured.get(id)?.usage,
-    measure,
     /** True when the tenant uses its whole quota: writes through the gateway get 507. */
     isOverQuota(id: string): boolean {
       const hit = measured.get(id);
@@ -94,15 +93,19 @@ export function createTenantDisk(deps: {
 
 export type TenantDisk = ReturnType<typeof createTenantDisk>;
 
-/** Earlier versions kept the PocketBase folders in the tenant root: move them onto the volume once. */
+/**
+ * Earlier versions kept the PocketBase folders in the tenant root: they move onto the volume once.
+ * The tree is the tenant's, so it is copied by `cp -a` (links copied as links, FIFOs recreated,
+ * never opened) and removed without following links.
+ */
 async function moveLegacyFolders(root: string, volume: string): Promise<void> {
   for (const name of LEGACY_DIRS) {
     const from = path.join(root, name);
     const stat = await fs.lstat(from).catch(() => undefined);
     if (!stat?.isDirectory()) continue;
     const to = path.join(volume, name);
-    await fs.rm(to, { recursive: true, force: true });
-    await fs.cp(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
-    await fs.rm(from, { recursive: true, force: true });
+    await removeTenantTree(to);
+    await execa("cp", ["-a", "--no-target-directory", from, to]);
+    await removeTenantTree(from);
   }
 }

@@ -4,7 +4,6 @@ import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 import { bwrapArgs, ETC_FILES, ETC_SHARED, etcFiles, INSIDE, SYSTEM_DIRS, type SandboxSpec } from "./bwrap-args";
 import { openCgroups, type Cgroups, type TenantCgroup, type TenantLimits } from "./cgroups";
-import { parseNameservers } from "./firewall-rules";
 import { createTenantNetworks, type TenantNetworks } from "./network";
 import { findInnerCommand } from "./proc-tree";
 import { findTools, type SandboxTools } from "./tools";
@@ -66,9 +65,8 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   if (typeof tools === "string") return tools;
   const cgroups = await openCgroups();
   if (typeof cgroups === "string") return cgroups;
-  const networks = await createTenantNetworks(config, log);
-  const nameservers = config.dns ?? parseNameservers(await fs.readFile("/etc/resolv.conf", "utf8").catch(() => ""));
-  const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers };
+  const networks = await createTenantNetworks(config, tools, log);
+  const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers: networks.dns };
   log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");
   // Prepared once per tenant and process lifetime: a wake reuses its cgroup, namespace and /etc.
   const prepared = new Map<string, { limits: string; sandbox: Promise<TenantSandbox> }>();

@@ -3,6 +3,7 @@ import { execa } from "execa";
 import type { Logger } from "../logger";
 import { createSlotPool, slotAddresses, slotCount, type TenantAddresses } from "./addresses";
 import { PLATFORM_IFACE_PREFIX, parseNameservers, renderFirewall } from "./firewall-rules";
+import type { SandboxTools } from "./tools";
 
 /** One tenant's network namespace: PocketBase listens on `tenantIp` inside it. */
 export type TenantNetwork = TenantAddresses & { netnsPath: string };
@@ -24,13 +25,15 @@ const IP_FORWARD = "/proc/sys/net/ipv4/ip_forward";
  * namespace lives from a tenant's first start until it is deleted or the orchestrator stops, so
  * a wake does not pay for it again.
  */
-export async function createTenantNetworks(settings: NetworkSettings, log: Logger) {
+export async function createTenantNetworks(settings: NetworkSettings, tools: Pick<SandboxTools, "ip" | "nft">, log: Logger) {
+  const ip = (args: string[], batch?: string[]) => run(tools.ip, args, batch);
+  const nft = (table: string, ruleset: string) => installTable(tools.nft, table, ruleset);
   const pool = createSlotPool(slotCount(settings.tenantSubnet));
   const live = new Map<string, Promise<TenantNetwork>>();
   const netnsPrefix = `picobase-${settings.scope}-`;
   const ifacePrefix = `${PLATFORM_IFACE_PREFIX}${settings.scope}`;
   const table = `picobase_${settings.scope}`;
-  await sweepNamespaces(netnsPrefix);
+  await sweepNamespaces(netnsPrefix, ip);
   const forwardOnlyTenants = (await fs.readFile(IP_FORWARD, "utf8")).trim() !== "1";
   const dns = settings.dns ?? parseNameservers(await fs.readFile("/etc/resolv.conf", "utf8").catch(() => ""));
   await nft(table, renderFirewall(table, { ifacePrefix, tenantSubnet: settings.tenantSubnet, allow: settings.allow, dns, forwardOnlyTenants }));
@@ -70,6 +73,8 @@ export async function createTenantNetworks(settings: NetworkSettings, log: Logge
 
   return {
     table,
+    /** The resolvers tenants are given (and allowed to reach on port 53). */
+    dns,
     /** The tenant's namespace, created on first use. */
     ensure(instanceId: string): Promise<TenantNetwork> {
       let network = live.get(instanceId);
@@ -88,8 +93,8 @@ export async function createTenantNetworks(settings: NetworkSettings, log: Logge
      */
     async close(): Promise<void> {
       await Promise.allSettled([...live.keys()].map(remove));
-      await execa("nft", ["delete", "table", "inet", table], { reject: false });
-      const others = (await execa("nft", ["list", "tables"], { reject: false })).stdout.includes("picobase_");
+      await execa(tools.nft, ["delete", "table", "inet", table], { reject: false });
+      const others = (await execa(tools.nft, ["list", "tables"], { reject: false })).stdout.includes("picobase_");
       if (forwardOnlyTenants && !others) await fs.writeFile(IP_FORWARD, "0");
     },
   };
@@ -98,7 +103,7 @@ export async function createTenantNetworks(settings: NetworkSettings, log: Logge
 export type TenantNetworks = Awaited<ReturnType<typeof createTenantNetworks>>;
 
 /** Deletes this orchestrator's tenant namespaces left by a previous run (tenants die with the orchestrator). */
-async function sweepNamespaces(prefix: string): Promise<void> {
+async function sweepNamespaces(prefix: string, ip: (args: string[]) => Promise<void>): Promise<void> {
   const names = await fs.readdir(NETNS_DIR).catch((err: NodeJS.ErrnoException) => {
     if (err.code === "ENOENT") return [];
     throw err;
@@ -108,19 +113,14 @@ async function sweepNamespaces(prefix: string): Promise<void> {
   }
 }
 
-async function ip(args: string[], batch?: string[]): Promise<void> {
-  const result = await execa("ip", args, { input: batch ? `${batch.join("\n")}\n` : undefined, reject: false, all: true });
+async function run(file: string, args: string[], batch?: string[]): Promise<void> {
+  const result = await execa(file, args, { input: batch ? `${batch.join("\n")}\n` : undefined, reject: false, all: true });
   if (result.exitCode !== 0) throw new Error(`ip ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
 }
 
-async function nft(table: string, ruleset: string): Promise<void> {
+async function installTable(nft: string, table: string, ruleset: string): Promise<void> {
   // Create-then-delete makes the replacement atomic and idempotent in one transaction.
   const input = `table inet ${table} {}\ndelete table inet ${table}\n${ruleset}`;
-  const result = await execa("nft", ["-f", "-"], { input, reject: false, all: true });
+  const result = await execa(nft, ["-f", "-"], { input, reject: false, all: true });
   if (result.exitCode !== 0) throw new Error(`installing the tenant firewall failed: ${result.all ?? ""}`);
-}
-
-/** An installed table as nft prints it (for tests and diagnostics). */
-export async function installedFirewall(table: string): Promise<string> {
-  return (await execa("nft", ["list", "table", "inet", table])).stdout;
 }

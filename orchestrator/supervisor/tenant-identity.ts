@@ -9,11 +9,6 @@ import type { TenantPaths } from "../tenant/paths";
  */
 export type TenantIdentity = { uid: number; gid: number };
 
-/** `setpriv` arguments that switch to the identity (no supplementary groups). */
-export function identityArgs(identity: TenantIdentity | undefined): string[] {
-  return identity ? ["--reuid", String(identity.uid), "--regid", String(identity.gid), "--clear-groups"] : [];
-}
-
 /**
  * Gives a tree to the tenant bottom-up: a folder is re-owned only after everything in it, so while
  * we work below it every folder on the path is still ours, and a (lingering) tenant process cannot
