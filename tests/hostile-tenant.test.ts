@@ -219,7 +219,11 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
       fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p) && fs.statSync(`/proc/${p}`, { throwIfNoEntry: false })?.uid === uid);
     await sh("setsid sh -c 'sleep 1000' > /dev/null 2>&1 < /dev/null &");
     expect(tenantPids().length).toBeGreaterThan(1); // PocketBase and the daemon
-    await orch.api("POST", `/v1/instances/${evil}/stop?wait=1`);
+    const before = (await orch.db.query.instances.findFirst({ where: (i, { eq }) => eq(i.id, evil) }))?.generation ?? 0;
+    const stopped = await orch.api("POST", `/v1/instances/${evil}/stop?wait=1`);
+    // The stop's snapshot (sqlite3 inside the sandbox, no network) was stored.
+    expect(stopped.body.instance).toMatchObject({ status: "stopped" });
+    expect(stopped.body.instance?.generation).toBeGreaterThan(before);
     expect(tenantPids()).toEqual([]);
     await orch.api("POST", `/v1/instances/${evil}/start?wait=1`);
     await sh("setsid sh -c 'sleep 1000' > /dev/null 2>&1 < /dev/null &");

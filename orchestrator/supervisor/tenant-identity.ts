@@ -26,22 +26,18 @@ async function chownTree(dir: string, identity: TenantIdentity): Promise<void> {
 
 /**
  * Gives the tenant its folders: root stays ours and only traversable (0711), `meta/` stays ours
- * (0700), the PocketBase folders become the tenant's (0700). Trees are re-owned only when their
- * top is not the tenant's (after a restore); files at the top of pb_data are always checked,
- * since a snapshot of a stopped tenant may leave SQLite side files owned by us.
+ * (0700), the PocketBase folders on its volume become the tenant's (0700). Trees are re-owned only
+ * when their top is not the tenant's (a legacy tree); restores and SQLite (run as the tenant)
+ * already leave everything else the tenant's.
  */
 export async function assignTenantFolders(paths: TenantPaths, identity: TenantIdentity): Promise<void> {
   await fs.chmod(paths.root, 0o711);
   await fs.chmod(paths.meta, 0o700);
   for (const dir of [paths.dataDir, paths.hooksDir, paths.migrationsDir, paths.publicDir]) {
-    // lstat: these sit in the tenant root, which is ours, but nothing here follows a link anyway.
+    // lstat: these sit on the volume, whose root is ours, but nothing here follows a link anyway.
     const stat = await fs.lstat(dir);
     if (!stat.isDirectory()) throw new Error(`${dir} is not a folder (${stat.isSymbolicLink() ? "a symlink" : "another file type"})`);
     if (stat.uid !== identity.uid) await chownTree(dir, identity);
     await fs.chmod(dir, 0o700);
-  }
-  for (const name of await fs.readdir(paths.dataDir)) {
-    const file = path.join(paths.dataDir, name);
-    if ((await fs.lstat(file)).uid !== identity.uid) await fs.lchown(file, identity.uid, identity.gid);
   }
 }
