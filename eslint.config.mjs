@@ -5,7 +5,7 @@ const webOnly = ["next", "next/*", "next-auth", "next-auth/*", "react", "react/*
 const uiLayers = ["**/app/**", "@/app/*", "**/components/**", "@/components/*"];
 const orchestratorLayer = ["**/orchestrator/**", "@/orchestrator/*"];
 /** lib modules the orchestrator may use: pure code with no Next, React or web-only state. */
-const pureLib = ["db/**", "validations/**", "errors", "api-keys", "crypto/**", "platform-env", "secrets", "instance-url", "instance-json", "client-ip"];
+const pureLib = ["db/**", "validations/**", "errors", "api-keys", "crypto/**", "platform-env", "secrets", "instance-url", "instance-json", "client-ip", "keyed-queue", "read-body"];
 
 export default tseslint.config(
   // Dot-folders hold build output, binaries, data and scratch space, not project source.
@@ -42,7 +42,7 @@ export default tseslint.config(
             { group: [...uiLayers, ...webOnly], message: "The orchestrator must not import the web app, Next or React." },
             {
               regex: `(^|/)lib/(?!(?:${pureLib.filter((m) => m.endsWith("/**")).map((m) => m.slice(0, -3)).join("|")})/|(?:${pureLib.filter((m) => !m.endsWith("/**")).join("|")})$)`,
-              message: "The orchestrator may import only pure lib/ modules (db, validations, errors, api-keys, crypto, platform-env, secrets, instance-url, instance-json, client-ip).",
+              message: "The orchestrator may import only pure lib/ modules (db, validations, errors, api-keys, crypto, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
             },
           ],
         },

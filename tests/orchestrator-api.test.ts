@@ -27,6 +27,7 @@ describe("internal API input handling", () => {
     ["missing name", "POST", "/v1/instances", { subdomain: "fresh-name" }, 422, "unprocessable"],
     ["too long name", "POST", "/v1/instances", { name: "x".repeat(65), subdomain: "fresh-name" }, 422, "unprocessable"],
     ["malformed JSON", "POST", "/v1/instances", "{not json", 400, "bad_request"],
+    ["oversized body", "POST", "/v1/instances", JSON.stringify({ name: "x".repeat(2 * 1024 * 1024) }), 413, "payload_too_large"],
     ["unknown instance", "GET", "/v1/instances/nope", undefined, 404, "not_found"],
     ["start unknown", "POST", "/v1/instances/nope/start", undefined, 404, "not_found"],
     ["stop unknown", "POST", "/v1/instances/nope/stop", undefined, 404, "not_found"],

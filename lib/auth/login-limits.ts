@@ -1,4 +1,5 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
+import { createKeyedQueue } from "../keyed-queue";
 
 /** Failed sign-ins allowed per email and client address before each further try must wait. */
 export const freeFailures = 5;
@@ -23,6 +24,11 @@ export type LoginLimits = {
   failed: (email: string, ip: string) => Promise<void>;
   /** A correct password ends the backoff of that email + address. */
   succeeded: (email: string, ip: string) => Promise<void>;
+  /**
+   * Runs one sign-in of `ip` at a time: the check, the password and the recorded outcome happen
+   * in order, so parallel guesses cannot all pass the same check before any failure is counted.
+   */
+  oneAtATime: <T>(ip: string, attempt: () => Promise<T>) => Promise<T>;
 };
 
 /** The wait after the `n`-th failure past the free ones (n = 0 for the first). */
@@ -37,6 +43,7 @@ export function createLoginLimits(): LoginLimits {
   const waits = new RateLimiterMemory({ keyPrefix: "signin-wait", points: 1, duration: maxWaitSeconds });
   const perAddress = new RateLimiterMemory({ keyPrefix: "signin-address", points: addressFailureLimit, duration: addressWindowSeconds });
   const pairKey = (email: string, ip: string) => `${email}|${ip}`;
+  const queue = createKeyedQueue();
 
   return {
     async waitMs(email, ip) {
@@ -55,5 +62,6 @@ export function createLoginLimits(): LoginLimits {
       const key = pairKey(email, ip);
       await Promise.all([failures.delete(key), waits.delete(key)]);
     },
+    oneAtATime: (ip, attempt) => queue.run(ip, attempt),
   };
 }

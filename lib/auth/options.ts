@@ -74,15 +74,17 @@ async function authorizeCredentials(deps: { limits: LoginLimits; now: () => Date
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
   const ip = requestClientIp(header);
-  assertMayTry(await deps.limits.waitMs(email, ip));
-  const db = await getDb();
-  const user = await verifyCredentials(db, email, password);
-  if (!user) {
-    await deps.limits.failed(email, ip);
-    return null;
-  }
-  await deps.limits.succeeded(email, ip);
-  return { ...user, sessionId: await startSession(db, user.id, deps.now(), sessionMaxAgeSeconds * 1000) };
+  return deps.limits.oneAtATime(ip, async () => {
+    assertMayTry(await deps.limits.waitMs(email, ip));
+    const db = await getDb();
+    const user = await verifyCredentials(db, email, password);
+    if (!user) {
+      await deps.limits.failed(email, ip);
+      return null;
+    }
+    await deps.limits.succeeded(email, ip);
+    return { ...user, sessionId: await startSession(db, user.id, deps.now(), sessionMaxAgeSeconds * 1000) };
+  });
 }
 
 /** Throws the user-facing "too many attempts" error (next-auth passes its message to the form). */

@@ -133,7 +133,6 @@ export const snapshots = sqliteTable(
 );
 
 export type User = typeof users.$inferSelect;
-export type UserSession = typeof sessions.$inferSelect;
 export type Instance = typeof instances.$inferSelect;
 export type NewInstance = typeof instances.$inferInsert;
 export type ApiKey = typeof apiKeys.$inferSelect;

@@ -1,15 +1,11 @@
 import type { Context } from "hono";
 import { z } from "zod";
-import { BadRequestError, UnprocessableError } from "../../lib/errors";
+import { UnprocessableError } from "../../lib/errors";
+import { readJsonBody } from "../../lib/read-body";
 
-/** Reads a JSON body and validates it: 400 for malformed JSON, 422 with field errors otherwise. */
+/** Reads a JSON body and validates it: 413 when too large, 400 for malformed JSON, 422 with field errors otherwise. */
 export async function parseJson<T extends z.ZodTypeAny>(c: Context, schema: T): Promise<z.infer<T>> {
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch (err) {
-    throw new BadRequestError(`Request body must be valid JSON (${(err as Error).message}).`);
-  }
+  const body = await readJsonBody(c.req.raw); // bounded: 413 past 1 MB, 400 when not JSON
   const result = schema.safeParse(body);
   if (!result.success) {
     const flat = z.flattenError(result.error);

@@ -11,7 +11,7 @@ import type { Supervisor, SupervisorEvent, TenantIdentity, TenantProcess } from 
 import type { Sync } from "../sync/create-sync";
 import { tenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
-import { createKeyedQueue } from "./keyed-queue";
+import { createKeyedQueue } from "../../lib/keyed-queue";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
 import type { TenantDisk } from "./tenant-disk";
 import { markProvisioned, prepareTenantData, uploadIfChanged } from "./tenant-data";

@@ -24,6 +24,14 @@ describe("without a trusted proxy (TRUSTED_PROXY_HOPS=0, the default)", () => {
     expect((await signIn(web.url, victim.email, victim.password, "203.0.113.77")).error).toMatch(tooMany);
   });
 
+  it("parallel guesses cannot all pass the check before a failure is counted", async () => {
+    const victim = await createSignedInUser(web.url, "parallel-in");
+    const results = await Promise.all(Array.from({ length: 20 }, () => signIn(web.url, victim.email, "wrong-password")));
+    const checked = results.filter((r) => r.error === "CredentialsSignin").length;
+    expect(checked).toBe(5); // the free failures; every other guess waited without its password being checked
+    expect(results.filter((r) => tooMany.test(r.error ?? ""))).toHaveLength(15);
+  });
+
   it("a forged X-Forwarded-For does not change the sign-up key", async () => {
     // The suite's own sign-up above counts too, so the limit is reached within 20 attempts.
     const statuses: number[] = [];

@@ -7,6 +7,8 @@ import { route } from "../../_lib/handler";
 
 export const dynamic = "force-dynamic";
 
+const KEEP_ALIVE_MS = 15_000;
+
 /**
  * GET /api/instances/events: Server-Sent Events for the signed-in user's instances only. All
  * browsers share one orchestrator stream (lib/data/event-hub.ts); each gets what its user owns.
@@ -25,7 +27,16 @@ export const GET = route(async (req) => {
       };
       const event = (name: string, data: unknown) => send(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
       send("retry: 3000\n\n");
-      const keepAlive = setInterval(() => send(": keep-alive\n\n"), 15_000);
+      const end = () => {
+        if (closed) return;
+        cleanup();
+        controller.close();
+      };
+      const keepAlive = setInterval(() => {
+        send(": keep-alive\n\n");
+        // A stream must not outlive its session (sign-out, password change): re-checked every beat.
+        requireSessionUser(req).catch(end);
+      }, KEEP_ALIVE_MS);
       const unsubscribe = getEventHub().subscribe({
         ready: () => event("ready", {}),
         message: (m) => {
@@ -37,8 +48,7 @@ export const GET = route(async (req) => {
           if (err) console.error(JSON.stringify({ msg: "orchestrator event stream ended", err: String(err) }));
           event("unavailable", { message: "Live updates paused; reconnecting." });
           // Closing lets EventSource reconnect (after `retry`) and the page resync.
-          cleanup();
-          controller.close();
+          end();
         },
       });
       cleanup = () => {

@@ -1,4 +1,4 @@
-/** Runs tasks one at a time per key (per instance), in submission order, across keys in parallel. */
+/** Runs tasks one at a time per key (an instance, a client address), in submission order, across keys in parallel. */
 export function createKeyedQueue() {
   const tails = new Map<string, Promise<unknown>>();
   return {
