@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -91,6 +92,18 @@ describe("gateway authentication", () => {
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "forbidden", message: expect.stringMatching(/impersonate/) });
     }
+    // The same request with an absolute-form target (which http-proxy forwards as its path) is refused too.
+    const absolute = await rawRequest(orch.gatewayPort, [
+      `POST http://${sub}.localhost:${orch.gatewayPort}/api/collections/users/impersonate/${target} HTTP/1.1`,
+      `Host: ${sub}.localhost:${orch.gatewayPort}`,
+      `Authorization: Bearer ${k.key}`,
+      "Content-Type: application/json",
+      "Content-Length: 2",
+      "Connection: close",
+      "",
+      "{}",
+    ]);
+    expect(absolute).toMatch(/^HTTP\/1\.1 403/);
     await orch.db.update(apiKeys).set({ revokedAt: new Date() }).where(eq(apiKeys.id, k.id));
     await expect.poll(async () => (await get("/api/collections", `Bearer ${k.key}`)).status, { timeout: 5_000, interval: 200 }).toBe(401);
   });
@@ -133,3 +146,15 @@ describe("gateway authentication", () => {
     expect(row?.lastUsedAt).toBeInstanceOf(Date);
   });
 });
+
+/** Sends raw request lines to 127.0.0.1:`port` and resolves with the whole answer. */
+function rawRequest(port: number, lines: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.end(lines.join("\r\n")));
+    let answer = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => (answer += chunk));
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+}

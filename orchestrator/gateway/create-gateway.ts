@@ -12,7 +12,7 @@ import { sendError, writeSocketError } from "./responses";
 import type { Gateway, GatewayConfig, GatewayRouter } from "./types";
 import { createUpstreams } from "./upstream";
 
-export type { Gateway, GatewayConfig, GatewayLimits, GatewayRouter, Upstream } from "./types";
+export type { Gateway, GatewayConfig, GatewayLimits, GatewayRouter } from "./types";
 
 /** How long close() lets in-flight ordinary requests finish before cutting their connections. */
 const CLOSE_GRACE_MS = 5_000;

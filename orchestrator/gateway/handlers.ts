@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { clientIp } from "../../lib/client-ip";
-import { AppError } from "../../lib/errors";
+import { AppError, BadRequestError } from "../../lib/errors";
 import type { Logger } from "../logger";
 import { ExchangeWatch, type Exchange } from "./exchange";
 import { runPolicies, type GatewayContext, type Policy } from "./policies/context";
@@ -25,6 +25,7 @@ const REALTIME_PATH = "/api/realtime";
 export function createRequestHandler(deps: HandlerDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     if (deps.refused(req.socket)) return;
+    if (!toOriginForm(req)) return answerError({ kind: "request", res }, new BadRequestError("The request target must be a path."));
     if (req.url === HEALTH_PATH && (req.method === "GET" || req.method === "HEAD")) return sendHealth(res);
     run(deps, req, { kind: "request", res }, ExchangeWatch.forRequest(req, res), isEventStream(req));
   };
@@ -37,6 +38,7 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
   return (req, socket, head) => {
     socket.on("error", onSocketError);
     if (deps.refused(socket)) return;
+    if (!toOriginForm(req)) return answerError({ kind: "upgrade", socket, head }, new BadRequestError("The request target must be a path."));
     run(deps, req, { kind: "upgrade", socket, head }, ExchangeWatch.forUpgrade(socket), true);
   };
 }
@@ -54,6 +56,26 @@ function run(deps: HandlerDeps, req: IncomingMessage, exchange: Exchange, watch:
     if (!(err instanceof AppError)) deps.log.error({ err }, "gateway request failed");
     answerError(exchange, err);
   });
+}
+
+/**
+ * Rewrites an absolute-form target (`POST http://x/api/…`, which http-proxy forwards as its path)
+ * to the path every policy checks, so no path rule can be dodged by the request line's form.
+ * False for anything else that is not a path (e.g. `*`).
+ */
+function toOriginForm(req: IncomingMessage): boolean {
+  const target = req.url ?? "";
+  if (target.startsWith("/")) return true;
+  if (!/^https?:\/\//i.test(target)) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(target);
+  } catch (err) {
+    if (err instanceof TypeError) return false; // not a URL: refused below as a bad target
+    throw err;
+  }
+  req.url = `${parsed.pathname}${parsed.search}`;
+  return true;
 }
 
 /** PocketBase realtime (`GET /api/realtime`) or any request asking for an event stream. */

@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { UnauthorizedError } from "../../lib/errors";
 import type { GatewayRouter, Upstream } from "../gateway/types";
 import type { AdminSso } from "./admin-sso";
@@ -8,6 +9,9 @@ import type { IdleTracker } from "./idle-tracker";
 import type { InstanceStore } from "./instance-store";
 import type { SuperuserTokens } from "./superuser-tokens";
 import type { TenantDisk } from "./tenant-disk";
+
+/** Subdomain lookups kept at once (hits and misses). */
+const SUBDOMAIN_CACHE_MAX = 10_000;
 
 /**
  * The gateway's view of instances: subdomain lookups cached briefly (no DB call on the hot path),
@@ -28,7 +32,8 @@ export function createGatewayRouter(deps: {
 }): GatewayRouter {
   const ttlMs = deps.ttlMs ?? 5_000;
   const now = deps.now ?? Date.now;
-  const cache = new Map<string, { id: string | null; until: number }>();
+  // Bounded: every random Host an anonymous client sends is one entry, and they must not pile up.
+  const cache = new LRUCache<string, { id: string | null; until: number }>({ max: SUBDOMAIN_CACHE_MAX });
   deps.bus.subscribe((m) => {
     if (m.type === "instance-deleted") cache.delete(m.subdomain);
     if (m.type === "instance") cache.set(m.instance.subdomain, { id: m.instance.id, until: now() + ttlMs });

@@ -1,4 +1,5 @@
 import type { Logger } from "../logger";
+import { httpOrigin } from "../tools/http-origin";
 import type { TenantPaths } from "../tenant/paths";
 import { backoffDelay } from "./backoff";
 import { isCrashLoop, recordCrash } from "./crash-window";
@@ -32,7 +33,7 @@ export type TenantContext = {
 };
 
 const LAST_LINES = 50;
-const urlOf = (ctx: TenantContext, port: number) => `http://${ctx.host}:${port}`;
+const urlOf = (ctx: TenantContext, port: number) => httpOrigin({ host: ctx.host, port });
 
 /** Starts the tenant's PocketBase, waits until healthy, then supervises it until stop() or a crash loop. */
 export async function launchSupervised(ctx: TenantContext): Promise<TenantProcess> {

@@ -40,7 +40,7 @@ async function signIn(router: GatewayRouter, ctx: GatewayContext, res: ServerRes
  * localStorage keys under which PocketBase's admin UI keeps its superuser session (the SDK's
  * LocalAuthStore format): `__pb_superusers__` + the UI's path since v0.36, the older fixed key before.
  */
-export const ADMIN_AUTH_KEYS = ["__pb_superusers__/_", "__pb_superuser_auth__"];
+const ADMIN_AUTH_KEYS = ["__pb_superusers__/_", "__pb_superuser_auth__"];
 
 /** Stores the superuser session where the admin UI reads it and opens `/_/`. */
 export function signInPage(session: { token: string; record: Record<string, unknown> }): string {
