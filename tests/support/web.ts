@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
@@ -148,7 +148,7 @@ export async function signOut(baseUrl: string, cookie: string): Promise<void> {
 export type UploadResult = { status: number; body: string; bytesSent: number };
 
 /**
- * Streams a large body (JSON whitespace, so only its size matters) with node:http and stops
+ * Streams a large body (JSON whitespace, so only its size matters) over a raw socket and stops
  * sending as soon as the server answers. With `declaredLength` the request announces that
  * Content-Length but sends only `totalBytes`; without it the body is chunked and ended after
  * `totalBytes`. Rejects when no answer comes within `timeoutMs`.
@@ -158,43 +158,65 @@ export function uploadUntilAnswered(
   route: string,
   opts: { totalBytes: number; declaredLength?: number; headers?: Record<string, string>; timeoutMs?: number },
 ): Promise<UploadResult> {
+  // A raw socket: once the server has answered it may close mid-upload, and a failed write (EPIPE)
+  // must not lose the answer already received, as it can with http.request.
+  const url = new URL(route, baseUrl);
+  const headers: Record<string, string> = { host: url.host, connection: "close", "content-type": "application/json", ...opts.headers };
+  if (opts.declaredLength !== undefined) headers["content-length"] = String(opts.declaredLength);
+  else headers["transfer-encoding"] = "chunked";
+  const head = `POST ${url.pathname}${url.search} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`;
+  const chunk = Buffer.alloc(64 * 1024, " ");
+  const frame = opts.declaredLength === undefined ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { "content-type": "application/json", ...opts.headers };
-    if (opts.declaredLength !== undefined) headers["content-length"] = String(opts.declaredLength);
-    const req = http.request(new URL(route, baseUrl), { method: "POST", headers });
-    const chunk = Buffer.alloc(64 * 1024, " ");
+    const socket = net.connect(Number(url.port), url.hostname);
     let sent = 0;
-    let answered = false;
+    let received = "";
+    const answered = () => received.includes("\r\n\r\n");
     const timer = setTimeout(() => {
-      req.destroy();
+      socket.destroy();
       reject(new Error(`no answer within ${opts.timeoutMs ?? 20_000} ms after sending ${sent} bytes`));
     }, opts.timeoutMs ?? 20_000);
-    req.on("response", (res) => {
-      answered = true;
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (d: string) => (body += d));
-      res.on("end", () => {
-        clearTimeout(timer);
-        req.destroy();
-        resolve({ status: res.statusCode ?? 0, body, bytesSent: sent });
-      });
-    });
-    // Once the server has answered it may close the connection mid-upload; that is expected.
-    req.on("error", (err) => {
-      if (answered) return;
+    const finish = () => {
       clearTimeout(timer);
-      reject(err);
-    });
-    const pump = () => {
-      while (!answered && sent < opts.totalBytes) {
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once("drain", pump);
-      }
-      if (!answered && opts.declaredLength === undefined) req.end();
+      if (!answered()) return reject(new Error(`connection closed without an answer after sending ${sent} bytes`));
+      const [statusLine = "", ...rest] = received.split("\r\n");
+      const body = received.slice(received.indexOf("\r\n\r\n") + 4);
+      const chunked = rest.some((l) => /^transfer-encoding:\s*chunked/i.test(l));
+      resolve({ status: Number(statusLine.split(" ")[1]), body: chunked ? dechunk(body) : body, bytesSent: sent });
     };
-    pump();
+    socket.setEncoding("latin1");
+    socket.on("data", (d: string) => {
+      received += d;
+      const length = /\r\ncontent-length:\s*(\d+)/i.exec(received)?.[1];
+      if (answered() && length !== undefined && received.length - received.indexOf("\r\n\r\n") - 4 >= Number(length)) socket.destroy();
+    });
+    socket.on("close", finish);
+    socket.on("error", () => socket.destroy()); // EPIPE/ECONNRESET after the answer: finish() reads what arrived
+    const pump = () => {
+      while (!answered() && sent < opts.totalBytes && !socket.destroyed) {
+        sent += chunk.length;
+        if (!socket.write(frame)) return void socket.once("drain", pump);
+      }
+      if (!answered() && opts.declaredLength === undefined && !socket.destroyed) socket.write("0\r\n\r\n");
+    };
+    socket.once("connect", () => {
+      socket.write(head);
+      pump();
+    });
   });
+}
+
+/** The payload of a chunked HTTP body. */
+function dechunk(body: string): string {
+  let out = "";
+  let rest = body;
+  for (;;) {
+    const line = rest.indexOf("\r\n");
+    const size = line < 0 ? 0 : parseInt(rest.slice(0, line), 16);
+    if (!size) return out;
+    out += rest.slice(line + 2, line + 2 + size);
+    rest = rest.slice(line + 2 + size + 2);
+  }
 }
 
 /** Signs up and signs in a fresh user; returns its cookie and credentials. */
