@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ResourceLimits } from "../validations/limits";
 
 /** The two states a user can ask for; the orchestrator converges the actual status to it. */
@@ -75,6 +75,8 @@ export const instances = sqliteTable(
     /** The tenant's disk use and the quota in force, as last measured by the orchestrator (null: never measured). */
     diskUsedBytes: integer("disk_used_bytes"),
     diskQuotaBytes: integer("disk_quota_bytes"),
+    /** The deploy (hooks, migrations, public files) the instance runs, or should run from its next start; null: none. */
+    deployId: text("deploy_id"),
     lastStartedAt: integer("last_started_at", { mode: "timestamp_ms" }),
     lastStoppedAt: integer("last_stopped_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
@@ -132,12 +134,82 @@ export const snapshots = sqliteTable(
   (t) => [uniqueIndex("snapshots_instance_generation_idx").on(t.instanceId, t.generation)],
 );
 
+/** How a deploy ended up; `pending` waits for the instance's next start, `deploying` is being applied. */
+export const deployStatuses = ["pending", "deploying", "live", "failed", "superseded", "rolled_back"] as const;
+
+/**
+ * Versions of an instance's code (pb_hooks, pb_migrations, pb_public). The files live in object
+ * storage, content-addressed (see orchestrator/deploys/deploy-keys.ts); a row is created only once
+ * its bundle was validated and stored.
+ */
+export const deploys = sqliteTable(
+  "deploys",
+  {
+    id: text("id").primaryKey(),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    /** 1, 2, 3… per instance, in the order the deploys were made. */
+    number: integer("number").notNull(),
+    status: text("status", { enum: deployStatuses }).notNull(),
+    /** Who made it, as shown in the history ("ada@example.com", "API key “ci”", "template"). */
+    author: text("author").notNull(),
+    /** The user behind it, when a user (session or account token) made it. */
+    authorId: text("author_id"),
+    sizeBytes: integer("size_bytes").notNull(),
+    fileCount: integer("file_count").notNull(),
+    /** Why it failed (with PocketBase's last log lines), or how it was replaced. */
+    message: text("message"),
+    createdAt: createdAt(),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [uniqueIndex("deploys_instance_number_idx").on(t.instanceId, t.number)],
+);
+
+/** Environment variables for an instance's hooks; values AES-256-GCM encrypted, never returned. */
+export const instanceSecrets = sqliteTable(
+  "instance_secrets",
+  {
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    valueEnc: text("value_enc").notNull(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (t) => [primaryKey({ columns: [t.instanceId, t.name] })],
+);
+
+/** Personal access tokens (`pbt_<id>_<secret>`): act as their user on the platform API; stored hashed. */
+export const accountTokens = sqliteTable(
+  "account_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** SHA-256 hex of the whole token. */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("account_tokens_user_idx").on(t.userId)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Instance = typeof instances.$inferSelect;
 export type NewInstance = typeof instances.$inferInsert;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type InstanceEvent = typeof instanceEvents.$inferSelect;
 export type Snapshot = typeof snapshots.$inferSelect;
+export type Deploy = typeof deploys.$inferSelect;
+export type DeployStatus = (typeof deployStatuses)[number];
+export type InstanceSecret = typeof instanceSecrets.$inferSelect;
+export type AccountToken = typeof accountTokens.$inferSelect;
 export type InstanceStatus = (typeof instanceStatuses)[number];
 export type DesiredState = (typeof desiredStates)[number];
 
