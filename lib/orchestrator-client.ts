@@ -1,5 +1,6 @@
+import { createParser } from "eventsource-parser";
 import type { InstanceEventJson, InstanceJson } from "./instance-json";
-import { AppError, UnavailableError } from "./errors";
+import { AppError, UnavailableError, type ErrorBody } from "./errors";
 
 /** An instance as the orchestrator's internal API returns it (no superuser fields, ISO dates). */
 export type { InstanceEventJson, InstanceJson } from "./instance-json";
@@ -41,7 +42,7 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
       }).catch((err: unknown) => {
         throw new UnavailableError("The instance service is not reachable right now.", 5, err);
       });
-      if (!res.ok || !res.body) throw toAppError(res.status, await res.json().catch(() => null));
+      if (!res.ok || !res.body) throw toAppError(res, await res.json().catch(() => null));
       return res.body;
     },
   };
@@ -62,43 +63,44 @@ async function request<T>(target: { baseUrl: string; token: string }, method: st
   }
   if (res.status === 204) return undefined as T;
   const json: unknown = await res.json().catch(() => null);
-  if (!res.ok) throw toAppError(res.status, json);
+  if (!res.ok) throw toAppError(res, json);
   return json as T;
 }
 
-function toAppError(status: number, json: unknown): AppError {
-  const error = (json as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
-  const message = typeof error?.message === "string" ? error.message : `The instance service answered ${status}.`;
-  if (status >= 500) return new UnavailableError(message, 5);
+/**
+ * The orchestrator's JSON error as the AppError it was (code, status, message, details, Retry-After);
+ * its 5xx answers become 503s here, as the instance service being unavailable to the web.
+ */
+function toAppError(res: Response, json: unknown): AppError {
+  // Typed as the one error shape, but checked: a proxy or a crash may have answered instead.
+  const error = (json as Partial<ErrorBody> | null)?.error;
+  const message = typeof error?.message === "string" ? error.message : `The instance service answered ${res.status}.`;
+  const retryAfter = res.headers.get("retry-after")?.trim();
+  const retryAfterSeconds = retryAfter && /^\d+$/.test(retryAfter) ? Number(retryAfter) : undefined;
+  if (res.status >= 500) return new UnavailableError(message, retryAfterSeconds ?? 5);
   const code = typeof error?.code === "string" ? error.code : "orchestrator_error";
-  return new AppError(status, code, message, { details: error?.details });
+  return new AppError(res.status, code, message, { details: error?.details, retryAfterSeconds });
 }
 
 /** Parses a Server-Sent Events byte stream into orchestrator messages (ignores unknown events). */
 export async function* readOrchestratorEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<OrchestratorMessage> {
+  const parsed: OrchestratorMessage[] = [];
+  const parser = createParser({
+    onEvent: ({ event, data }) => {
+      const message = toMessage(event, data);
+      if (message) parsed.push(message);
+    },
+  });
   const decoder = new TextDecoder();
-  let buffer = "";
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const message = parseBlock(block);
-      if (message) yield message;
-    }
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    yield* parsed.splice(0);
   }
 }
 
-function parseBlock(block: string): OrchestratorMessage | null {
-  let event = "message";
-  const data: string[] = [];
-  for (const line of block.split("\n")) {
-    if (line.startsWith("event:")) event = line.slice(6).trim();
-    else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
-  }
+function toMessage(event: string | undefined, data: string): OrchestratorMessage | null {
   if (event !== "instance" && event !== "instance-event" && event !== "instance-deleted") return null;
-  const parsed = JSON.parse(data.join("\n")) as { instance?: InstanceJson; event?: InstanceEventJson; id?: string };
+  const parsed = JSON.parse(data) as { instance?: InstanceJson; event?: InstanceEventJson; id?: string };
   if (event === "instance" && parsed.instance) return { type: "instance", instance: parsed.instance };
   if (event === "instance-event" && parsed.event) return { type: "instance-event", event: parsed.event };
   if (event === "instance-deleted" && parsed.id) return { type: "instance-deleted", id: parsed.id };

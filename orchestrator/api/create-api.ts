@@ -1,6 +1,7 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { NotFoundError, toErrorResponse } from "../../lib/errors";
 import type { Logger } from "../logger";
 import { eventsApi } from "./events-api";
@@ -19,10 +20,9 @@ export function createApi(deps: { token: string; log: Logger; routes: Record<str
   });
   app.onError((err, c) => {
     if ("getResponse" in err && typeof err.getResponse === "function") return err.getResponse() as Response;
-    const { status, body } = toErrorResponse(err);
+    const { status, body, headers } = toErrorResponse(err);
     if (status >= 500) deps.log.error({ err, path: c.req.path }, "internal API error");
-    if ("retryAfterSeconds" in err) c.header("Retry-After", String(err.retryAfterSeconds));
-    return c.json(body, status as 400);
+    return c.json(body, status as ContentfulStatusCode, headers);
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import { AppError, NotFoundError, RateLimitError, UnavailableError } from "../../lib/errors";
 
-// The gateway's own error vocabulary on top of lib/errors.ts; responses.ts maps all of them.
+// The gateway's own error vocabulary on top of lib/errors.ts, whose one mapper turns them into HTTP.
 
 /** The instance accepted no connection or dropped it before answering (crashed or just stopped). */
 export class BadGatewayError extends AppError {
@@ -24,6 +24,11 @@ export class RateLimitExceededError extends RateLimitError {
     retryAfterSeconds: number,
   ) {
     super(message, retryAfterSeconds);
+  }
+
+  /** The IETF draft RateLimit-* fields next to Retry-After (reset in seconds). */
+  override responseHeaders(): Record<string, string> {
+    return { "RateLimit-Limit": String(this.limit), "RateLimit-Remaining": "0", "RateLimit-Reset": String(this.retryAfterSeconds) };
   }
 }
 

@@ -1,11 +1,11 @@
 import { STATUS_CODES, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { RateLimitError, UnavailableError, toErrorResponse } from "../../lib/errors";
-import { RateLimitExceededError } from "./errors";
+import { toErrorResponse } from "../../lib/errors";
 import type { Exchange } from "./exchange";
 
-// The one place gateway errors become HTTP: JSON body, status, and the headers an error carries.
+// How the gateway writes errors: lib/errors.ts maps them (status, JSON body, headers); this file
+// puts that on a response or, for an upgrade or a refused connection, raw on the socket.
 
 const JSON_TYPE = "application/json; charset=utf-8";
 const HEALTH_BODY = Buffer.from(JSON.stringify({ status: "ok" }));
@@ -28,17 +28,11 @@ export function sendError(res: ServerResponse, err: unknown): void {
     res.destroy();
     return;
   }
-  const { status, body } = toErrorResponse(err);
+  const { status, body, headers } = toErrorResponse(err);
   const json = JSON.stringify(body);
-  const headers: Record<string, string | number> = {
-    "content-type": JSON_TYPE,
-    "content-length": Buffer.byteLength(json),
-    "cache-control": "no-store",
-  };
-  for (const [name, value] of errorHeaders(err)) headers[name.toLowerCase()] = value;
   // Refused before its body was read: close rather than let Node read (and discard) the rest of it.
-  if (res.req !== undefined && !res.req.complete) headers.connection = "close";
-  res.writeHead(status, headers);
+  if (res.req !== undefined && !res.req.complete) headers.Connection = "close";
+  res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": String(Buffer.byteLength(json)), ...headers });
   res.end(json);
 }
 
@@ -60,27 +54,11 @@ export function refuseConnection(socket: Socket, err: unknown): void {
 }
 
 function rawErrorResponse(err: unknown): string {
-  const { status, body } = toErrorResponse(err);
+  const { status, body, headers } = toErrorResponse(err);
   const json = JSON.stringify(body);
-  const lines = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`,
-    `Content-Type: ${JSON_TYPE}`,
-    `Content-Length: ${Buffer.byteLength(json)}`,
-    "Cache-Control: no-store",
-    "Connection: close",
-  ];
-  for (const [name, value] of errorHeaders(err)) lines.push(`${name}: ${value}`);
+  const fields = { "Content-Type": JSON_TYPE, "Content-Length": String(Buffer.byteLength(json)), ...headers, Connection: "close" };
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, ...Object.entries(fields).map(([name, value]) => `${name}: ${value}`)];
   return `${lines.join("\r\n")}\r\n\r\n${json}`;
-}
-
-/** Retry-After on 429/503, and for a rate limit the IETF draft RateLimit-* fields (reset in seconds). */
-function errorHeaders(err: unknown): Array<[string, string | number]> {
-  if (!(err instanceof UnavailableError || err instanceof RateLimitError)) return [];
-  const headers: Array<[string, string | number]> = [["Retry-After", err.retryAfterSeconds]];
-  if (err instanceof RateLimitExceededError) {
-    headers.push(["RateLimit-Limit", err.limit], ["RateLimit-Remaining", 0], ["RateLimit-Reset", err.retryAfterSeconds]);
-  }
-  return headers;
 }
 
 /** Bytes already written (or queued) on a socket: after a 101 the socket carries WebSocket frames, not HTTP. */

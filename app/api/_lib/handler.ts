@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PayloadTooLargeError, RateLimitError, UnavailableError, UnprocessableError, toErrorResponse } from "@/lib/errors";
+import { UnprocessableError, toErrorResponse } from "@/lib/errors";
 import { readJsonBody } from "@/lib/read-body";
 
 /** Route context as Next 16 passes it: params are a promise. */
@@ -16,15 +16,19 @@ export function route<P>(fn: (req: Request, params: P) => Promise<Response>) {
   };
 }
 
-/** Maps an error to a JSON response via lib/errors (logging anything that becomes a 500). */
+/** Maps an error to a JSON response via lib/errors, logging anything that becomes a 500 with its stack. */
 export function errorResponse(err: unknown, req?: Request): Response {
-  const { status, body } = toErrorResponse(err);
-  if (status >= 500) console.error(JSON.stringify({ msg: "platform API error", path: req?.url, err: String(err), cause: String((err as Error).cause ?? "") }));
-  const headers: Record<string, string> = { "cache-control": "no-store" };
-  if (err instanceof RateLimitError || err instanceof UnavailableError) headers["retry-after"] = String(err.retryAfterSeconds);
-  // The rest of an oversized body was never read: closing the connection drops it unread.
-  if (err instanceof PayloadTooLargeError) headers.connection = "close";
+  const { status, body, headers } = toErrorResponse(err);
+  if (status >= 500) console.error(JSON.stringify({ level: "error", msg: "platform API error", path: req?.url, err: describeError(err) }));
   return Response.json(body, { status, headers });
+}
+
+/** An error as plain JSON for one log line: name, message, stack and, in turn, its causes. */
+function describeError(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return String(err);
+  const described: Record<string, unknown> = { name: err.name, message: err.message, stack: err.stack };
+  if (err.cause !== undefined) described.cause = depth < 4 ? describeError(err.cause, depth + 1) : String(err.cause);
+  return described;
 }
 
 /** JSON success response that is never cached. */
