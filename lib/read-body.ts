@@ -1,7 +1,7 @@
 import { BadRequestError, PayloadTooLargeError } from "./errors";
 
 /** The largest JSON body the platform API reads (a create or sign-up body is well under 1 KB). */
-export const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
+const JSON_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Reads a request body into memory, never more than `limitBytes`: a Content-Length over the limit

@@ -139,8 +139,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-export type Config = ReturnType<typeof loadConfig>;
-
 function gatewayLimits(env: OrchestratorEnv) {
   return {
     headersTimeoutMs: env.GATEWAY_HEADERS_TIMEOUT_MS,

@@ -1,5 +1,4 @@
 import { getServerSession, type NextAuthOptions } from "next-auth";
-import { UnauthorizedError } from "../errors";
 import type { Actor } from "../data/context";
 import { getDb } from "../data/context";
 import { sessionUser } from "../data/sessions";
@@ -33,11 +32,4 @@ export async function currentUser(): Promise<Actor | null> {
   const sessionId = session?.sessionId;
   if (!userId || !sessionId) return null;
   return sessionUser(await getDb(), sessionId, userId, new Date());
-}
-
-/** The signed-in user, or an UnauthorizedError (401). */
-export async function requireUser(): Promise<Actor> {
-  const user = await currentUser();
-  if (!user) throw new UnauthorizedError("Sign in to continue.");
-  return user;
 }

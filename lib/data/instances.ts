@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { instanceEvents, instances } from "../db/schema";
 import { NotFoundError } from "../errors";
@@ -46,16 +46,6 @@ export async function listEvents(db: Db, actor: Actor, id: string, limit = 20): 
     limit,
   });
   return rows.map(eventJson);
-}
-
-/** Ids of the acting user's instances among `ids` (to filter the shared event stream). */
-export async function ownedInstanceIds(db: Db, actor: Actor, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await db
-    .select({ id: instances.id })
-    .from(instances)
-    .where(and(eq(instances.ownerId, actor.id), inArray(instances.id, ids)));
-  return new Set(rows.map((r) => r.id));
 }
 
 /** Availability for the as-you-type check: invalid, reserved and taken names are unavailable. */

@@ -54,9 +54,3 @@ export async function changePassword(db: Db, actor: Actor, input: ChangePassword
     db.delete(sessions).where(eq(sessions.userId, actor.id)),
   ]);
 }
-
-/** Reads the acting user's own profile, or null when the account no longer exists. */
-export async function getAccount(db: Db, actor: Actor): Promise<Actor | null> {
-  const user = await db.query.users.findFirst({ where: eq(users.id, actor.id) });
-  return user ? { id: user.id, name: user.name, email: user.email } : null;
-}

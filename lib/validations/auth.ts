@@ -1,13 +1,13 @@
 import { z } from "zod";
 
-export const emailSchema = z
+const emailSchema = z
   .string({ error: "Email is required." })
   .trim()
   .toLowerCase()
   .max(254, "Email must be at most 254 characters.")
   .pipe(z.email({ error: "Enter a valid email address." }));
 
-export const passwordSchema = z
+const passwordSchema = z
   .string({ error: "Password is required." })
   .min(8, "Password must be at least 8 characters.")
   .max(72, "Password must be at most 72 characters.");
@@ -37,5 +37,4 @@ export const changePasswordSchema = z
   });
 
 export type SignupInput = z.infer<typeof signupSchema>;
-export type SigninInput = z.infer<typeof signinSchema>;
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Subdomains the platform keeps for itself or that invite phishing. */
-export const reservedSubdomains = new Set([
+const reservedSubdomains = new Set([
   "admin", "api", "app", "auth", "billing", "blog", "cdn", "console", "dashboard", "dev", "docs",
   "gateway", "help", "internal", "login", "mail", "pocketbase", "picobase", "root", "smtp",
   "static", "status", "support", "system", "test", "www",
@@ -18,7 +18,7 @@ export const subdomainSchema = z
   .refine((s) => !s.includes("--"), "Subdomain cannot contain consecutive hyphens.")
   .refine((s) => !reservedSubdomains.has(s), "This subdomain is reserved.");
 
-export const instanceNameSchema = z
+const instanceNameSchema = z
   .string({ error: "Name is required." })
   .trim()
   .min(1, "Name is required.")

@@ -8,7 +8,7 @@ type CachedToken = { token: string; recordId: string; expiresAt: number };
 const SUPERUSERS = "/api/collections/_superusers";
 
 /** Reads `exp` (seconds) from a JWT without verifying it: PocketBase issued it to us. */
-export function jwtExpiry(token: string): number {
+function jwtExpiry(token: string): number {
   const payload = token.split(".")[1];
   if (!payload) throw new Error("Malformed token");
   const { exp } = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: number };

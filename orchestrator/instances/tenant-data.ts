@@ -6,7 +6,7 @@ import type { TenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 
 /** Generations kept in object storage per instance; older ones (and blobs only they use) are pruned. */
-export const SNAPSHOTS_KEPT = 10;
+const SNAPSHOTS_KEPT = 10;
 
 /** How a start obtained the tenant's files. */
 export type DataSource = "local" | "restored" | "new";

@@ -5,7 +5,7 @@ import type { Logger } from "../logger";
 import { createPeriodicTask } from "../tools/periodic-task";
 
 /** Idle timeout of one instance: its own setting in minutes (0 = never), else the platform default. */
-export function idleTimeoutMs(instanceMinutes: number | null, defaultMs: number): number {
+function idleTimeoutMs(instanceMinutes: number | null, defaultMs: number): number {
   return instanceMinutes === null ? defaultMs : instanceMinutes * 60_000;
 }
 

@@ -2,7 +2,7 @@
 export const PLATFORM_IFACE_PREFIX = "pb";
 
 /** Never reachable from a tenant: the host, loopback, private and shared ranges, link-local (cloud metadata), multicast, reserved. */
-export const BLOCKED_V4 = [
+const BLOCKED_V4 = [
   "0.0.0.0/8",
   "10.0.0.0/8",
   "100.64.0.0/10",
@@ -15,7 +15,7 @@ export const BLOCKED_V4 = [
   "224.0.0.0/4",
   "240.0.0.0/4",
 ];
-export const BLOCKED_V6 = ["::1/128", "::ffff:0:0/96", "64:ff9b::/96", "fc00::/7", "fe80::/10", "ff00::/8"];
+const BLOCKED_V6 = ["::1/128", "::ffff:0:0/96", "64:ff9b::/96", "fc00::/7", "fe80::/10", "ff00::/8"];
 
 export type FirewallSettings = {
   /** Host-side interfaces of this orchestrator's tenant veth pairs all start with this. */

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 
 /** The parent pid from /proc/<pid>/stat, or undefined when the process is gone. */
-export async function parentPid(pid: number): Promise<number | undefined> {
+async function parentPid(pid: number): Promise<number | undefined> {
   const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
   if (stat === undefined) return undefined;
   // Fields after the command name (in parentheses, which may itself contain ")"): state, ppid, ...

@@ -12,7 +12,7 @@ export type VolumeUsage = { usedBytes: number; sizeBytes: number };
  * tenant at its quota can still start, read and delete. Hooks writing files directly stop at the
  * image size, which the kernel enforces.
  */
-export function headroomBytes(quotaBytes: number): number {
+function headroomBytes(quotaBytes: number): number {
   return Math.max(4 * 1024 * 1024, Math.round(quotaBytes * 0.05));
 }
 

@@ -14,9 +14,8 @@ import { assertExecutable, ensureTenantDirs, provisionSuperuser } from "./tenant
 import { assignTenantFolders, type TenantIdentity } from "./tenant-identity";
 import type { Supervisor, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
 
-export type { Supervisor, SupervisorConfig, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
+export type { Supervisor, SupervisorDeps, SupervisorEvent, TenantProcess } from "./types";
 export type { TenantIdentity } from "./tenant-identity";
-export { TenantStartError } from "./errors";
 
 /** Creates the supervisor: one real PocketBase child process per running tenant. */
 export function createSupervisor(deps: SupervisorDeps): Supervisor {

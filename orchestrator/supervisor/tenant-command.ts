@@ -8,7 +8,7 @@ export const TENANT_PATH = "/usr/local/bin:/usr/bin:/bin";
  * Prewarmed JS VMs per tenant (PocketBase defaults to 15). Each costs ~0.5 MB when the tenant has
  * hooks; busy pools create one-off VMs on demand, so a small pool only costs latency under load.
  */
-export const HOOKS_POOL_SIZE = 4;
+const HOOKS_POOL_SIZE = 4;
 
 /**
  * The complete environment of a tenant process (spawned with extendEnv: false). Nothing from the

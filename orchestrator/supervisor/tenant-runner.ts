@@ -5,7 +5,7 @@ import type { PortAllocator } from "./port-allocator";
 import type { PocketbaseDirs } from "./tenant-command";
 
 /** A platform folder shown read-only to a one-off command (host path → path the command sees). */
-export type PlatformBind = { host: string; inside: string };
+type PlatformBind = { host: string; inside: string };
 
 /**
  * How one tenant's PocketBase processes are started and ended: plainly (as the orchestrator's own
@@ -47,7 +47,7 @@ export function plainRunner(binary: string, paths: TenantPaths, ports: PortAlloc
 }
 
 /** A port "allocator" for a tenant alone in its network namespace: always the same port. */
-export function fixedPort(port: number): PortAllocator {
+function fixedPort(port: number): PortAllocator {
   return { acquire: () => Promise.resolve(port), release: () => undefined };
 }
 

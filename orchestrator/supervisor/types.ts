@@ -4,7 +4,7 @@ import type { TenantIdentity } from "./tenant-identity";
 import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 
-export type SupervisorConfig = {
+type SupervisorConfig = {
   pocketbaseBinary: string;
   /** Tenant ports are picked from base .. base+range-1 (without a sandbox; sandboxed tenants each have their own network). */
   ports: { base: number; range: number };

@@ -11,10 +11,8 @@ import { defaultSqliteCli, type SqliteCli } from "./sqlite-snapshot";
 import type { FileOwner } from "./tenant-file";
 import { type SnapshotResult, uploadSnapshot } from "./upload";
 
-export type { PruneResult } from "./prune";
 export type { FileOwner } from "./tenant-file";
-export type { SnapshotResult } from "./upload";
-export { readSyncState, writeSyncState, type SyncState } from "./sync-state";
+export { readSyncState, writeSyncState } from "./sync-state";
 
 /** Snapshots of tenants in object storage: upload, restore, change detection, deletion. */
 export interface Sync {

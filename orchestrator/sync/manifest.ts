@@ -59,12 +59,11 @@ const fileListSchema = z.object({
 
 const manifestV2Schema = z.object({ format: z.literal(2), ...header, files: fileListSchema });
 
-export const manifestSchema = z.discriminatedUnion("format", [manifestV1Schema, manifestV2Schema]);
+const manifestSchema = z.discriminatedUnion("format", [manifestV1Schema, manifestV2Schema]);
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestDatabase = z.infer<typeof databaseSchema>;
 export type ManifestFile = z.infer<typeof fileSchema>;
-export type ManifestFileList = z.infer<typeof fileListSchema>;
 
 /** Validates one line of a format-2 file list. */
 export function parseManifestFile(value: unknown): ManifestFile {

@@ -16,7 +16,7 @@ export type FileOwner = {
 };
 
 /** A folder shown to a sandboxed command: host path → path inside, writable or not. */
-export type CommandBind = { host: string; inside: string; writable: boolean };
+type CommandBind = { host: string; inside: string; writable: boolean };
 
 /** Builds the command line for `argv` (paths as seen inside) in the tenant's sandbox. */
 export type TenantCommand = (argv: string[], binds: CommandBind[]) => Promise<{ file: string; args: string[] }>;
