@@ -29,6 +29,8 @@ export function loadWebConfig(source: Record<string, string | undefined>) {
     nextAuthSecret: env.NEXTAUTH_SECRET ?? platform.nextAuthSecret,
     orchestratorUrl: env.ORCHESTRATOR_URL ?? `http://127.0.0.1:${env.ORCHESTRATOR_PORT}`,
     orchestratorToken: platform.orchestratorToken,
+    /** Encrypts instance secrets as they are set; the orchestrator decrypts them at launch. */
+    encryptionKey: platform.encryptionKey,
     instanceQuota: env.INSTANCE_QUOTA,
     trustedProxyHops: platform.trustedProxyHops,
     publicUrl,

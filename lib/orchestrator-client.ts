@@ -29,6 +29,9 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
       call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/start${wait ? "?wait=1" : ""}`).then((r) => r.instance),
     stop: (instanceId: string, wait = false) =>
       call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/stop${wait ? "?wait=1" : ""}`).then((r) => r.instance),
+    /** Restarts the instance if it is meant to run (so it reads its secrets again); `restarted` says whether it did. */
+    restart: (instanceId: string, wait = false) =>
+      call<{ instance: InstanceJson; restarted: boolean }>("POST", `${id(instanceId)}/restart${wait ? "?wait=1" : ""}`),
     remove: (instanceId: string) => call<void>("DELETE", id(instanceId)),
     logs: (instanceId: string, lines = 200) =>
       call<{ lines: string[] }>("GET", `${id(instanceId)}/logs?lines=${lines}`).then((r) => r.lines),

@@ -14,6 +14,7 @@ import { createInstanceStore } from "./instances/instance-store";
 import { createLifecycle } from "./instances/lifecycle";
 import { createPocketbaseAdmin } from "./instances/pocketbase-admin";
 import { createTenantDisk } from "./instances/tenant-disk";
+import { createTenantSecrets } from "./instances/tenant-secrets";
 import { createSuperuserTokens } from "./instances/superuser-tokens";
 import { createLogger } from "./logger";
 import { createIdleStopper } from "./reconcile/idle-stopper";
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     admin,
     disk,
     sandbox,
+    secrets: createTenantSecrets({ db, encryptionKey: config.encryptionKey, log }),
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
   });
   shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());

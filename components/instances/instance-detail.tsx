@@ -17,6 +17,7 @@ import { InstanceHeader } from "./instance-header";
 import { InstanceOverview } from "./instance-overview";
 import { LiveIndicator } from "./live-indicator";
 import { LogTail } from "./log-tail";
+import { SecretsSection } from "./secrets-section";
 import { useInstanceStream } from "./use-instance-stream";
 
 type Props = { initial: InstanceView; initialEvents: InstanceEventJson[]; initialKeys: ApiKeyView[] };
@@ -63,6 +64,7 @@ export function InstanceDetail({ initial, initialEvents, initialKeys }: Props) {
       </div>
       <LogTail instanceId={instance.id} status={instance.status} />
       <ApiKeysSection instanceId={instance.id} initialKeys={initialKeys} />
+      <SecretsSection instance={instance} />
       <DeleteInstanceDialog instance={instance} />
     </div>
   );

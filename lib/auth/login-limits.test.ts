@@ -53,6 +53,16 @@ describe("createLoginLimits", () => {
     expect(await limits.waitMs("a@x.io", "1.1.1.1")).toBe(0);
   });
 
+  it("counts failed account-token checks against the same per-address budget as sign-ins", async () => {
+    const limits = createLoginLimits();
+    for (let i = 0; i < addressFailureLimit - 1; i++) await limits.addressFailed("5.5.5.5");
+    expect(await limits.addressWaitMs("5.5.5.5")).toBe(0);
+    await limits.failed("a@x.io", "5.5.5.5");
+    expect(await limits.addressWaitMs("5.5.5.5")).toBeGreaterThan(0);
+    expect(await limits.waitMs("b@x.io", "5.5.5.5")).toBeGreaterThan(0);
+    expect(await limits.addressWaitMs("6.6.6.6")).toBe(0);
+  });
+
   it("caps failures per address across emails", async () => {
     const limits = createLoginLimits();
     for (let i = 0; i < addressFailureLimit; i++) await limits.failed(`user${i}@x.io`, "3.3.3.3");

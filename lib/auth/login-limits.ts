@@ -4,11 +4,11 @@ import { createKeyedQueue } from "../keyed-queue";
 /** Failed sign-ins allowed per email and client address before each further try must wait. */
 export const freeFailures = 5;
 /** The first wait; each further failure doubles it, up to `maxWaitSeconds`. */
-export const firstWaitSeconds = 60;
-export const maxWaitSeconds = 15 * 60;
-/** Failed sign-ins per client address, whatever the email, in `addressWindowSeconds` (password spraying). */
+const firstWaitSeconds = 60;
+const maxWaitSeconds = 15 * 60;
+/** Failed sign-ins (and account-token checks) per client address, whatever the email, in `addressWindowSeconds` (spraying). */
 export const addressFailureLimit = 50;
-export const addressWindowSeconds = 15 * 60;
+const addressWindowSeconds = 15 * 60;
 /** How long a run of failures is remembered for the backoff when no sign-in succeeds. */
 const failureMemorySeconds = 24 * 60 * 60;
 
@@ -24,6 +24,10 @@ export type LoginLimits = {
   failed: (email: string, ip: string) => Promise<void>;
   /** A correct password ends the backoff of that email + address. */
   succeeded: (email: string, ip: string) => Promise<void>;
+  /** Milliseconds `ip` must wait before any check (its failures across emails and account tokens). */
+  addressWaitMs: (ip: string) => Promise<number>;
+  /** A failed check that names no account (an unknown or revoked account token): counts against the address only. */
+  addressFailed: (ip: string) => Promise<void>;
   /**
    * Runs one sign-in of `ip` at a time: the check, the password and the recorded outcome happen
    * in order, so parallel guesses cannot all pass the same check before any failure is counted.
@@ -45,11 +49,15 @@ export function createLoginLimits(): LoginLimits {
   const pairKey = (email: string, ip: string) => `${email}|${ip}`;
   const queue = createKeyedQueue();
 
+  const addressWaitMs = async (ip: string) => {
+    const address = await perAddress.get(ip);
+    return address && address.consumedPoints >= addressFailureLimit ? Math.max(0, address.msBeforeNext) : 0;
+  };
+
   return {
     async waitMs(email, ip) {
-      const [wait, address] = await Promise.all([waits.get(pairKey(email, ip)), perAddress.get(ip)]);
+      const [wait, addressMs] = await Promise.all([waits.get(pairKey(email, ip)), addressWaitMs(ip)]);
       const pairMs = wait && wait.consumedPoints > 1 ? wait.msBeforeNext : 0;
-      const addressMs = address && address.consumedPoints >= addressFailureLimit ? address.msBeforeNext : 0;
       return Math.max(0, pairMs, addressMs);
     },
     async failed(email, ip) {
@@ -62,6 +70,18 @@ export function createLoginLimits(): LoginLimits {
       const key = pairKey(email, ip);
       await Promise.all([failures.delete(key), waits.delete(key)]);
     },
+    addressWaitMs,
+    async addressFailed(ip) {
+      await perAddress.penalty(ip, 1);
+    },
     oneAtATime: (ip, attempt) => queue.run(ip, attempt),
   };
+}
+
+let shared: LoginLimits | undefined;
+
+/** The web process's one set of limits: sign-ins and account-token checks share the per-address budget. */
+export function loginLimits(): LoginLimits {
+  shared ??= createLoginLimits();
+  return shared;
 }

@@ -7,13 +7,13 @@ import { verifyCredentials } from "../data/users";
 import { signinSchema } from "../validations/auth";
 import { requestClientIp, type HeaderReader } from "./client-address";
 import { sessionCookieName } from "./cookie";
-import { createLoginLimits, type LoginLimits } from "./login-limits";
+import { loginLimits, type LoginLimits } from "./login-limits";
 
 /** How long a session lasts: the JWT's lifetime and its `sessions` row's. */
 export const sessionMaxAgeSeconds = 30 * 24 * 60 * 60;
 
 /** Message shown when sign-in attempts are rate limited (the form recognises it by prefix). */
-export const tooManyAttemptsMessage = "Too many sign-in attempts";
+const tooManyAttemptsMessage = "Too many sign-in attempts";
 
 let options: NextAuthOptions | undefined;
 
@@ -23,14 +23,14 @@ export function authOptions(): NextAuthOptions {
   options ??= createAuthOptions({
     secret: config.nextAuthSecret,
     cookieName: sessionCookieName(config.nextAuthUrl),
-    limits: createLoginLimits(),
+    limits: loginLimits(),
     now: () => new Date(),
   });
   return options;
 }
 
 /** Builds next-auth options around the sign-in limits. */
-export function createAuthOptions(deps: { secret: string; cookieName: string; limits: LoginLimits; now: () => Date }): NextAuthOptions {
+function createAuthOptions(deps: { secret: string; cookieName: string; limits: LoginLimits; now: () => Date }): NextAuthOptions {
   const secure = deps.cookieName.startsWith("__Host-");
   return {
     secret: deps.secret,

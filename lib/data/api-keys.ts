@@ -1,5 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
-import { apiKeyPrefix, generateApiKey } from "../api-keys";
+import { apiKeyFormat, generateApiKey } from "../api-keys";
+import { bearerSecretView, type BearerSecretView } from "../bearer-secrets";
 import type { Db } from "../db/client";
 import { apiKeys } from "../db/schema";
 import { NotFoundError } from "../errors";
@@ -8,27 +9,13 @@ import type { Actor } from "./context";
 import { getInstance } from "./instances";
 
 /** An API key as listed: never the secret or its hash. */
-export type ApiKeyView = {
-  id: string;
-  name: string;
-  prefix: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-};
+export type ApiKeyView = BearerSecretView;
 
 /** The keys of one of the acting user's instances, newest first (revoked ones included, marked). */
 export async function listApiKeys(db: Db, actor: Actor, instanceId: string): Promise<ApiKeyView[]> {
   await getInstance(db, actor, instanceId);
   const rows = await db.query.apiKeys.findMany({ where: eq(apiKeys.instanceId, instanceId), orderBy: desc(apiKeys.createdAt) });
-  return rows.map((k) => ({
-    id: k.id,
-    name: k.name,
-    prefix: apiKeyPrefix(k.id),
-    createdAt: k.createdAt.toISOString(),
-    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
-    revokedAt: k.revokedAt?.toISOString() ?? null,
-  }));
+  return rows.map((k) => bearerSecretView(apiKeyFormat, k));
 }
 
 /** Creates a key; the returned `key` is the only time the secret is ever available. */
@@ -42,15 +29,7 @@ export async function createApiKey(
   await getInstance(db, actor, instanceId);
   const generated = generateApiKey();
   await db.insert(apiKeys).values({ id: generated.id, instanceId, name: input.name, keyHash: generated.keyHash, createdAt: now });
-  return {
-    id: generated.id,
-    name: input.name,
-    prefix: generated.prefix,
-    key: generated.key,
-    createdAt: now.toISOString(),
-    lastUsedAt: null,
-    revokedAt: null,
-  };
+  return { ...bearerSecretView(apiKeyFormat, { id: generated.id, name: input.name, createdAt: now, lastUsedAt: null, revokedAt: null }), key: generated.key };
 }
 
 /** Revokes a key of one of the acting user's instances; unknown or foreign keys are NotFound. */

@@ -21,7 +21,7 @@ const createBodySchema = createInstanceSchema.extend({
 const linesSchema = z.coerce.number().int().min(1).max(2000).catch(200);
 const wantsWait = (v: string | undefined) => v === "1" || v === "true";
 
-/** Instance routes of the internal API: create, read, update, limits, start, stop, delete, admin sign-in, logs. */
+/** Instance routes of the internal API: create, read, update, limits, start, stop, restart, delete, admin sign-in, logs. */
 export function instancesApi(deps: {
   controller: InstanceController;
   store: InstanceStore;
@@ -56,6 +56,12 @@ export function instancesApi(deps: {
       const wait = wantsWait(c.req.query("wait"));
       const instance = await controller.stop(c.req.param("id"), wait);
       return c.json({ instance: instanceJson(instance) }, wait ? 200 : 202);
+    })
+    // A running instance is stopped and started again (its secrets changed); `restarted` says whether it was.
+    .post("/:id/restart", async (c) => {
+      const wait = wantsWait(c.req.query("wait"));
+      const { instance, restarted } = await controller.restart(c.req.param("id"), wait);
+      return c.json({ instance: instanceJson(instance), restarted }, wait || !restarted ? 200 : 202);
     })
     .delete("/:id", async (c) => {
       await controller.remove(c.req.param("id"));

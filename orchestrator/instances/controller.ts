@@ -64,6 +64,22 @@ export function createInstanceController(deps: {
     stop(id: string, wait: boolean): Promise<Instance> {
       return converge(id, "stopped", wait);
     },
+    /**
+     * Stops and starts an instance meant to run, so its new environment (secrets) is read; one that
+     * is meant to be stopped is left alone, as it reads it at its next start. With `wait`, resolves
+     * once it runs again (rejects if the start fails).
+     */
+    async restart(id: string, wait: boolean): Promise<{ instance: Instance; restarted: boolean }> {
+      const instance = await store.get(id);
+      if (instance.desiredState !== "running") return { instance, restarted: false };
+      const work = lifecycle.restart(id);
+      if (wait) {
+        await work;
+        return { instance: await store.get(id), restarted: true };
+      }
+      work.catch((err) => log.warn({ err, instanceId: id }, "restart failed"));
+      return { instance, restarted: true };
+    },
     async remove(id: string): Promise<void> {
       await store.get(id);
       await lifecycle.remove(id);

@@ -14,6 +14,7 @@ import type { InstanceStore } from "./instance-store";
 import { createKeyedQueue } from "../../lib/keyed-queue";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
 import type { TenantDisk } from "./tenant-disk";
+import type { TenantSecrets } from "./tenant-secrets";
 import { markProvisioned, prepareTenantData, uploadIfChanged } from "./tenant-data";
 
 export type LifecycleDeps = {
@@ -35,6 +36,8 @@ export type LifecycleDeps = {
   disk: TenantDisk;
   /** The tenant sandbox, when tenants run in one: snapshots run SQLite inside it. */
   sandbox?: Sandbox | undefined;
+  /** The instance's secrets as environment variables, read at each start (instances/tenant-secrets.ts). */
+  secrets?: TenantSecrets | undefined;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
 };
@@ -105,6 +108,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       await disk.ensure(id, diskQuotaBytes);
       const identity = await identityOf(id);
       const source = await prepareTenantData(sync, instance, paths, identity);
+      const secrets = await deps.secrets?.(id);
       if (source === "new") await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits);
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
       const proc = await supervisor.launch(
@@ -115,6 +119,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         },
         identity,
         limits,
+        secrets,
       );
       live.set(id, proc);
       if (source === "new") {
@@ -180,6 +185,13 @@ export function createLifecycle(deps: LifecycleDeps) {
     /** Stops the instance with a final upload; a no-op when it is already stopped and stored. */
     stop(id: string): Promise<void> {
       return queue.run(id, () => doStop(id));
+    },
+    /** Stops a running instance (with its upload) and starts it again, e.g. to switch to its new deploy. */
+    restart(id: string): Promise<TenantProcess> {
+      return queue.run(id, async () => {
+        if (live.has(id)) await doStop(id);
+        return doStart(id);
+      });
     },
     /** Retries a failed upload of a stopped instance. */
     retryUpload(id: string): Promise<void> {

@@ -42,11 +42,11 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     return sandboxRunner(await sandbox.prepare(instanceId, paths, identity, limits));
   };
 
-  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity, limits?: TenantLimits) => {
+  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity, limits?: TenantLimits, secrets?: Record<string, string>) => {
     const runner = await prepare(instanceId, paths, identity, limits);
     // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
     await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);
-    const ctx = tenantContext(deps, { instanceId, paths, onEvent, runner });
+    const ctx = tenantContext(deps, { instanceId, paths, onEvent, runner, secrets: secrets ?? {} });
     try {
       return await launchSupervised(ctx);
     } catch (err) {
@@ -62,10 +62,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       await provisionSuperuser({ memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs }, runner, paths, email, password);
     },
 
-    async launch(instanceId, paths, onEvent, identity, limits) {
+    async launch(instanceId, paths, onEvent, identity, limits, secrets) {
       if (closing) throw new Error("supervisor is shutting down");
       if (live.has(instanceId) || starting.has(instanceId)) throw new Error(`instance ${instanceId} is already supervised`);
-      const launching = launchOne(instanceId, paths, onEvent, identity, limits);
+      const launching = launchOne(instanceId, paths, onEvent, identity, limits, secrets);
       starting.set(instanceId, launching);
       try {
         const handle = await launching;
@@ -105,10 +105,12 @@ type TenantBinding = {
   paths: TenantPaths;
   onEvent: (e: SupervisorEvent) => void;
   runner: TenantRunner;
+  /** Passed in the environment only (never on a command line), read once per launch: crash restarts reuse them. */
+  secrets: Record<string, string>;
 };
 
 /** Binds one tenant's logs, events and spawn command for its supervision. */
-function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, runner }: TenantBinding): TenantContext {
+function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, runner, secrets }: TenantBinding): TenantContext {
   const { config } = deps;
   const log = deps.log.child({ instanceId });
   const emit = safeEmitter(onEvent, log);
@@ -138,7 +140,7 @@ function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, runne
     spawn: (port) =>
       spawnTenant({
         command: runner.command(serveArgs(runner.dirs, runner.listen(port)), "serve"),
-        env: tenantEnv(runner.dirs, config.tenantMemoryLimit, config.tenantMaxProcs),
+        env: tenantEnv(runner.dirs, config.tenantMemoryLimit, config.tenantMaxProcs, secrets),
         cwd: paths.root,
         gracefulPid: runner.gracefulPid,
         afterExit: runner.endAll,

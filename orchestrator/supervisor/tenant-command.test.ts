@@ -16,6 +16,30 @@ describe("tenant command", () => {
     expect(tenantEnv(paths, "48MiB")).not.toHaveProperty("GOMAXPROCS");
   });
 
+  it("adds the tenant's secrets under the platform's variables, dropping names a secret may not have", () => {
+    const env = tenantEnv(paths, "48MiB", 1, {
+      MY_SECRET: "s3cret",
+      GOOGLE_API_KEY: "g",
+      PATH: "/evil",
+      HOME: "/evil",
+      GOMEMLIMIT: "1TiB",
+      GOMAXPROCS: "64",
+      LD_PRELOAD: "/pb/pb_data/evil.so",
+      GLIBC_TUNABLES: "x",
+      BASH_ENV: "/pb/pb_data/x.sh",
+      "lower-case": "x",
+    });
+    expect(env).toEqual({
+      MY_SECRET: "s3cret",
+      GOOGLE_API_KEY: "g",
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      HOME: "/data/tenants/t1",
+      TZ: "UTC",
+      GOMEMLIMIT: "48MiB",
+      GOMAXPROCS: "1",
+    });
+  });
+
   it("serves on loopback with the tenant's own directories", () => {
     const args = serveArgs(paths, "127.0.0.1:9001");
     expect(args.slice(0, 3)).toEqual(["serve", "--http", "127.0.0.1:9001"]);

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { secretNameProblem } from "../../lib/validations/secrets";
 import type { TenantPaths } from "../tenant/paths";
 
 /** The only PATH a tenant sees: enough for `$os.cmd` to find standard tools, nothing of ours. */
@@ -13,9 +14,13 @@ const HOOKS_POOL_SIZE = 4;
 /**
  * The complete environment of a tenant process (spawned with extendEnv: false). Nothing from the
  * orchestrator's own environment is passed on: tenants run arbitrary JS that can read all of it.
+ * The tenant's own `secrets` come first, so a platform variable always keeps the platform's
+ * value, and only under names a secret may have: on their way in they pass the sandbox's
+ * launcher (running as root), which must never see a loader or shell variable of the tenant's.
  */
-export function tenantEnv(dirs: Pick<PocketbaseDirs, "root">, memoryLimit: string, maxProcs = 0): Record<string, string> {
-  const env: Record<string, string> = { PATH: TENANT_PATH, HOME: dirs.root, TZ: "UTC", GOMEMLIMIT: memoryLimit };
+export function tenantEnv(dirs: Pick<PocketbaseDirs, "root">, memoryLimit: string, maxProcs = 0, secrets: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = Object.fromEntries(Object.entries(secrets).filter(([name]) => secretNameProblem(name) === null));
+  Object.assign(env, { PATH: TENANT_PATH, HOME: dirs.root, TZ: "UTC", GOMEMLIMIT: memoryLimit });
   // A cap on the Go scheduler keeps one busy tenant from taking every core from its neighbours and the gateway.
   if (maxProcs > 0) env.GOMAXPROCS = String(maxProcs);
   return env;

@@ -56,6 +56,8 @@ export interface Supervisor {
     identity?: TenantIdentity,
     /** The sandbox's limits for this tenant (the platform defaults when absent). */
     limits?: TenantLimits,
+    /** The tenant's own environment variables (its secrets), under the platform's; see tenantEnv. */
+    secrets?: Record<string, string>,
   ): Promise<TenantProcess>;
   /** Frees what the tenant holds on this host besides its files (sandbox network and cgroup): it was deleted. */
   release(instanceId: string): Promise<void>;

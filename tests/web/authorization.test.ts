@@ -1,19 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSignedInUser, startWebPlatform, webRequest, type WebPlatform, type WebResponse } from "../support/web";
+import { createSignedInUser, signIn, startWebPlatform, webRequest, type WebPlatform, type WebResponse } from "../support/web";
 import { waitFor } from "../support/wait";
 
 /**
  * Authorization table: every platform endpoint × every kind of caller. Another user's instance is
- * always 404 (existence never revealed); keys work only for status/start/stop of their instance.
+ * always 404 (existence never revealed); keys work only for status/start/stop of their instance;
+ * an account token acts as its user everywhere except the password change.
  */
-type Actor = "owner" | "other" | "anonymous" | "otherKey" | "revokedKey" | "validKey";
+type Actor = "owner" | "other" | "anonymous" | "otherKey" | "revokedKey" | "validKey" | "ownerToken" | "revokedToken";
 /** Expected status per caller; null = covered by a dedicated test below. */
 type Endpoint = { name: string; method: string; path: () => string; body?: unknown; expect: Record<Actor, number | null> };
 
 let web: WebPlatform;
-let owner: { cookie: string; id: string };
+let owner: { cookie: string; id: string; email: string; password: string };
 let other: { cookie: string; id: string };
-const ids = { a: "", b: "", aKey: "", aKeyId: "", bKey: "", revokedKey: "", bKeyId: "" };
+const ids = { a: "", b: "", aKey: "", aKeyId: "", bKey: "", revokedKey: "", bKeyId: "", ownerToken: "", ownerTokenId: "", revokedToken: "", spareTokenId: "" };
 const aSubdomain = `own-${Date.now().toString(36)}`;
 const bSubdomain = `oth-${Date.now().toString(36)}`;
 
@@ -21,6 +22,12 @@ async function createInstance(cookie: string, subdomain: string): Promise<string
   const res = await webRequest(web.url, "POST", "/api/instances", { cookie, body: { name: `App ${subdomain}`, subdomain } });
   expect(res.status, res.text).toBe(201);
   return (res.json.instance as { id: string }).id;
+}
+
+async function createToken(cookie: string, name = "test"): Promise<{ token: string; id: string }> {
+  const res = await webRequest(web.url, "POST", "/api/account/tokens", { cookie, body: { name } });
+  expect(res.status, res.text).toBe(201);
+  return res.json.token as { token: string; id: string };
 }
 
 async function createKey(cookie: string, instanceId: string): Promise<{ key: string; id: string }> {
@@ -44,6 +51,13 @@ beforeAll(async () => {
   const revoked = await createKey(owner.cookie, ids.a);
   ids.revokedKey = revoked.key;
   expect((await webRequest(web.url, "DELETE", `/api/instances/${ids.a}/keys/${revoked.id}`, { cookie: owner.cookie })).status).toBe(204);
+  const token = await createToken(owner.cookie);
+  ids.ownerToken = token.token;
+  ids.ownerTokenId = token.id;
+  ids.spareTokenId = (await createToken(owner.cookie, "spare")).id;
+  const revokedToken = await createToken(owner.cookie, "revoked");
+  ids.revokedToken = revokedToken.token;
+  expect((await webRequest(web.url, "DELETE", `/api/account/tokens/${revokedToken.id}`, { cookie: owner.cookie })).status).toBe(204);
 });
 
 afterAll(async () => {
@@ -58,14 +72,17 @@ function credentials(actor: Actor): { cookie?: string; bearer?: string } {
     case "otherKey": return { bearer: ids.bKey };
     case "revokedKey": return { bearer: ids.revokedKey };
     case "validKey": return { bearer: ids.aKey };
+    case "ownerToken": return { bearer: ids.ownerToken };
+    case "revokedToken": return { bearer: ids.revokedToken };
   }
 }
 
-// Expected status per caller. Keys: 401 when invalid/revoked; 403 when valid but the endpoint
-// takes no keys; 404 when valid for another instance on an endpoint that takes keys.
-const userOnly = (ownerStatus: number): Record<Actor, number> => ({ owner: ownerStatus, other: 404, anonymous: 401, otherKey: 403, revokedKey: 401, validKey: 403 });
-const keyAllowed = (ok: number): Record<Actor, number> => ({ owner: ok, other: 404, anonymous: 401, otherKey: 404, revokedKey: 401, validKey: ok });
-const noInstance = (ok: number): Record<Actor, number> => ({ owner: ok, other: ok, anonymous: 401, otherKey: 403, revokedKey: 401, validKey: 403 });
+// Expected status per caller. Keys and tokens: 401 when invalid/revoked; keys: 403 when valid but
+// the endpoint takes no keys, 404 when valid for another instance on an endpoint that takes keys.
+// The owner's account token gets what the owner gets.
+const userOnly = (ownerStatus: number): Record<Actor, number> => ({ owner: ownerStatus, other: 404, anonymous: 401, otherKey: 403, revokedKey: 401, validKey: 403, ownerToken: ownerStatus, revokedToken: 401 });
+const keyAllowed = (ok: number): Record<Actor, number> => ({ owner: ok, other: 404, anonymous: 401, otherKey: 404, revokedKey: 401, validKey: ok, ownerToken: ok, revokedToken: 401 });
+const noInstance = (ok: number): Record<Actor, number> => ({ owner: ok, other: ok, anonymous: 401, otherKey: 403, revokedKey: 401, validKey: 403, ownerToken: ok, revokedToken: 401 });
 
 const endpoints: Endpoint[] = [
   { name: "list instances", method: "GET", path: () => "/api/instances", expect: noInstance(200) },
@@ -77,23 +94,31 @@ const endpoints: Endpoint[] = [
   { name: "create key", method: "POST", path: () => `/api/instances/${ids.a}/keys`, body: { name: "made by test" }, expect: userOnly(201) },
   { name: "logs", method: "GET", path: () => `/api/instances/${ids.a}/logs?lines=20`, expect: userOnly(200) },
   { name: "revoke another instance's key via this instance", method: "DELETE", path: () => `/api/instances/${ids.a}/keys/${ids.bKeyId}`, expect: { ...userOnly(404) } },
-  { name: "admin SSO", method: "POST", path: () => `/api/instances/${ids.a}/sso`, expect: { ...userOnly(200), owner: null } },
+  { name: "admin SSO", method: "POST", path: () => `/api/instances/${ids.a}/sso`, expect: { ...userOnly(200), owner: null, ownerToken: null } },
   { name: "subdomain check", method: "GET", path: () => `/api/subdomains/free-${Date.now().toString(36)}`, expect: noInstance(200) },
-  { name: "change password (wrong current)", method: "POST", path: () => "/api/account/password", body: { currentPassword: "wrong-one!", newPassword: "another-pass-1" }, expect: noInstance(422) },
+  { name: "change password (wrong current)", method: "POST", path: () => "/api/account/password", body: { currentPassword: "wrong-one!", newPassword: "another-pass-1" }, expect: { ...noInstance(422), ownerToken: 403 } },
+  { name: "list secrets", method: "GET", path: () => `/api/instances/${ids.a}/secrets`, expect: userOnly(200) },
+  { name: "set secrets", method: "PATCH", path: () => `/api/instances/${ids.a}/secrets`, body: { set: { AUTHZ_SECRET: "authz-value" } }, expect: userOnly(200) },
+  { name: "unset secrets", method: "PATCH", path: () => `/api/instances/${ids.a}/secrets`, body: { unset: ["AUTHZ_SECRET"] }, expect: userOnly(200) },
+  { name: "secrets of another user's instance", method: "GET", path: () => `/api/instances/${ids.b}/secrets`, expect: { ...userOnly(404), other: 200 } },
+  { name: "list account tokens", method: "GET", path: () => "/api/account/tokens", expect: noInstance(200) },
+  { name: "create account token", method: "POST", path: () => "/api/account/tokens", body: { name: "made by test" }, expect: noInstance(201) },
+  { name: "revoke account token", method: "DELETE", path: () => `/api/account/tokens/${ids.spareTokenId}`, expect: { ...noInstance(204), other: 404 } },
 ];
 
-const actors: Actor[] = ["owner", "other", "anonymous", "otherKey", "revokedKey", "validKey"];
+const actors: Actor[] = ["owner", "other", "anonymous", "otherKey", "revokedKey", "validKey", "ownerToken", "revokedToken"];
 
 /** Nothing about the other user's instance may appear in the owner's responses, and vice versa. */
 function assertNoForeignData(actor: Actor, res: WebResponse): void {
-  if (actor === "owner" || actor === "validKey") {
+  if (actor === "owner" || actor === "validKey" || actor === "ownerToken") {
     expect(res.text).not.toContain(ids.b);
     expect(res.text).not.toContain(bSubdomain);
   } else {
     expect(res.text).not.toContain(ids.a);
     expect(res.text).not.toContain(aSubdomain);
   }
-  expect(res.text).not.toMatch(/superuser|password_hash|passwordHash|keyHash/i);
+  expect(res.text).not.toMatch(/superuser|password_hash|passwordHash|keyHash|tokenHash|valueEnc|authz-value/i);
+  for (const secret of [ids.aKey, ids.bKey, ids.ownerToken, ids.revokedToken]) expect(res.text).not.toContain(secret.slice(-43));
 }
 
 describe("platform API authorization table", () => {
@@ -144,6 +169,51 @@ describe("platform API authorization table", () => {
     expect((await webRequest(web.url, "DELETE", `/api/instances/${ids.b}`, { cookie: other.cookie })).status).toBe(204);
     expect((await webRequest(web.url, "GET", `/api/instances/${ids.b}`, { cookie: other.cookie })).status).toBe(404);
     expect((await webRequest(web.url, "GET", `/api/instances/${ids.b}`, { bearer: ids.bKey })).status).toBe(401);
+  });
+});
+
+describe("account tokens", () => {
+  it("act as their user on instance endpoints without the same-origin check cookies need", async () => {
+    const evil = { origin: "http://evil.localhost:1", "sec-fetch-site": "cross-site" };
+    const list = await webRequest(web.url, "GET", "/api/instances", { bearer: ids.ownerToken });
+    expect((list.json.instances as { id: string }[]).map((i) => i.id)).toContain(ids.a);
+    const renamed = await webRequest(web.url, "PATCH", `/api/instances/${ids.a}`, { bearer: ids.ownerToken, headers: evil, body: { name: "Renamed by token" } });
+    expect(renamed.status, renamed.text).toBe(200);
+    expect(renamed.json.instance).toMatchObject({ id: ids.a, name: "Renamed by token" });
+  });
+
+  it("of another user see the owner's instance as missing", async () => {
+    const { token } = await createToken(other.cookie);
+    for (const [method, route] of [["GET", `/api/instances/${ids.a}`], ["GET", `/api/instances/${ids.a}/secrets`], ["POST", `/api/instances/${ids.a}/start`], ["GET", `/api/instances/${ids.a}/keys`]] as const) {
+      const res = await webRequest(web.url, method, route, { bearer: token });
+      expect(res.status, `${method} ${route}`).toBe(404);
+    }
+    const tokens = await webRequest(web.url, "GET", "/api/account/tokens", { bearer: token });
+    expect(tokens.text).not.toContain(ids.ownerTokenId);
+  });
+
+  it("cannot change the password, even with the right current password", async () => {
+    const res = await webRequest(web.url, "POST", "/api/account/password", { bearer: ids.ownerToken, body: { currentPassword: owner.password, newPassword: "taken-over-1" } });
+    expect(res.status, res.text).toBe(403);
+    expect((await signIn(web.url, owner.email, owner.password)).cookie).toEqual(expect.any(String));
+    expect((await signIn(web.url, owner.email, "taken-over-1")).error).toBe("CredentialsSignin");
+  });
+
+  it("are listed with their last use and never their secret", async () => {
+    const res = await webRequest(web.url, "GET", "/api/account/tokens", { cookie: owner.cookie });
+    const mine = (res.json.tokens as { id: string; prefix: string; lastUsedAt: string | null }[]).find((t) => t.id === ids.ownerTokenId);
+    expect(mine).toMatchObject({ prefix: `pbt_${ids.ownerTokenId}`, lastUsedAt: expect.any(String) });
+    expect(res.text).not.toContain(ids.ownerToken.slice(-43));
+  });
+
+  it("stop at once when revoked, even by themselves", async () => {
+    const { token, id } = await createToken(owner.cookie, "short-lived");
+    expect((await webRequest(web.url, "GET", "/api/instances", { bearer: token })).status).toBe(200);
+    expect((await webRequest(web.url, "DELETE", `/api/account/tokens/${id}`, { bearer: token })).status).toBe(204);
+    expect((await webRequest(web.url, "GET", "/api/instances", { bearer: token })).status).toBe(401);
+    for (const bearer of ["pbt_nonsense", `pbt_${"a".repeat(12)}_${"b".repeat(43)}`]) {
+      expect((await webRequest(web.url, "GET", "/api/instances", { bearer })).status).toBe(401);
+    }
   });
 });
 
@@ -202,6 +272,7 @@ describe("cross-site writes", () => {
     const same = { origin: web.url, "sec-fetch-site": "same-origin" };
     expect((await webRequest(web.url, "PATCH", `/api/instances/${ids.a}`, { cookie: owner.cookie, body: { idleTimeoutMinutes: 20 }, headers: same })).status).toBe(200);
     expect((await webRequest(web.url, "POST", `/api/instances/${ids.a}/stop`, { bearer: ids.aKey, headers: evil })).status).toBe(202);
+    expect((await webRequest(web.url, "POST", `/api/instances/${ids.a}/stop`, { bearer: ids.ownerToken, headers: evil })).status).toBe(202);
   });
 });
 

@@ -120,6 +120,25 @@ describe("dashboard in Chromium", () => {
     for (const title of todos) await pb.collection("todos").create({ title });
   });
 
+  it("adds an environment secret, confirming that the running instance restarts, and never shows its value", async () => {
+    const row = async () => (await web.orchestrator.db.query.instances.findFirst({ where: eq(instances.id, state.instanceId) }))!;
+    const startedBefore = (await row()).lastStartedAt?.getTime();
+    const value = `sk_test_${Date.now().toString(36)}`;
+    await page.getByRole("button", { name: "Add secret" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill("stripe_key");
+    await dialog.getByLabel("Value").fill(value);
+    expect(await dialog.getByLabel("Value").getAttribute("type")).toBe("password");
+    await dialog.getByRole("button", { name: "Add secret" }).click();
+    await dialog.getByText(/is running\. Saving STRIPE_KEY restarts it/).waitFor();
+    await shot("06c-secret-restart-confirm");
+    await dialog.getByRole("button", { name: "Save and restart" }).click();
+    await page.getByTestId("secret-row").filter({ hasText: "STRIPE_KEY" }).waitFor();
+    await expect.poll(async () => { const r = await row(); return r.status === "running" && r.lastStartedAt?.getTime() !== startedBefore; }, { timeout: 60_000, interval: 250 }).toBe(true);
+    await status("running").waitFor({ timeout: 60_000 });
+    expect(await page.content()).not.toContain(value);
+  });
+
   it("stops and starts it again with the records intact", async () => {
     await page.getByRole("button", { name: "Stop" }).click();
     await status("stopped").waitFor({ timeout: 60_000 });
@@ -199,6 +218,24 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("logs").getByText(/Server started/).waitFor();
     await shot("09-instance-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("creates an account token shown once, uses it, and revokes it", async () => {
+    await page.goto("/dashboard/account");
+    await page.getByRole("button", { name: "New token" }).click();
+    await page.getByRole("dialog").getByLabel("Name").fill("laptop");
+    await page.getByRole("button", { name: "Create token" }).click();
+    const token = (await page.getByTestId("new-account-token").textContent()) ?? "";
+    expect(token).toMatch(/^pbt_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/);
+    await page.getByRole("button", { name: "Done" }).click();
+    const tokenRow = page.getByTestId("account-token-row").filter({ hasText: token.slice(0, 16) });
+    await tokenRow.waitFor();
+    expect(await page.content()).not.toContain(token);
+    expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: token })).status).toBe(200);
+    await tokenRow.getByRole("button", { name: "Revoke" }).click();
+    await page.getByRole("button", { name: "Revoke token" }).click();
+    await tokenRow.getByText("revoked").waitFor();
+    expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: token })).status).toBe(401);
   });
 
   it("changes the password, signs out, and signs in with the new one", async () => {

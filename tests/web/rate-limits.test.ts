@@ -112,4 +112,20 @@ describe("behind one trusted proxy (TRUSTED_PROXY_HOPS=1)", () => {
     expect((await signIn(web.url, target.email, target.password, via("192.0.2.66"))).error).toMatch(tooMany);
     expect((await signIn(web.url, target.email, target.password, via("192.0.2.67"))).cookie).toEqual(expect.any(String));
   });
+
+  it("counts failed account-token checks against the address like failed sign-ins", async () => {
+    const user = await createSignedInUser(web.url, "tokens");
+    const made = await webRequest(web.url, "POST", "/api/account/tokens", { cookie: user.cookie, body: { name: "script" } });
+    const token = (made.json.token as { token: string }).token;
+    const guess = (i: number) => `pbt_${token.slice(4, 16)}_${String(i).padStart(43, "A")}`;
+    for (let i = 0; i < 50; i++) {
+      expect((await webRequest(web.url, "GET", "/api/instances", { bearer: guess(i), headers: { "x-forwarded-for": via("192.0.2.80") } })).status).toBe(401);
+    }
+    // Now even the right token waits at that address (a correct guess must look no different), and so do sign-ins.
+    const limited = await webRequest(web.url, "GET", "/api/instances", { bearer: token, headers: { "x-forwarded-for": via("192.0.2.80") } });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await signIn(web.url, user.email, user.password, via("192.0.2.80"))).error).toMatch(tooMany);
+    expect((await webRequest(web.url, "GET", "/api/instances", { bearer: token, headers: { "x-forwarded-for": via("192.0.2.81") } })).status).toBe(200);
+  });
 });

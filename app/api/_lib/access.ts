@@ -5,11 +5,12 @@ import type { InstanceJson } from "@/lib/orchestrator-client";
 import { NotFoundError } from "@/lib/errors";
 
 /**
- * Resolves the instance a request addresses and checks the caller may use it: its owner, or
- * (where `allowKey`) an API key of that very instance. Anything else is 404, never 403.
+ * Resolves the instance a request addresses and checks the caller may use it: its owner (signed
+ * in or by account token), or (where `allowKey`) an API key of that very instance. Anything else
+ * is 404, never 403.
  */
 export async function accessInstance(req: Request, id: string, allowKey: boolean): Promise<{ caller: Caller; instance: InstanceJson }> {
-  const caller = await authenticateCaller(req, allowKey);
+  const caller = await authenticateCaller(req, { instanceKeys: allowKey, accountTokens: true });
   const db = await getDb();
   if (caller.kind === "key") {
     if (caller.instanceId !== id) throw new NotFoundError("Instance not found.");
@@ -18,9 +19,12 @@ export async function accessInstance(req: Request, id: string, allowKey: boolean
   return { caller, instance: await getInstance(db, caller.user, id) };
 }
 
-/** The signed-in user (no API keys). */
-export async function requireSessionUser(req: Request): Promise<Actor> {
-  const caller = await authenticateCaller(req, false);
+/**
+ * The calling user: signed in, or by account token unless `accountTokens` is false (what a
+ * token must never do, such as changing the password). Instance API keys are refused (403).
+ */
+export async function requireSessionUser(req: Request, options: { accountTokens?: boolean } = {}): Promise<Actor> {
+  const caller = await authenticateCaller(req, { instanceKeys: false, accountTokens: options.accountTokens ?? true });
   if (caller.kind !== "user") throw new NotFoundError();
   return caller.user;
 }

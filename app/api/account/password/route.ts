@@ -8,9 +8,10 @@ import { json, readJson, route } from "../../_lib/handler";
 /**
  * POST /api/account/password: changes the signed-in user's password. Every existing session ends
  * (lib/data/users.ts); the browser that made the change gets a fresh one and stays signed in.
+ * Account tokens are refused: a leaked token must not be enough to take the account over.
  */
 export const POST = route(async (req) => {
-  const user = await requireSessionUser(req);
+  const user = await requireSessionUser(req, { accountTokens: false });
   const input = await readJson(req, changePasswordSchema);
   const db = await getDb();
   await changePassword(db, user, input);

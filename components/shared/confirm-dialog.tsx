@@ -1,11 +1,23 @@
 "use client";
 
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 
-/** Confirmation before revoking a key. */
-export function RevokeApiKeyDialog({ keyName, onConfirm }: { keyName: string; onConfirm: () => Promise<void> }) {
+/** A button that asks first: `onConfirm` runs only after the dialog's confirm button; its error shows in the dialog. */
+export function ConfirmDialog({
+  triggerLabel,
+  title,
+  description,
+  confirmLabel,
+  onConfirm,
+}: {
+  triggerLabel: string;
+  title: string;
+  description: ReactNode;
+  confirmLabel: string;
+  onConfirm: () => Promise<void>;
+}) {
   const [open, setOpen] = useState(false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string>();
@@ -24,13 +36,13 @@ export function RevokeApiKeyDialog({ keyName, onConfirm }: { keyName: string; on
     <Dialog open={open} onOpenChange={(o) => { setOpen(o); setError(undefined); }}>
       <DialogTrigger asChild>
         <Button variant="ghost" size="sm" className="text-destructive">
-          Revoke
+          {triggerLabel}
         </Button>
       </DialogTrigger>
       <DialogContent>
         <DialogHeader>
-          <DialogTitle>Revoke “{keyName}”?</DialogTitle>
-          <DialogDescription>Apps using this key stop working immediately. This cannot be undone.</DialogDescription>
+          <DialogTitle>{title}</DialogTitle>
+          <DialogDescription>{description}</DialogDescription>
         </DialogHeader>
         {error ? <p className="text-sm text-destructive" role="alert">{error}</p> : null}
         <DialogFooter>
@@ -38,7 +50,7 @@ export function RevokeApiKeyDialog({ keyName, onConfirm }: { keyName: string; on
             <Button variant="outline">Cancel</Button>
           </DialogClose>
           <Button variant="destructive" onClick={confirm} pending={pending}>
-            Revoke key
+            {confirmLabel}
           </Button>
         </DialogFooter>
       </DialogContent>
