@@ -33,6 +33,7 @@ export function loadWebConfig(source: Record<string, string | undefined>) {
     encryptionKey: platform.encryptionKey,
     instanceQuota: env.INSTANCE_QUOTA,
     trustedProxyHops: platform.trustedProxyHops,
+    deployMaxBytes: platform.deployMaxBytes,
     publicUrl,
   };
 }

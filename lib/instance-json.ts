@@ -1,4 +1,4 @@
-import type { Instance, InstanceEvent } from "./db/schema";
+import type { Deploy, Instance, InstanceEvent } from "./db/schema";
 
 /**
  * The wire shape of an instance, shared by the internal API (orchestrator) and the platform API
@@ -23,3 +23,11 @@ export function eventJson(e: InstanceEvent) {
 
 export type InstanceJson = ReturnType<typeof instanceJson>;
 export type InstanceEventJson = ReturnType<typeof eventJson>;
+
+/** A deploy as JSON (without the author's user id). */
+export function deployJson(d: Deploy) {
+  const { authorId: _author, ...rest } = d;
+  return { ...rest, createdAt: d.createdAt.toISOString(), finishedAt: d.finishedAt?.toISOString() ?? null };
+}
+
+export type DeployJson = ReturnType<typeof deployJson>;

@@ -1,9 +1,12 @@
 import { createParser } from "eventsource-parser";
-import type { InstanceEventJson, InstanceJson } from "./instance-json";
+import type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
 import { AppError, UnavailableError, type ErrorBody } from "./errors";
 
 /** An instance as the orchestrator's internal API returns it (no superuser fields, ISO dates). */
-export type { InstanceEventJson, InstanceJson } from "./instance-json";
+export type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
+
+/** A file of a deploy as listed. */
+export type DeployFileJson = { path: string; size: number; sha256: string };
 
 /** One message of the orchestrator's event stream. */
 export type OrchestratorMessage =
@@ -20,7 +23,7 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
   const id = (instanceId: string) => `/v1/instances/${encodeURIComponent(instanceId)}`;
   return {
     /** Creates an instance; `quota` is the owner's limit, checked by the orchestrator as it inserts. */
-    create: (input: { ownerId: string; name: string; subdomain: string; quota: number }) =>
+    create: (input: { ownerId: string; name: string; subdomain: string; quota: number; template?: string | undefined }) =>
       call<{ instance: InstanceJson }>("POST", "/v1/instances", input).then((r) => r.instance),
     get: (instanceId: string) => call<{ instance: InstanceJson }>("GET", id(instanceId)).then((r) => r.instance),
     update: (instanceId: string, input: { name?: string; idleTimeoutMinutes?: number | null }) =>
@@ -36,6 +39,23 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
     logs: (instanceId: string, lines = 200) =>
       call<{ lines: string[] }>("GET", `${id(instanceId)}/logs?lines=${lines}`).then((r) => r.lines),
     sso: (instanceId: string) => call<{ url: string }>("POST", `${id(instanceId)}/sso`).then((r) => r.url),
+    /** Streams a bundle to the orchestrator, which checks and stores it (never buffered here). */
+    deploy: async (instanceId: string, upload: { body: ReadableStream<Uint8Array>; contentType: string; contentLength: string | null }, author: { label: string; userId: string | null }) => {
+      const headers: Record<string, string> = { "content-type": upload.contentType, "x-deploy-author": encodeURIComponent(author.label) };
+      if (upload.contentLength) headers["content-length"] = upload.contentLength;
+      if (author.userId) headers["x-deploy-author-id"] = author.userId;
+      const res = await send({ baseUrl, token }, "POST", `${id(instanceId)}/deploys`, { headers, body: upload.body, duplex: "half" } as RequestInit & { headers: Record<string, string> });
+      return ((await res.json()) as { deploy: DeployJson }).deploy;
+    },
+    deploys: (instanceId: string) => call<{ deploys: DeployJson[] }>("GET", `${id(instanceId)}/deploys`).then((r) => r.deploys),
+    getDeploy: (instanceId: string, deployId: string) =>
+      call<{ deploy: DeployJson; files: DeployFileJson[] }>("GET", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}`),
+    /** One file of a deploy, as the orchestrator's response (streamed on to the caller). */
+    deployFile: (instanceId: string, deployId: string, filePath: string) =>
+      send({ baseUrl, token }, "GET", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}/files/${filePath.split("/").map(encodeURIComponent).join("/")}`, {}),
+    rollback: (instanceId: string, deployId: string) =>
+      call<{ deploy: DeployJson }>("POST", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}/rollback`).then((r) => r.deploy),
+    templates: () => call<{ templates: Array<{ id: string; name: string; description: string }> }>("GET", "/v1/templates").then((r) => r.templates),
     /** Opens the event stream; the caller reads it with `readOrchestratorEvents`. */
     events: async (signal: AbortSignal): Promise<ReadableStream<Uint8Array>> => {
       const res = await fetch(new URL("/v1/events", baseUrl), {
@@ -49,6 +69,18 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
       return res.body;
     },
   };
+}
+
+/** One call to the internal API with a body of any kind; a non-2xx answer becomes the AppError it was. */
+async function send(target: { baseUrl: string; token: string }, method: string, path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, target.baseUrl), { ...init, method, headers: { ...init.headers, authorization: `Bearer ${target.token}` }, cache: "no-store" });
+  } catch (err) {
+    throw new UnavailableError("The instance service is not reachable right now. Try again in a moment.", 5, err);
+  }
+  if (!res.ok) throw toAppError(res, await res.json().catch(() => null));
+  return res;
 }
 
 /** One JSON call to the internal API; failures become AppErrors carrying the orchestrator's message. */

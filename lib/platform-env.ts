@@ -2,6 +2,17 @@ import path from "node:path";
 import { z } from "zod";
 import { loadOrCreateSecrets, type PlatformSecrets } from "./secrets";
 
+const BYTE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** "256MiB" → bytes. */
+export const byteSize = z
+  .string()
+  .regex(/^\d+(B|KiB|MiB|GiB)$/, "must be a size such as 256MiB")
+  .transform((v) => {
+    const [, n, unit] = /^(\d+)(\w+)$/.exec(v) ?? [];
+    return Number(n) * (BYTE_UNITS[unit ?? "B"] ?? 1);
+  });
+
 /** Variables both the web app and the orchestrator read; each adds its own on top. */
 export const platformEnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
@@ -20,6 +31,8 @@ export const platformEnvSchema = z.object({
   /** Proxies in front of the dashboard and gateway that append to X-Forwarded-For (lib/client-ip.ts). */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Largest deploy bundle, unpacked and as uploaded: the dashboard refuses a larger declared upload at once, the orchestrator checks every byte. */
+  DEPLOY_MAX_SIZE: byteSize.default(50 * 1024 * 1024),
 });
 
 export type PlatformEnv = z.infer<typeof platformEnvSchema>;
@@ -46,5 +59,6 @@ export function resolvePlatform(env: PlatformEnv) {
     encryptionKey: env.ENCRYPTION_KEY ?? secrets.encryptionKey,
     nextAuthSecret: secrets.nextAuthSecret,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+    deployMaxBytes: env.DEPLOY_MAX_SIZE,
   };
 }

@@ -1,18 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
-import { parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
-
-const BYTE_UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
-
-/** "256MiB" → bytes. */
-const byteSize = z
-  .string()
-  .regex(/^\d+(B|KiB|MiB|GiB)$/, "must be a size such as 256MiB")
-  .transform((v) => {
-    const [, n, unit] = /^(\d+)(\w+)$/.exec(v) ?? [];
-    return Number(n) * (BYTE_UNITS[unit ?? "B"] ?? 1);
-  });
+import { byteSize, parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
 
 const cidrList = z
   .string()
@@ -69,6 +58,9 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   TENANT_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
   /** Files (uploads, hooks, migrations) one instance may have; a snapshot of more fails visibly. */
   TENANT_MAX_FILES: z.coerce.number().int().min(1).default(100_000),
+  /** Files in one deploy bundle (its size is DEPLOY_MAX_SIZE); deploys need the sandbox unless explicitly allowed. */
+  DEPLOY_MAX_FILES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  ALLOW_UNSANDBOXED_DEPLOYS: bool.default(false),
   /** Gateway limits (0 turns a cap off): time to send headers, idle keep-alive, connections, streams, rates per second. */
   GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
   GATEWAY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
@@ -126,6 +118,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     tenantMaxProcs: env.TENANT_GOMAXPROCS,
     tenantMaxFiles: env.TENANT_MAX_FILES,
     isolation: { mode: env.TENANT_ISOLATION, uidBase: env.TENANT_UID_BASE },
+    deploys: {
+      limits: { maxBytes: platform.deployMaxBytes, maxFiles: env.DEPLOY_MAX_FILES },
+      allowUnsandboxed: env.ALLOW_UNSANDBOXED_DEPLOYS,
+      /** Bundles are checked and staged here (ours alone) before they are stored. */
+      workDir: path.join(platform.dataDir, "work", "deploys"),
+    },
     sandbox: {
       // Namespaces, cgroups and firewall tables are named per data folder, so two orchestrators on one host stay apart.
       scope: createHash("sha256").update(platform.dataDir).digest("hex").slice(0, 4),

@@ -2,6 +2,10 @@
 import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
 import { instancesApi } from "./api/instances-api";
+import { deploysApi, templatesApi } from "./api/deploys-api";
+import { createDeployRecords } from "./deploys/deploy-records";
+import { createDeployService } from "./deploys/deploy-service";
+import { createTenantCode } from "./deploys/tenant-code";
 import { loadConfig } from "./config";
 import { createGateway } from "./gateway/create-gateway";
 import { createAdminSso } from "./instances/admin-sso";
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
   const store = createInstanceStore({ db, bus });
   const idle = createIdleTracker();
   const admin = createPocketbaseAdmin({ log, repair: (t) => lifecycle.repairSuperuser(t) });
+  const deployRecords = createDeployRecords({ db });
   const lifecycle = createLifecycle({
     config: {
       ...config,
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
     admin,
     disk,
     sandbox,
+    code: createTenantCode({ storage, log, records: deployRecords, store }),
     secrets: createTenantSecrets({ db, encryptionKey: config.encryptionKey, log }),
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
   });
@@ -100,11 +106,23 @@ async function main(): Promise<void> {
   const { port: gatewayPort } = await gateway.listen();
   shutdown.add("gateway", 5_000, () => gateway.close());
 
+  const deploys = createDeployService({
+    config: { ...config.deploys, sandboxed: sandbox !== undefined },
+    log,
+    storage,
+    records: deployRecords,
+    store,
+    lifecycle,
+  });
   const api = createApi({
     token: config.orchestratorToken,
     log,
     routes: {
-      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl }),
+      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl, deploys }).route(
+        "/",
+        deploysApi({ deploys }),
+      ),
+      "/v1/templates": templatesApi(),
       "/v1/events": eventsApi({ bus }),
     },
   });

@@ -35,6 +35,8 @@ export const idleTimeoutMinutesSchema = z
 export const createInstanceSchema = z.object({
   name: instanceNameSchema,
   subdomain: subdomainSchema,
+  /** A template id (see templates/); its bundle becomes the instance's first deploy. Omitted or "blank": none. */
+  template: z.string().regex(/^[a-z0-9-]{1,40}$/, "Choose one of the offered templates.").optional(),
 });
 
 export const updateInstanceSchema = z.object({

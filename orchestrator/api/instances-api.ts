@@ -11,6 +11,9 @@ import type { Lifecycle } from "../instances/lifecycle";
 import { logFileTail } from "../tenant/log-file-tail";
 import { tenantPaths } from "../tenant/paths";
 import { parseJson } from "./parse";
+import { UnprocessableError } from "../../lib/errors";
+import type { DeployService } from "../deploys/deploy-service";
+import { listTemplates } from "../deploys/templates";
 import { instanceJson } from "../../lib/instance-json";
 
 const createBodySchema = createInstanceSchema.extend({
@@ -29,12 +32,25 @@ export function instancesApi(deps: {
   tenantsDir: string;
   sso: AdminSso;
   publicUrl: PublicUrlSettings;
+  deploys: Pick<DeployService, "fromTemplate">;
 }) {
   const { controller, store, lifecycle } = deps;
   return new Hono()
     .post("/", async (c) => {
-      const { ownerId, quota, ...input } = await parseJson(c, createBodySchema);
-      return c.json({ instance: instanceJson(await controller.create(ownerId, input, quota)) }, 201);
+      const { ownerId, quota, template, ...input } = await parseJson(c, createBodySchema);
+      const templateId = template === "blank" ? undefined : template;
+      if (templateId && !listTemplates().some((t) => t.id === templateId)) {
+        throw new UnprocessableError(`There is no template "${templateId}".`, { fieldErrors: { template: ["Choose one of the offered templates."] } });
+      }
+      const created = await controller.create(ownerId, input, quota);
+      if (!templateId) return c.json({ instance: instanceJson(created) }, 201);
+      try {
+        await deps.deploys.fromTemplate(created.id, templateId);
+      } catch (err) {
+        await controller.remove(created.id); // all or nothing: no instance without the template it was asked for
+        throw err;
+      }
+      return c.json({ instance: instanceJson(await store.get(created.id)) }, 201);
     })
     .get("/:id", async (c) => c.json({ instance: instanceJson(await store.get(c.req.param("id"))) }))
     .patch("/:id", async (c) => {

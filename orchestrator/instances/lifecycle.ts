@@ -1,3 +1,4 @@
+import fs from "node:fs/promises";
 import { decryptSecret } from "../../lib/crypto/secret-box";
 import type { Instance } from "../../lib/db/schema";
 import { UnavailableError } from "../../lib/errors";
@@ -15,7 +16,10 @@ import { createKeyedQueue } from "../../lib/keyed-queue";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
 import type { TenantDisk } from "./tenant-disk";
 import type { TenantSecrets } from "./tenant-secrets";
-import { markProvisioned, prepareTenantData, uploadIfChanged } from "./tenant-data";
+import { type DataSource, markProvisioned, prepareTenantData, uploadIfChanged } from "./tenant-data";
+import type { TenantCode } from "../deploys/tenant-code";
+import { writeSyncState } from "../sync/create-sync";
+import type { TenantPaths } from "../tenant/paths";
 
 export type LifecycleDeps = {
   config: {
@@ -36,11 +40,16 @@ export type LifecycleDeps = {
   disk: TenantDisk;
   /** The tenant sandbox, when tenants run in one: snapshots run SQLite inside it. */
   sandbox?: Sandbox | undefined;
+  /** Deploys: which code a start installs, and how a switch went. */
+  code?: TenantCode | undefined;
   /** The instance's secrets as environment variables, read at each start (instances/tenant-secrets.ts). */
   secrets?: TenantSecrets | undefined;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
 };
+
+/** The two ways a start runs PocketBase: the one-off superuser provisioning, and the server itself. */
+type StartSteps = { provision: () => Promise<void>; launch: () => Promise<TenantProcess> };
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -109,18 +118,23 @@ export function createLifecycle(deps: LifecycleDeps) {
       const identity = await identityOf(id);
       const source = await prepareTenantData(sync, instance, paths, identity);
       const secrets = await deps.secrets?.(id);
-      if (source === "new") await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits);
+      const steps: StartSteps = {
+        provision: () => supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits),
+        launch: () =>
+          supervisor.launch(
+            id,
+            paths,
+            (e) => {
+              onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
+            },
+            identity,
+            limits,
+            secrets,
+          ),
+      };
+      if (source === "new") await steps.provision();
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
-      const proc = await supervisor.launch(
-        id,
-        paths,
-        (e) => {
-          onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
-        },
-        identity,
-        limits,
-        secrets,
-      );
+      const proc = await launchWithCode(instance, paths, source, identity, steps);
       live.set(id, proc);
       if (source === "new") {
         // Settings live in data.db, so every later start (local or restored) already has them.
@@ -141,6 +155,57 @@ export function createLifecycle(deps: LifecycleDeps) {
       await store.recordEvent(id, "failed", `Start failed: ${errorMessage(err)}`);
       throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
     }
+  }
+
+  /**
+   * Launches PocketBase with the code the instance should run. Switching to another deploy first
+   * keeps the data from just before it (a stored snapshot generation, or "fresh" for a tenant that
+   * was only just provisioned); if the new code does not become healthy (a migration failed, a
+   * hook broke the start), that data and the previous deploy come back and start instead.
+   */
+  async function launchWithCode(instance: Instance, paths: TenantPaths, source: DataSource, identity: TenantIdentity | undefined, steps: StartSteps): Promise<TenantProcess> {
+    const { code } = deps;
+    const plan = code ? await code.plan(instance, paths) : null;
+    if (!code || !plan) return steps.launch();
+    const id = instance.id;
+    if (plan.kind === "reinstall") {
+      await code.install(id, paths, plan.deployId, identity);
+      return steps.launch();
+    }
+    await code.begin(id, plan);
+    let checkpoint: number | "fresh";
+    try {
+      checkpoint = source === "new" ? "fresh" : await checkpointData(id, paths);
+      await code.install(id, paths, plan.target.id, identity);
+    } catch (err) {
+      log.warn({ err, instanceId: id, deployId: plan.target.id }, "deploy could not be prepared");
+      await code.failed(id, plan, `The deploy could not be prepared: ${errorMessage(err)}`);
+      return steps.launch();
+    }
+    try {
+      const proc = await steps.launch();
+      await code.succeeded(id, plan);
+      return proc;
+    } catch (err) {
+      log.warn({ err, instanceId: id, deployId: plan.target.id }, "deploy did not start; rolling back");
+      await code.failed(id, plan, errorMessage(err));
+      if (checkpoint === "fresh") {
+        await removeTenantTree(paths.dataDir);
+        await fs.mkdir(paths.dataDir, { mode: 0o700 });
+        await steps.provision();
+      } else {
+        await sync.restore(id, paths, checkpoint, await ownerOf(id));
+        await writeSyncState(paths, { generation: checkpoint, fingerprint: await sync.fingerprint(paths) });
+      }
+      await code.install(id, paths, plan.previous?.id ?? null, identity);
+      return steps.launch();
+    }
+  }
+
+  /** Stores the tenant's data as it is now (it is not running) and returns that generation. */
+  async function checkpointData(id: string, paths: TenantPaths): Promise<number> {
+    const uploaded = await uploadIfChanged({ sync, store, log }, id, paths, await ownerOf(id));
+    return uploaded ?? (await store.get(id)).generation;
   }
 
   /** Stops the process (if any) and uploads what changed; failures leave a visible sync_failed. */
@@ -187,10 +252,11 @@ export function createLifecycle(deps: LifecycleDeps) {
       return queue.run(id, () => doStop(id));
     },
     /** Stops a running instance (with its upload) and starts it again, e.g. to switch to its new deploy. */
-    restart(id: string): Promise<TenantProcess> {
+    restart(id: string): Promise<TenantProcess | undefined> {
       return queue.run(id, async () => {
         if (live.has(id)) await doStop(id);
-        return doStart(id);
+        // Read in the queue: a stop asked for while this waited wins, rather than being undone.
+        return (await store.get(id)).desiredState === "running" ? doStart(id) : undefined;
       });
     },
     /** Retries a failed upload of a stopped instance. */

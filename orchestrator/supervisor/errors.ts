@@ -16,3 +16,12 @@ export function describeExit(exit: { exitCode: number | null; signal: string | n
   if (exit.signal) return `signal ${exit.signal}`;
   return `exit code ${exit.exitCode ?? "unknown"}`;
 }
+
+// A Go panic prints a goroutine stack after its message: frames ("pkg.func(0x…)"), their file
+// lines (tab-indented), "goroutine N [running]:" and "created by …". People need the message.
+const STACK_LINE = /^(\t|goroutine \d+ \[|created by |\[recovered\]$)|^[\w./*()[\]{}-]+\(.*\)$/;
+
+/** The last `count` lines of a tenant's output that say something: Go stack-trace lines left out. */
+export function meaningfulLines(lines: string[], count: number): string[] {
+  return lines.filter((line) => line.trim() !== "" && !STACK_LINE.test(line)).slice(-count);
+}

@@ -3,7 +3,7 @@ import { httpOrigin } from "../tools/http-origin";
 import type { TenantPaths } from "../tenant/paths";
 import { backoffDelay } from "./backoff";
 import { isCrashLoop, recordCrash } from "./crash-window";
-import { describeExit, TenantStartError } from "./errors";
+import { describeExit, meaningfulLines, TenantStartError } from "./errors";
 import { type Readiness, waitForReady } from "./health";
 import { removePidFile, writePidFile } from "./pid-file";
 import type { PortAllocator } from "./port-allocator";
@@ -33,6 +33,8 @@ export type TenantContext = {
 };
 
 const LAST_LINES = 50;
+/** Lines of output read to find the last LAST_LINES that are not a Go stack trace. */
+const SCANNED_LINES = 1000;
 const urlOf = (ctx: TenantContext, port: number) => httpOrigin({ host: ctx.host, port });
 
 /** Starts the tenant's PocketBase, waits until healthy, then supervises it until stop() or a crash loop. */
@@ -51,7 +53,7 @@ export async function launchSupervised(ctx: TenantContext): Promise<TenantProces
         ? `PocketBase did not become healthy within ${ctx.startTimeoutMs} ms`
         : `PocketBase exited before becoming healthy (${describeExit(ready.exit)})`;
     ctx.tenantLog.note(summary);
-    throw new TenantStartError(summary, ctx.tenantLog.tail(LAST_LINES));
+    throw new TenantStartError(summary, meaningfulLines(ctx.tenantLog.tail(SCANNED_LINES), LAST_LINES));
   } catch (err) {
     await child?.stop(ctx.stopTimeoutMs);
     await removePidFile(ctx.paths.pidFile);

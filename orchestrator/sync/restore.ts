@@ -42,7 +42,7 @@ export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, pat
   try {
     const fresh = path.join(staging, "new");
     await downloadAll(deps, manifest, fresh, cache, owner);
-    await swapInDirectories(paths, fresh, path.join(staging, "old"), deps.log);
+    await swapInDirectories(tenantDirectories(paths), fresh, path.join(staging, "old"), deps.log);
     committed = true;
     await cache.commit();
   } catch (err) {

@@ -4,7 +4,7 @@ import path from "node:path";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tenantPaths, type TenantPaths } from "../tenant/paths";
-import { swapInDirectories } from "./swap-directories";
+import { swapInDirectories, tenantDirectories } from "./swap-directories";
 
 const log = pino({ level: "silent" });
 
@@ -40,7 +40,7 @@ describe("swapInDirectories", () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("moves every folder in, parks the old ones, and keeps meta/", async () => {
-    await swapInDirectories(paths, fresh, path.join(dir, "staging", "old"), log);
+    await swapInDirectories(tenantDirectories(paths), fresh, path.join(dir, "staging", "old"), log);
     expect(contents(paths)).toEqual({
       "pb_data/x": "new pb_data",
       "pb_hooks/x": "new pb_hooks",
@@ -53,7 +53,7 @@ describe("swapInDirectories", () => {
   it("undoes the finished steps when a later rename fails", async () => {
     const before = contents(paths);
     fs.rmSync(path.join(fresh, "pb_migrations"), { recursive: true }); // the third rename will fail
-    await expect(swapInDirectories(paths, fresh, path.join(dir, "staging", "old"), log)).rejects.toThrow(/ENOENT/);
+    await expect(swapInDirectories(tenantDirectories(paths), fresh, path.join(dir, "staging", "old"), log)).rejects.toThrow(/ENOENT/);
     expect(contents(paths)).toEqual(before);
     expect(fs.existsSync(paths.migrationsDir)).toBe(false);
   });

@@ -4,8 +4,11 @@ import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 import { isCode } from "./local-files";
 
+/** A folder to swap in: its name in the staging folder and where it goes. */
+export type SwappedDirectory = { name: string; target: string };
+
 /** The tenant folders a restore replaces, by their name in a staging folder. */
-export function tenantDirectories(paths: TenantPaths): Array<{ name: string; target: string }> {
+export function tenantDirectories(paths: TenantPaths): SwappedDirectory[] {
   return [
     { name: "pb_data", target: paths.dataDir },
     { name: "pb_hooks", target: paths.hooksDir },
@@ -13,10 +16,19 @@ export function tenantDirectories(paths: TenantPaths): Array<{ name: string; tar
   ];
 }
 
-/** A failed restore whose undo also failed: the previous folders are parked in `parkedIn`, keep it. */
+/** The tenant's code folders a deploy replaces (pb_public is not part of data snapshots). */
+export function codeDirectories(paths: TenantPaths): SwappedDirectory[] {
+  return [
+    { name: "pb_hooks", target: paths.hooksDir },
+    { name: "pb_migrations", target: paths.migrationsDir },
+    { name: "pb_public", target: paths.publicDir },
+  ];
+}
+
+/** A failed swap whose undo also failed: the previous folders are parked in `parkedIn`, keep it. */
 export class RestoreRollbackError extends Error {
   constructor(readonly parkedIn: string, cause: unknown) {
-    super(`Restore failed and could not be undone; the previous tenant folders are kept in ${parkedIn}`, { cause });
+    super(`Swapping tenant folders failed and could not be undone; the previous tenant folders are kept in ${parkedIn}`, { cause });
     this.name = "RestoreRollbackError";
   }
 }
@@ -28,11 +40,11 @@ type Step = { name: string; target: string; movedOld: boolean; movedNew: boolean
  * filesystem). If any rename fails, the steps done so far are undone so the tenant keeps its
  * previous folders.
  */
-export async function swapInDirectories(paths: TenantPaths, fresh: string, old: string, log: Logger): Promise<void> {
+export async function swapInDirectories(directories: SwappedDirectory[], fresh: string, old: string, log: Logger): Promise<void> {
   await fs.mkdir(old, { recursive: true });
   const steps: Step[] = [];
   try {
-    for (const { name, target } of tenantDirectories(paths)) {
+    for (const { name, target } of directories) {
       const step: Step = { name, target, movedOld: false, movedNew: false };
       steps.push(step);
       step.movedOld = await renameIfExists(target, path.join(old, name));
