@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeployJson } from "../lib/instance-json";
 import { tarGzFiles } from "./support/bundles";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
+import { exerciseMoodboard } from "./support/moodboard";
 import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 
 // Deploys through the orchestrator's internal API against real PocketBase: the switch, its
@@ -139,6 +140,22 @@ describe("deploys", () => {
     expect((await orch.api("POST", `/v1/instances/${id}/start?wait=1`)).status).toBe(200);
     expect(await greeting("deploy-later")).toBe("later");
     expect(await (await client.fetch(client.url("deploy-later", "/"))).text()).toBe("later");
+  });
+
+  it("creates an instance from the mood-board template: its first deploy goes live on the first start", async () => {
+    const ownerId = await orch.createUser();
+    const created = await orch.api("POST", "/v1/instances", { ownerId, name: "Moods", subdomain: "moods", template: "moodboard" });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const id = created.body.instance!.id;
+    const list = (await orch.api("GET", `/v1/instances/${id}/deploys`)).body as unknown as { deploys: DeployJson[] };
+    expect(list.deploys).toMatchObject([{ number: 1, status: "pending", author: "template “moodboard”" }]);
+    expect((await orch.api("POST", `/v1/instances/${id}/start?wait=1`)).status).toBe(200);
+    expect((await deployState(id, list.deploys[0]!.id)).status).toBe("live");
+    await exerciseMoodboard({ url: client.url("moods"), fetch: client.fetch });
+
+    const unknown = await orch.api("POST", "/v1/instances", { ownerId, name: "X", subdomain: "no-such-template", template: "nope" });
+    expect(unknown.status).toBe(422);
+    expect((await orch.api("GET", "/v1/templates")).body).toMatchObject({ templates: [{ id: "blank" }, { id: "moodboard", name: "Mood board" }] });
   });
 
   it("lists a deploy's files and serves them for the file view", async () => {
