@@ -12,11 +12,12 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import type { InstanceView } from "@/lib/data/instances";
 import { createInstanceSchema } from "@/lib/validations/instance";
+import { TemplatePicker } from "./template-picker";
 import { useSubdomainCheck, type SubdomainCheck } from "./use-subdomain-check";
 
 type Props = { disabledReason?: string | undefined; urlTemplate: string; onCreated: (i: InstanceView) => void };
 
-/** "New instance" dialog: name + subdomain, validated and availability-checked as you type. */
+/** "New instance" dialog: name + subdomain, validated and availability-checked as you type, and a template. */
 export function CreateInstanceDialog({ disabledReason, urlTemplate, onCreated }: Props) {
   const [open, setOpen] = useState(false);
   const [subdomain, setSubdomain] = useState("");
@@ -57,6 +58,7 @@ export function CreateInstanceDialog({ disabledReason, urlTemplate, onCreated }:
               aria-invalid={!!subError}
             />
           </Field>
+          <TemplatePicker error={form.errors.template} />
           <DialogFooter>
             <Button type="submit" pending={form.pending} disabled={check.state === "unavailable"}>
               Create instance

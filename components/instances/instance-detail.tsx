@@ -11,6 +11,7 @@ import type { InstanceView } from "@/lib/data/instances";
 import type { InstanceEventJson } from "@/lib/orchestrator-client";
 import { ApiKeysSection } from "./api-keys-section";
 import { DeleteInstanceDialog } from "./delete-instance-dialog";
+import { DeploysSection } from "./deploys-section";
 import { EventsList } from "./events-list";
 import { IdleSetting } from "./idle-setting";
 import { InstanceHeader } from "./instance-header";
@@ -22,7 +23,7 @@ import { useInstanceStream } from "./use-instance-stream";
 
 type Props = { initial: InstanceView; initialEvents: InstanceEventJson[]; initialKeys: ApiKeyView[] };
 
-/** The instance page: live state, actions, settings, events, logs and API keys. */
+/** The instance page: live state, actions, settings, events, deploys, logs and API keys. */
 export function InstanceDetail({ initial, initialEvents, initialKeys }: Props) {
   const router = useRouter();
   const [instance, setInstance] = useState(initial);
@@ -62,6 +63,7 @@ export function InstanceDetail({ initial, initialEvents, initialKeys }: Props) {
         <EventsList events={events} />
         <IdleSetting instance={instance} onChange={setInstance} />
       </div>
+      <DeploysSection instance={instance} events={events} />
       <LogTail instanceId={instance.id} status={instance.status} />
       <ApiKeysSection instanceId={instance.id} initialKeys={initialKeys} />
       <SecretsSection instance={instance} />

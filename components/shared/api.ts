@@ -31,3 +31,17 @@ export async function apiFetch<T>(path: string, init?: { method?: string; body?:
   }
   return json as T;
 }
+
+/** Fetches raw bytes (a deploy's file) from the platform API; failures throw ApiError as apiFetch does. */
+export async function apiFetchBytes(path: string): Promise<ArrayBuffer> {
+  let res: Response;
+  try {
+    res = await fetch(path);
+  } catch (err) {
+    throw new ApiError(`Could not reach the server. Check your connection. (${(err as Error).message})`, 0);
+  }
+  if (res.ok) return res.arrayBuffer();
+  const json = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (res.status === 401) window.location.assign(`/signin?callbackUrl=${encodeURIComponent(window.location.pathname)}`);
+  throw new ApiError(json?.error?.message ?? `Something went wrong (HTTP ${res.status}).`, res.status);
+}

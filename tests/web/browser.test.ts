@@ -4,6 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instances } from "../../lib/db/schema";
+import { tarGzFiles } from "../support/bundles";
 import { repoRoot, tools } from "../support/tools";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-client";
 import { startWebPlatform, webRequest, type WebPlatform } from "../support/web";
@@ -21,6 +22,7 @@ const shots = path.join(repoRoot, "test-results/screenshots");
 const subdomain = `e2e-${Date.now().toString(36)}`;
 const email = `e2e-${Date.now().toString(36)}@example.com`;
 const state = { instanceId: "", url: "", key: "" };
+const board = { id: "" };
 const todos = ["buy milk", "ship it"];
 
 beforeAll(async () => {
@@ -50,6 +52,8 @@ function sdkWithKey() {
   return pb;
 }
 const status = (s: string) => page.locator(`[data-testid="instance-status"] [data-status="${s}"]`);
+const deployRow = (n: number) => page.locator(`[data-testid="deploy-row"][data-number="${n}"]`);
+const deployStatus = (n: number, s: string) => deployRow(n).locator(`[data-deploy-status="${s}"]`);
 
 describe("dashboard in Chromium", () => {
   it("shows the landing page and guards the dashboard", async () => {
@@ -274,5 +278,70 @@ describe("dashboard in Chromium", () => {
     await page.waitForURL(/\/dashboard$/);
     await page.getByText("No instances yet").waitFor();
     expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: state.key })).status).toBe(401);
+  });
+
+  it("creates an instance from the Mood board template: deploy #1 waits for the first start", async () => {
+    await page.getByRole("button", { name: "New instance" }).first().click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Name").fill("Mood board");
+    await dialog.getByLabel("Subdomain").fill(`${subdomain}-mb`);
+    await dialog.getByText(/^Available:/).waitFor();
+    expect(await dialog.getByRole("radio", { name: /^Blank/ }).isChecked()).toBe(true);
+    await dialog.getByRole("radio", { name: /^Mood board/ }).check();
+    await shot("13-create-from-template");
+    await dialog.getByRole("button", { name: "Create instance" }).click();
+    await page.waitForURL(/\/dashboard\/instances\/[a-z0-9]+$/);
+    board.id = page.url().split("/").pop() ?? "";
+    await status("stopped").waitFor();
+    await deployStatus(1, "pending").waitFor();
+    await page.getByTestId("deploy-in-progress").getByText("Deploy #1 is pending").waitFor();
+  });
+
+  it("starts it: deploy #1 goes live, and its files read as text", async () => {
+    await page.getByRole("button", { name: "Start" }).click();
+    await status("running").waitFor({ timeout: 60_000 });
+    await deployStatus(1, "live").waitFor({ timeout: 60_000 });
+    await page.getByTestId("deploy-in-progress").waitFor({ state: "detached" });
+    await deployRow(1).getByRole("button", { name: "Files" }).click();
+    const files = page.getByRole("dialog").getByTestId("deploy-files");
+    await files.getByText(/^pb_migrations\/.+\.js$/).first().waitFor();
+    const hook = fs.readdirSync(path.join(repoRoot, "templates/moodboard/pb_hooks")).find((f) => f.endsWith(".pb.js")) ?? "";
+    await files.getByText(`pb_hooks/${hook}`).click();
+    const text = page.getByRole("dialog").getByTestId("deploy-file-text");
+    await text.waitFor();
+    expect(await text.textContent()).toBe(fs.readFileSync(path.join(repoRoot, "templates/moodboard/pb_hooks", hook), "utf8"));
+    await shot("14-deploy-files");
+    await page.keyboard.press("Escape");
+  });
+
+  it("deploys again over the API, rolls back to #1 after a confirmation, and shows why a broken deploy failed", async () => {
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+    const upload = async (files: Record<string, string>) => {
+      const res = await fetch(`${web.url}/api/instances/${board.id}/deploys`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/gzip" },
+        body: new Uint8Array(await tarGzFiles(files)),
+      });
+      expect(res.status).toBe(202);
+    };
+    await upload({ "pb_hooks/hello.pb.js": `routerAdd("GET", "/hello", (e) => e.string(200, "hello"));\n` });
+    await deployStatus(2, "live").waitFor({ timeout: 60_000 });
+    await deployStatus(1, "superseded").waitFor();
+    await deployRow(1).getByRole("button", { name: "Roll back" }).click();
+    const confirm = page.getByRole("dialog");
+    await confirm.getByText("Roll back to deploy #1?").waitFor();
+    await confirm.getByText("The instance restarts with that code; data is not rolled back.").waitFor();
+    await shot("15-rollback-confirm");
+    await confirm.getByRole("button", { name: "Roll back" }).click();
+    await page.getByText("Rolling back to deploy #1.").waitFor();
+    await deployStatus(1, "live").waitFor({ timeout: 60_000 });
+    await deployStatus(2, "rolled_back").waitFor();
+
+    await upload({ "pb_migrations/1700000009_broken.js": `migrate((app) => { throw new Error("broken on purpose"); });\n` });
+    await deployStatus(3, "failed").waitFor({ timeout: 90_000 });
+    await deployStatus(1, "live").waitFor();
+    await page.getByTestId("deploy-message").getByText(/broken on purpose/).waitFor();
+    await status("running").waitFor({ timeout: 60_000 });
+    await page.getByTestId("deploys-card").screenshot({ path: path.join(shots, "16-deploys-card.png") });
   });
 });
