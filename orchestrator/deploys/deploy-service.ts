@@ -150,12 +150,12 @@ export function createDeployService(deps: DeployServiceDeps) {
       return { file, body: await openDeployBlob(storage, instanceId, file) };
     },
 
-    /** Makes an earlier deploy (one that was live once) the one the instance runs again. */
+    /** Makes an earlier, replaced deploy (superseded or rolled back) the one the instance runs again. */
     async rollback(instanceId: string, deployId: string): Promise<Deploy> {
       const target = await records.get(instanceId, deployId);
       if (target.status === "live") throw new ConflictError(`Deploy #${target.number} is already live.`);
       if (target.status !== "superseded" && target.status !== "rolled_back") {
-        throw new ConflictError(`Deploy #${target.number} never went live (${target.status.replace("_", " ")}); only a deploy that was live can be rolled back to.`);
+        throw new ConflictError(`Deploy #${target.number} is ${target.status}; only an earlier deploy that a later one replaced can be rolled back to.`);
       }
       await assertIdle(instanceId);
       log.info({ instanceId, deployId, number: target.number }, "rollback requested");
