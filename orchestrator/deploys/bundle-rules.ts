@@ -2,7 +2,6 @@ import { PayloadTooLargeError, UnprocessableError } from "../../lib/errors";
 
 /** The folders a deploy bundle may hold; the bundle is the instance's whole code. */
 export const CODE_ROOTS = ["pb_hooks", "pb_migrations", "pb_public"] as const;
-export type CodeRoot = (typeof CODE_ROOTS)[number];
 
 /** What one bundle may unpack to. */
 export type BundleLimits = {

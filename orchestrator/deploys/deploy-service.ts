@@ -44,7 +44,7 @@ async function drain(stream: Readable, limit: number): Promise<void> {
 }
 
 /** Largest file the file view returns. */
-export const MAX_VIEWED_FILE_BYTES = 1024 * 1024;
+const MAX_VIEWED_FILE_BYTES = 1024 * 1024;
 
 /**
  * Deploys as callers see them: a bundle is checked and staged in full before anything is stored,

@@ -9,7 +9,7 @@ import { AppError, UnsupportedMediaTypeError } from "../../lib/errors";
 import { type BundleLimits, bundleTooLarge, type EntryKind, InvalidBundleError } from "./bundle-rules";
 
 /** An entry's bytes: read them, or leave them (the reader drains what is left). */
-export type EntryBody = AsyncIterable<Buffer> & { resume(): unknown };
+type EntryBody = AsyncIterable<Buffer> & { resume(): unknown };
 
 /** One archive entry as read; `body` is read before the next entry is asked for. */
 export type BundleEntry = { path: string; kind: EntryKind; mode: number; size: number; body: EntryBody | null };
@@ -57,7 +57,7 @@ function asBundleError(err: unknown, what: string): unknown {
  * bounded (the latter by the files' limit plus room for headers), so a decompression bomb stops
  * at the limit however far it would inflate.
  */
-export async function* tarGzEntries(body: Readable, limits: BundleLimits): AsyncGenerator<BundleEntry> {
+async function* tarGzEntries(body: Readable, limits: BundleLimits): AsyncGenerator<BundleEntry> {
   const extract = tar.extract();
   const inflatedLimit = limits.maxBytes + 1024 * (limits.maxFiles + 16) + 1024 * 1024;
   const piping = pipeline(body, byteLimit(limits.maxBytes, () => bundleTooLarge(limits)), createGunzip(), byteLimit(inflatedLimit, () => bundleTooLarge(limits)), extract);
@@ -99,7 +99,7 @@ function tarKind(type: tar.Header["type"]): EntryKind {
  * (bounded) to `spoolFile`, then read entry by entry; each entry's declared size is checked
  * before it is inflated and yauzl checks the inflated size against it.
  */
-export async function* zipEntries(body: Readable, limits: BundleLimits, spoolFile: string): AsyncGenerator<BundleEntry> {
+async function* zipEntries(body: Readable, limits: BundleLimits, spoolFile: string): AsyncGenerator<BundleEntry> {
   await pipeline(body, byteLimit(limits.maxBytes, () => bundleTooLarge(limits)), fs.createWriteStream(spoolFile, { flags: "wx", mode: 0o600 }));
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(spoolFile, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, file) => (err ? reject(asBundleError(err, "zip archive")) : resolve(file))),

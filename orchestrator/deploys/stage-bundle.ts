@@ -7,7 +7,7 @@ import { type BundleLimits, bundleTooLarge, checkEntryKind, checkEntryPath, crea
 import type { BundleEntry } from "./read-bundle";
 
 /** One validated file of a bundle, written to `staged` (a flat name in our own folder). */
-export type StagedFile = { path: string; size: number; sha256: string; mode: number; staged: string };
+type StagedFile = { path: string; size: number; sha256: string; mode: number; staged: string };
 
 /** A whole validated bundle: its files sorted by path, and their total size. */
 export type StagedBundle = { files: StagedFile[]; sizeBytes: number };

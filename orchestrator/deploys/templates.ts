@@ -11,7 +11,7 @@ import type { BundleEntry } from "./read-bundle";
  */
 export type Template = { id: string; name: string; description: string };
 
-export const templatesDir = path.resolve(import.meta.dirname, "../../templates");
+const templatesDir = path.resolve(import.meta.dirname, "../../templates");
 
 const metaSchema = z.object({ name: z.string().min(1), description: z.string() });
 const TEMPLATE_ID = /^[a-z0-9-]{1,40}$/;
@@ -26,7 +26,7 @@ export function listTemplates(dir = templatesDir): Template[] {
 }
 
 /** The template, or 422-worthy NotFound when there is none of that id. */
-export function findTemplate(id: string, dir = templatesDir): Template {
+function findTemplate(id: string, dir = templatesDir): Template {
   const template = listTemplates(dir).find((t) => t.id === id);
   if (!template) throw new NotFoundError(`There is no template "${id}".`);
   return template;

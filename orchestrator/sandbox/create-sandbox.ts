@@ -24,7 +24,7 @@ export type SandboxConfig = {
 export type Command = { file: string; args: string[] };
 
 /** A host folder or file shown inside at `inside`, read-only unless `writable`. */
-export type ExtraBind = { host: string; inside: string; writable?: boolean };
+type ExtraBind = { host: string; inside: string; writable?: boolean };
 
 /** What the supervisor needs to run one tenant inside its sandbox. */
 export type TenantSandbox = {
@@ -50,7 +50,7 @@ export type Sandbox = {
 };
 
 /** PocketBase's port inside every tenant's own network namespace. */
-export const TENANT_PORT = 8090;
+const TENANT_PORT = 8090;
 
 // Joins every cgroup controller before exec, so bwrap and everything it forks are inside from the start.
 const JOIN_CGROUP = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
