@@ -9,7 +9,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{lib,orchestrator,app,components}/**/*.test.{ts,tsx}"],
+          include: ["{lib,orchestrator,app,components,cli}/**/*.test.{ts,tsx}"],
         },
       },
       {
