@@ -5,7 +5,20 @@ const webOnly = ["next", "next/*", "next-auth", "next-auth/*", "react", "react/*
 const uiLayers = ["**/app/**", "@/app/*", "**/components/**", "@/components/*"];
 const orchestratorLayer = ["**/orchestrator/**", "@/orchestrator/*"];
 /** lib modules the orchestrator may use: pure code with no Next, React or web-only state. */
-const pureLib = ["db/**", "validations/**", "errors", "api-keys", "crypto/**", "platform-env", "secrets", "instance-url", "instance-json", "client-ip", "keyed-queue", "read-body"];
+const pureLib = [
+  "db/**",
+  "validations/**",
+  "errors",
+  "api-keys",
+  "crypto/**",
+  "platform-env",
+  "secrets",
+  "instance-url",
+  "instance-json",
+  "client-ip",
+  "keyed-queue",
+  "read-body",
+];
 
 export default tseslint.config(
   // Dot-folders hold build output, binaries, data and scratch space, not project source.
@@ -26,7 +39,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: [...uiLayers, ...orchestratorLayer], message: "lib/ is shared: it must not import app/, components/ or orchestrator/." },
-            { group: ["next", "next/*", "react", "react/*", "react-dom", "react-dom/*"], message: "lib/ must not import Next or React (next-auth is allowed only in lib/auth)." },
+            {
+              group: ["next", "next/*", "react", "react/*", "react-dom", "react-dom/*"],
+              message: "lib/ must not import Next or React (next-auth is allowed only in lib/auth).",
+            },
           ],
         },
       ],
@@ -41,8 +57,12 @@ export default tseslint.config(
           patterns: [
             { group: [...uiLayers, ...webOnly], message: "The orchestrator must not import the web app, Next or React." },
             {
-              regex: `(^|/)lib/(?!(?:${pureLib.filter((m) => m.endsWith("/**")).map((m) => m.slice(0, -3)).join("|")})/|(?:${pureLib.filter((m) => !m.endsWith("/**")).join("|")})$)`,
-              message: "The orchestrator may import only pure lib/ modules (db, validations, errors, api-keys, crypto, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
+              regex: `(^|/)lib/(?!(?:${pureLib
+                .filter((m) => m.endsWith("/**"))
+                .map((m) => m.slice(0, -3))
+                .join("|")})/|(?:${pureLib.filter((m) => !m.endsWith("/**")).join("|")})$)`,
+              message:
+                "The orchestrator may import only pure lib/ modules (db, validations, errors, api-keys, crypto, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
             },
           ],
         },

@@ -28,8 +28,8 @@ export default function LandingPage() {
         <section className="max-w-2xl">
           <h1 className="text-4xl font-bold tracking-tight sm:text-5xl">PocketBase backends, hosted for you.</h1>
           <p className="mt-4 text-lg text-muted-foreground">
-            Create a PocketBase instance in seconds, get a URL like <code className="font-mono text-foreground">myapp.picobase.dev</code>,
-            and let PicoBase keep it running, backed up and out of your way.
+            Create a PocketBase instance in seconds, get a URL like <code className="font-mono text-foreground">myapp.picobase.dev</code>, and let PicoBase keep
+            it running, backed up and out of your way.
           </p>
           <div className="mt-8 flex flex-wrap gap-3">
             <Button asChild size="lg">

@@ -78,14 +78,62 @@ try {
 
   const session = { cookie: user.cookie };
   const routes: Route[] = [
-    { label: "API baseline: GET /api/subdomains/:sub", path: "/api/subdomains/free-bench-name", headers: session, check: (b) => expect("available", Number((JSON.parse(b) as { available: boolean }).available), 1) },
-    { label: "page baseline: GET /dashboard/account", path: "/dashboard/account", headers: session, check: (b) => expect("email shown", Number(b.includes(user.email)), 1) },
-    { label: "GET /dashboard (50 instances)", path: "/dashboard", headers: session, baseline: "page", target: true, check: (b) => expect("rows", countRows(b), 50) },
-    { label: "GET /api/instances (50 instances)", path: "/api/instances", headers: session, baseline: "API", target: true, check: (b) => expect("instances", listLength(b), 50) },
-    { label: "GET /dashboard (control user, 5)", path: "/dashboard", headers: { cookie: control.cookie }, baseline: "page", check: (b) => expect("rows", countRows(b), 5) },
-    { label: "GET /api/instances (control user, 5)", path: "/api/instances", headers: { cookie: control.cookie }, baseline: "API", check: (b) => expect("instances", listLength(b), 5) },
-    { label: "GET /dashboard/instances/:id (20 events)", path: `/dashboard/instances/${detailId}`, headers: session, baseline: "page", check: (b) => expect("has events", Number(b.includes("Seeded")), 1) },
-    { label: "GET /api/instances/:id (API key)", path: `/api/instances/${detailId}`, headers: { authorization: `Bearer ${key}` }, baseline: "API", check: (b) => expect("id", Number(b.includes(detailId)), 1) },
+    {
+      label: "API baseline: GET /api/subdomains/:sub",
+      path: "/api/subdomains/free-bench-name",
+      headers: session,
+      check: (b) => expect("available", Number((JSON.parse(b) as { available: boolean }).available), 1),
+    },
+    {
+      label: "page baseline: GET /dashboard/account",
+      path: "/dashboard/account",
+      headers: session,
+      check: (b) => expect("email shown", Number(b.includes(user.email)), 1),
+    },
+    {
+      label: "GET /dashboard (50 instances)",
+      path: "/dashboard",
+      headers: session,
+      baseline: "page",
+      target: true,
+      check: (b) => expect("rows", countRows(b), 50),
+    },
+    {
+      label: "GET /api/instances (50 instances)",
+      path: "/api/instances",
+      headers: session,
+      baseline: "API",
+      target: true,
+      check: (b) => expect("instances", listLength(b), 50),
+    },
+    {
+      label: "GET /dashboard (control user, 5)",
+      path: "/dashboard",
+      headers: { cookie: control.cookie },
+      baseline: "page",
+      check: (b) => expect("rows", countRows(b), 5),
+    },
+    {
+      label: "GET /api/instances (control user, 5)",
+      path: "/api/instances",
+      headers: { cookie: control.cookie },
+      baseline: "API",
+      check: (b) => expect("instances", listLength(b), 5),
+    },
+    {
+      label: "GET /dashboard/instances/:id (20 events)",
+      path: `/dashboard/instances/${detailId}`,
+      headers: session,
+      baseline: "page",
+      check: (b) => expect("has events", Number(b.includes("Seeded")), 1),
+    },
+    {
+      label: "GET /api/instances/:id (API key)",
+      path: `/api/instances/${detailId}`,
+      headers: { authorization: `Bearer ${key}` },
+      baseline: "API",
+      check: (b) => expect("id", Number(b.includes(detailId)), 1),
+    },
   ];
 
   // Warm-up: first renders, route module loading and JIT happen here and are not measured.

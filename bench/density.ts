@@ -52,8 +52,18 @@ function report(label: string, procs: TenantProcess[]): void {
   const self = memoryOf("self");
   console.log(
     `  ${label.padEnd(22)} VmRSS/tenant MB min=${mb(Math.min(...rss))} p50=${mb(percentile(rss, 50))} ` +
-      `max=${mb(Math.max(...rss))} total=${mb(sum(rss))} | RssAnon p50=${mb(percentile(mems.map((m) => m.anon), 50))} ` +
-      `RssFile p50=${mb(percentile(mems.map((m) => m.file), 50))} | PSS total=${mb(sum(mems.map((m) => m.pss)))} ` +
+      `max=${mb(Math.max(...rss))} total=${mb(sum(rss))} | RssAnon p50=${mb(
+        percentile(
+          mems.map((m) => m.anon),
+          50,
+        ),
+      )} ` +
+      `RssFile p50=${mb(
+        percentile(
+          mems.map((m) => m.file),
+          50,
+        ),
+      )} | PSS total=${mb(sum(mems.map((m) => m.pss)))} ` +
       `| orchestrator VmRSS=${mb(self.rss)}`,
   );
 }

@@ -61,10 +61,14 @@ try {
   const rps = (mode: Mode) => median(samples[mode].map((s) => s.rps));
   console.log(`\n== medians, ${connections} connections, ${rounds} × ${duration} s ==`);
   for (const mode of Object.keys(modes) as Mode[]) {
-    console.log(`${mode.padEnd(16)} ${rps(mode).toFixed(0).padStart(6)} req/s  p50 ${p50(mode).toFixed(2)} ms  orchestrator CPU ${median(cpu[mode]).toFixed(0)} µs/req`);
+    console.log(
+      `${mode.padEnd(16)} ${rps(mode).toFixed(0).padStart(6)} req/s  p50 ${p50(mode).toFixed(2)} ms  orchestrator CPU ${median(cpu[mode]).toFixed(0)} µs/req`,
+    );
   }
   const added = p50("API key") - p50("superuser token");
-  console.log(`added by key handling at the gateway (API key − superuser token): p50 ${added.toFixed(2)} ms → target ≤ 0.5 ms ${added <= 0.5 ? "met" : "MISSED"}`);
+  console.log(
+    `added by key handling at the gateway (API key − superuser token): p50 ${added.toFixed(2)} ms → target ≤ 0.5 ms ${added <= 0.5 ? "met" : "MISSED"}`,
+  );
   console.log(`API key vs anonymous (includes PocketBase's superuser auth): p50 ${(p50("API key") - p50("anonymous")).toFixed(2)} ms`);
 } finally {
   await client.close();

@@ -87,7 +87,11 @@ async function seed(base: string): Promise<string> {
     return (await res.json()) as { token?: string };
   };
   const { token } = await post("/api/collections/_superusers/auth-with-password", { identity: EMAIL, password: PASSWORD });
-  const fields = [{ name: "title", type: "text" }, { name: "body", type: "text" }, { name: "score", type: "number" }];
+  const fields = [
+    { name: "title", type: "text" },
+    { name: "body", type: "text" },
+    { name: "score", type: "number" },
+  ];
   await post("/api/collections", { name: "items", type: "base", listRule: "", viewRule: "", fields }, token);
   for (let i = 0; i < 100; i++) {
     await post("/api/collections/items/records", { title: `Item ${i}`, body: "lorem ipsum ".repeat(8), score: i }, token);
@@ -132,7 +136,12 @@ async function runWrk(load: Load): Promise<Measured> {
   };
   const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout)?.slice(1).map(Number) ?? [];
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]), p50: percentile(50), p99: percentile(99), failed: non2xx + errors.reduce((a, b) => a + b, 0) };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1]),
+    p50: percentile(50),
+    p99: percentile(99),
+    failed: non2xx + errors.reduce((a, b) => a + b, 0),
+  };
 }
 
 /** Machine-wide idle and busy CPU ticks, from the first line of /proc/stat. */
@@ -218,7 +227,9 @@ async function main(): Promise<void> {
       host: `${SUBDOMAIN}.localhost:${gw.port}`,
       pids: { pocketbase: pb.pid, gateway: gw.proc.pid },
     };
-    console.log(`node ${process.version}, ${os.cpus().length} CPUs shared by the load generator, the gateway and PocketBase; load average ${os.loadavg()[0]?.toFixed(2)}`);
+    console.log(
+      `node ${process.version}, ${os.cpus().length} CPUs shared by the load generator, the gateway and PocketBase; load average ${os.loadavg()[0]?.toFixed(2)}`,
+    );
     // Warm-up: SQLite page cache, Go and V8 JITs, pooled upstream sockets.
     await measure(runAutocannon, { url: target.direct, connections: 10, duration: 2 }, target.pids);
     await measure(runAutocannon, { url: target.viaGateway, connections: 10, duration: 2, headers: { host: target.host } }, target.pids);

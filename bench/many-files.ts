@@ -103,14 +103,24 @@ async function main(): Promise<void> {
   if (args.child) return child(args.child, Number(args.generation));
   const files = Number(args.files);
   const baselineFiles = Number(args.baseline);
-  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} (1/5/15 min), ${os.availableParallelism()} cores`);
+  console.log(
+    `load: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (1/5/15 min), ${os.availableParallelism()} cores`,
+  );
   const base = await run(baselineFiles);
   const many = await run(files);
   console.log(row(`${baselineFiles} files, full`, base.full, base.full));
   console.log(row(`${baselineFiles} files, 1% changed`, base.incremental, base.incremental));
   console.log(row(`${files} files, full`, many.full, base.full));
   console.log(row(`${files} files, 1% changed`, many.incremental, base.incremental));
-  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `load: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 await main();

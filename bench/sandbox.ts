@@ -25,7 +25,8 @@ const connections = Number(arg("connections", "50"));
 type Side = { name: "sandbox" | "off"; orch: OrchestratorHandle; client: GatewayClient };
 
 async function open(name: Side["name"]): Promise<Side> {
-  const orch = await startOrchestrator({ env: {
+  const orch = await startOrchestrator({
+    env: {
       TENANT_ISOLATION: name,
       LOG_LEVEL: "warn",
       IDLE_TIMEOUT_MINUTES: "0",
@@ -33,7 +34,8 @@ async function open(name: Side["name"]): Promise<Side> {
       GATEWAY_RATE_PER_IP: "0",
       GATEWAY_RATE_PER_INSTANCE: "0",
       GATEWAY_MAX_CONCURRENT_PER_IP: "0",
-    }, });
+    },
+  });
   return { name, orch, client: createGatewayClient({ port: orch.gatewayPort }) };
 }
 
@@ -49,7 +51,8 @@ async function wakeTimes(side: Side, id: string, sub: string): Promise<number> {
 
 /** PSS (kB) of every process of a tenant: its cgroup when sandboxed, else PocketBase from its pid file. */
 function tenantPss(side: Side, id: string): number {
-  const pids = side.name === "sandbox" ? cgroupPids(side.orch.pid as number, id) : [Number(fs.readFileSync(`${side.orch.tenantRoot(id)}/meta/pocketbase.pid`, "utf8"))];
+  const pids =
+    side.name === "sandbox" ? cgroupPids(side.orch.pid as number, id) : [Number(fs.readFileSync(`${side.orch.tenantRoot(id)}/meta/pocketbase.pid`, "utf8"))];
   return pids.reduce((sum, pid) => sum + Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0), 0);
 }
 
@@ -69,7 +72,9 @@ try {
     for (const [j, side] of sides.entries()) wake[side.name]?.push(await wakeTimes(side, first[j]!.id, "wake"));
   }
   const p50 = (xs: number[] = []) => percentile(xs, 50);
-  console.log(`wake from local copy p50: sandbox ${p50(wake.sandbox).toFixed(1)} ms, off ${p50(wake.off).toFixed(1)} ms → +${(p50(wake.sandbox) - p50(wake.off)).toFixed(1)} ms (target ≤ +15 ms)`);
+  console.log(
+    `wake from local copy p50: sandbox ${p50(wake.sandbox).toFixed(1)} ms, off ${p50(wake.off).toFixed(1)} ms → +${(p50(wake.sandbox) - p50(wake.off)).toFixed(1)} ms (target ≤ +15 ms)`,
+  );
 
   // 2. Gateway throughput on a realistic read.
   for (const { pb } of first) {
@@ -86,7 +91,9 @@ try {
     }
   }
   const ratio = median(rps.sandbox ?? []) / median(rps.off ?? []);
-  console.log(`gateway throughput (${connections} connections): sandbox ${median(rps.sandbox ?? []).toFixed(0)} rps, off ${median(rps.off ?? []).toFixed(0)} rps → ratio ${ratio.toFixed(3)} (target ≥ 0.95)`);
+  console.log(
+    `gateway throughput (${connections} connections): sandbox ${median(rps.sandbox ?? []).toFixed(0)} rps, off ${median(rps.off ?? []).toFixed(0)} rps → ratio ${ratio.toFixed(3)} (target ≥ 0.95)`,
+  );
 
   // 3. Idle memory per tenant.
   const pss: Record<string, number> = {};
@@ -97,7 +104,9 @@ try {
     pss[side.name] = ids.reduce((sum, id) => sum + tenantPss(side, id), 0) / ids.length;
   }
   const mb = (kb = 0) => (kb / 1024).toFixed(2);
-  console.log(`idle PSS per tenant (${tenants} each): sandbox ${mb(pss.sandbox)} MB, off ${mb(pss.off)} MB → +${mb((pss.sandbox ?? 0) - (pss.off ?? 0))} MB (target ≤ +2 MB)`);
+  console.log(
+    `idle PSS per tenant (${tenants} each): sandbox ${mb(pss.sandbox)} MB, off ${mb(pss.off)} MB → +${mb((pss.sandbox ?? 0) - (pss.off ?? 0))} MB (target ≤ +2 MB)`,
+  );
   console.log(`load: ${fs.readFileSync("/proc/loadavg", "utf8").trim()}`);
 } finally {
   for (const side of sides) {

@@ -49,9 +49,7 @@ async function buildDatabase(file: string, targetBytes: number): Promise<number>
   const db = createClient({ url: `file:${file}` });
   try {
     await db.execute("PRAGMA journal_mode=WAL");
-    await db.execute(
-      "CREATE TABLE posts (id TEXT PRIMARY KEY, title TEXT, body TEXT, author TEXT, meta JSON, views INTEGER, created TEXT)",
-    );
+    await db.execute("CREATE TABLE posts (id TEXT PRIMARY KEY, title TEXT, body TEXT, author TEXT, meta JSON, views INTEGER, created TEXT)");
     await db.execute("CREATE INDEX posts_created ON posts (created)");
     const pick = () => WORDS[Math.floor(Math.random() * WORDS.length)];
     for (let n = 0, size = 0; size < targetBytes; n++) {

@@ -19,7 +19,10 @@ describe("account tokens (real libSQL file DB)", () => {
 
   beforeAll(async () => {
     db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
-    await db.insert(users).values([{ ...ada, passwordHash: "x" }, { ...bob, passwordHash: "x" }]);
+    await db.insert(users).values([
+      { ...ada, passwordHash: "x" },
+      { ...bob, passwordHash: "x" },
+    ]);
   });
   afterAll(() => {
     db.close();

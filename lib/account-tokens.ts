@@ -19,7 +19,14 @@ export async function authenticateAccountToken(db: Db, token: string, now: Date)
     {
       findLive: async (id) => {
         const [found] = await db
-          .select({ id: accountTokens.id, hash: accountTokens.tokenHash, lastUsedAt: accountTokens.lastUsedAt, userId: users.id, email: users.email, name: users.name })
+          .select({
+            id: accountTokens.id,
+            hash: accountTokens.tokenHash,
+            lastUsedAt: accountTokens.lastUsedAt,
+            userId: users.id,
+            email: users.email,
+            name: users.name,
+          })
           .from(accountTokens)
           .innerJoin(users, eq(users.id, accountTokens.userId))
           .where(and(eq(accountTokens.id, id), isNull(accountTokens.revokedAt)));

@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { bearerSecretFormat, bearerSecretView, checkBearerSecret, hashBearerSecret, lastUsedResolutionMs, verifyBearerSecret, type StoredBearerSecret } from "./bearer-secrets";
+import {
+  bearerSecretFormat,
+  bearerSecretView,
+  checkBearerSecret,
+  hashBearerSecret,
+  lastUsedResolutionMs,
+  verifyBearerSecret,
+  type StoredBearerSecret,
+} from "./bearer-secrets";
 
 const formats = [bearerSecretFormat("pbk"), bearerSecretFormat("pbt")];
 
@@ -19,10 +27,14 @@ describe.each(formats)("bearer secret format $kind", (format) => {
     expect(new Set(Array.from({ length: 200 }, () => format.generate().secret)).size).toBe(200);
   });
 
-  it.each(["", `${k}_`, `${k}_short_secret`, `xyz_abcdefghijkl_${"a".repeat(43)}`, `${k}_abcdefghijkl_${"a".repeat(42)}`, `${k}_abcdefghijkl_${"a".repeat(43)}x`])(
-    "rejects malformed %j",
-    (s) => expect(format.parse(s)).toBeNull(),
-  );
+  it.each([
+    "",
+    `${k}_`,
+    `${k}_short_secret`,
+    `xyz_abcdefghijkl_${"a".repeat(43)}`,
+    `${k}_abcdefghijkl_${"a".repeat(42)}`,
+    `${k}_abcdefghijkl_${"a".repeat(43)}x`,
+  ])("rejects malformed %j", (s) => expect(format.parse(s)).toBeNull());
 
   it("does not take the other kind's secrets", () => {
     const other = formats.find((f) => f.kind !== k)!.generate().secret;
@@ -95,6 +107,13 @@ describe("bearerSecretView", () => {
   it("lists the prefix and dates, nothing secret", () => {
     const format = bearerSecretFormat("pbk");
     const view = bearerSecretView(format, { id: "abcdefghijkl", name: "CI", createdAt: new Date(0), lastUsedAt: null, revokedAt: new Date(1000) });
-    expect(view).toEqual({ id: "abcdefghijkl", name: "CI", prefix: "pbk_abcdefghijkl", createdAt: "1970-01-01T00:00:00.000Z", lastUsedAt: null, revokedAt: "1970-01-01T00:00:01.000Z" });
+    expect(view).toEqual({
+      id: "abcdefghijkl",
+      name: "CI",
+      prefix: "pbk_abcdefghijkl",
+      createdAt: "1970-01-01T00:00:00.000Z",
+      lastUsedAt: null,
+      revokedAt: "1970-01-01T00:00:01.000Z",
+    });
   });
 });

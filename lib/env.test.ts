@@ -37,6 +37,8 @@ describe("loadWebConfig", () => {
   });
 
   it("fails naming each bad variable", () => {
-    expect(() => loadWebConfig({ DATA_DIR: dir, INSTANCE_QUOTA: "lots", NEXTAUTH_URL: "not a url" })).toThrow(/INSTANCE_QUOTA[\s\S]*NEXTAUTH_URL|NEXTAUTH_URL[\s\S]*INSTANCE_QUOTA/);
+    expect(() => loadWebConfig({ DATA_DIR: dir, INSTANCE_QUOTA: "lots", NEXTAUTH_URL: "not a url" })).toThrow(
+      /INSTANCE_QUOTA[\s\S]*NEXTAUTH_URL|NEXTAUTH_URL[\s\S]*INSTANCE_QUOTA/,
+    );
   });
 });

@@ -28,7 +28,7 @@ describe("readOrchestratorEvents", () => {
       "retry: 3000\n\n",
       `event: instance\ndata: ${JSON.stringify({ instance })}\n\n`,
       `event: instance-event\r\ndata: ${JSON.stringify({ event })}\r\n\r\n`,
-      "event: something-new\ndata: {\"x\":1}\n\n",
+      'event: something-new\ndata: {"x":1}\n\n',
       'data: {"id":"no-event-name"}\n\n',
       'event: instance-deleted\ndata: {"id":"i1"}\n\n',
     ].join("");
@@ -66,7 +66,11 @@ describe("orchestrator client errors", () => {
   const client = createOrchestratorClient({ baseUrl: "http://orchestrator.test", token: "t" });
   const answer = (status: number, body: unknown, headers: Record<string, string> = {}) =>
     vi.stubGlobal("fetch", async () => new Response(body === undefined ? null : JSON.stringify(body), { status, headers }));
-  const failureOf = (promise: Promise<unknown>) => promise.then(() => expect.unreachable(), (err: unknown) => err);
+  const failureOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => expect.unreachable(),
+      (err: unknown) => err,
+    );
 
   it("keeps the orchestrator's code, status, message, details and Retry-After", async () => {
     answer(409, { error: { code: "conflict", message: "That subdomain is taken.", details: { field: "subdomain" } } }, { "retry-after": "7" });
@@ -86,7 +90,12 @@ describe("orchestrator client errors", () => {
 
   it("names the status when the answer is not a JSON error", async () => {
     vi.stubGlobal("fetch", async () => new Response("Unauthorized", { status: 401 }));
-    expect(await failureOf(client.get("i1"))).toMatchObject({ status: 401, code: "orchestrator_error", message: "The instance service answered 401.", retryAfterSeconds: undefined });
+    expect(await failureOf(client.get("i1"))).toMatchObject({
+      status: 401,
+      code: "orchestrator_error",
+      message: "The instance service answered 401.",
+      retryAfterSeconds: undefined,
+    });
   });
 
   it("is 503 when the orchestrator cannot be reached", async () => {

@@ -10,9 +10,7 @@ export type DeployFileJson = { path: string; size: number; sha256: string };
 
 /** One message of the orchestrator's event stream. */
 export type OrchestratorMessage =
-  | { type: "instance"; instance: InstanceJson }
-  | { type: "instance-event"; event: InstanceEventJson }
-  | { type: "instance-deleted"; id: string };
+  { type: "instance"; instance: InstanceJson } | { type: "instance-event"; event: InstanceEventJson } | { type: "instance-deleted"; id: string };
 
 /** Client of the orchestrator's internal API; every failure is an AppError with a user-safe message. */
 export type OrchestratorClient = ReturnType<typeof createOrchestratorClient>;
@@ -36,15 +34,20 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
     restart: (instanceId: string, wait = false) =>
       call<{ instance: InstanceJson; restarted: boolean }>("POST", `${id(instanceId)}/restart${wait ? "?wait=1" : ""}`),
     remove: (instanceId: string) => call<void>("DELETE", id(instanceId)),
-    logs: (instanceId: string, lines = 200) =>
-      call<{ lines: string[] }>("GET", `${id(instanceId)}/logs?lines=${lines}`).then((r) => r.lines),
+    logs: (instanceId: string, lines = 200) => call<{ lines: string[] }>("GET", `${id(instanceId)}/logs?lines=${lines}`).then((r) => r.lines),
     sso: (instanceId: string) => call<{ url: string }>("POST", `${id(instanceId)}/sso`).then((r) => r.url),
     /** Streams a bundle to the orchestrator, which checks and stores it (never buffered here). */
-    deploy: async (instanceId: string, upload: { body: ReadableStream<Uint8Array>; contentType: string; contentLength: string | null }, author: { label: string; userId: string | null }) => {
+    deploy: async (
+      instanceId: string,
+      upload: { body: ReadableStream<Uint8Array>; contentType: string; contentLength: string | null },
+      author: { label: string; userId: string | null },
+    ) => {
       const headers: Record<string, string> = { "content-type": upload.contentType, "x-deploy-author": encodeURIComponent(author.label) };
       if (upload.contentLength) headers["content-length"] = upload.contentLength;
       if (author.userId) headers["x-deploy-author-id"] = author.userId;
-      const res = await send({ baseUrl, token }, "POST", `${id(instanceId)}/deploys`, { headers, body: upload.body, duplex: "half" } as RequestInit & { headers: Record<string, string> });
+      const res = await send({ baseUrl, token }, "POST", `${id(instanceId)}/deploys`, { headers, body: upload.body, duplex: "half" } as RequestInit & {
+        headers: Record<string, string>;
+      });
       return ((await res.json()) as { deploy: DeployJson }).deploy;
     },
     deploys: (instanceId: string) => call<{ deploys: DeployJson[] }>("GET", `${id(instanceId)}/deploys`).then((r) => r.deploys),
@@ -52,7 +55,12 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
       call<{ deploy: DeployJson; files: DeployFileJson[] }>("GET", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}`),
     /** One file of a deploy, as the orchestrator's response (streamed on to the caller). */
     deployFile: (instanceId: string, deployId: string, filePath: string) =>
-      send({ baseUrl, token }, "GET", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}/files/${filePath.split("/").map(encodeURIComponent).join("/")}`, {}),
+      send(
+        { baseUrl, token },
+        "GET",
+        `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}/files/${filePath.split("/").map(encodeURIComponent).join("/")}`,
+        {},
+      ),
     rollback: (instanceId: string, deployId: string) =>
       call<{ deploy: DeployJson }>("POST", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}/rollback`).then((r) => r.deploy),
     templates: () => call<{ templates: Array<{ id: string; name: string; description: string }> }>("GET", "/v1/templates").then((r) => r.templates),
@@ -72,10 +80,20 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
 }
 
 /** One call to the internal API with a body of any kind; a non-2xx answer becomes the AppError it was. */
-async function send(target: { baseUrl: string; token: string }, method: string, path: string, init: RequestInit & { headers?: Record<string, string> }): Promise<Response> {
+async function send(
+  target: { baseUrl: string; token: string },
+  method: string,
+  path: string,
+  init: RequestInit & { headers?: Record<string, string> },
+): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(new URL(path, target.baseUrl), { ...init, method, headers: { ...init.headers, authorization: `Bearer ${target.token}` }, cache: "no-store" });
+    res = await fetch(new URL(path, target.baseUrl), {
+      ...init,
+      method,
+      headers: { ...init.headers, authorization: `Bearer ${target.token}` },
+      cache: "no-store",
+    });
   } catch (err) {
     throw new UnavailableError("The instance service is not reachable right now. Try again in a moment.", 5, err);
   }

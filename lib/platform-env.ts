@@ -27,7 +27,10 @@ export const platformEnvSchema = z.object({
   PUBLIC_GATEWAY_URL: z.url().optional(),
   ORCHESTRATOR_PORT: z.coerce.number().int().min(1).max(65535).default(8079),
   ORCHESTRATOR_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
-  ENCRYPTION_KEY: z.string().regex(/^[0-9a-f]{64}$/, "must be 64 hex characters (32 bytes)").optional(),
+  ENCRYPTION_KEY: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, "must be 64 hex characters (32 bytes)")
+    .optional(),
   /** Proxies in front of the dashboard and gateway that append to X-Forwarded-For (lib/client-ip.ts). */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -5,14 +5,17 @@ import { readBodyBytes, readJsonBody } from "./read-body";
 /** A POST whose body arrives in `chunks`, counting how many the reader pulled. */
 function streamed(chunks: Uint8Array[], headers: Record<string, string> = {}) {
   let pulled = 0;
-  const body = new ReadableStream<Uint8Array>({
-    pull(controller) {
-      const next = chunks[pulled];
-      if (!next) return controller.close();
-      pulled++;
-      controller.enqueue(next);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const next = chunks[pulled];
+        if (!next) return controller.close();
+        pulled++;
+        controller.enqueue(next);
+      },
     },
-  }, { highWaterMark: 0 }); // pull only when read, so the count shows what the reader asked for
+    { highWaterMark: 0 },
+  ); // pull only when read, so the count shows what the reader asked for
   const req = new Request("http://x/api", { method: "POST", body, headers, duplex: "half" } as RequestInit);
   return { req, pulled: () => pulled };
 }

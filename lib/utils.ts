@@ -24,7 +24,13 @@ export function formatRelative(iso: string | null, now: number): string {
   if (!iso) return "never";
   const seconds = Math.round((now - new Date(iso).getTime()) / 1000);
   if (seconds < 45) return "just now";
-  const steps: [number, string][] = [[60, "minute"], [24, "hour"], [30, "day"], [12, "month"], [Infinity, "year"]];
+  const steps: [number, string][] = [
+    [60, "minute"],
+    [24, "hour"],
+    [30, "day"],
+    [12, "month"],
+    [Infinity, "year"],
+  ];
   let value = seconds / 60;
   for (const [size, name] of steps) {
     if (value < size) {

@@ -5,12 +5,15 @@ import { byteSize, parseEnv, platformEnvSchema, resolvePlatform } from "../lib/p
 
 const cidrList = z
   .string()
-  .transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  )
   .pipe(z.array(z.string().regex(/^[0-9a-f.:]+\/\d{1,3}$/i, "must be CIDRs such as 10.1.0.0/16, comma-separated")));
 
-const bool = z
-  .enum(["true", "false", "1", "0"])
-  .transform((v) => v === "true" || v === "1");
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const orchestratorEnvSchema = platformEnvSchema.extend({
   POCKETBASE_BINARY_PATH: z.string().min(1).optional(),
@@ -35,7 +38,10 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   WAKE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   /** Go runtime soft memory limit for each tenant process (GOMEMLIMIT). */
-  TENANT_MEMORY_LIMIT: z.string().regex(/^\d+(B|KiB|MiB|GiB)$/).default("48MiB"),
+  TENANT_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(B|KiB|MiB|GiB)$/)
+    .default("48MiB"),
   /** Tenant sandbox (bubblewrap, cgroups, own network namespace, own uid): auto (when root), sandbox (required), off. */
   TENANT_ISOLATION: z.enum(["auto", "sandbox", "off"]).default("auto"),
   /** Per-tenant hard limits (cgroups) and private /tmp size. */
@@ -48,11 +54,24 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   /** Disk quota per instance for its PocketBase folders (data, uploaded files, hooks, migrations, static files). */
   TENANT_DISK_QUOTA: byteSize.default(1024 * 1024 * 1024),
   /** Tenant network namespaces are numbered from this IPv4 subnet (a /30 each). */
-  TENANT_SUBNET: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.201.0.0/16").default("10.201.0.0/16"),
+  TENANT_SUBNET: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.201.0.0/16")
+    .default("10.201.0.0/16"),
   /** CIDRs tenants may reach even though they are private (comma-separated); by default none. */
   TENANT_NET_ALLOW: cidrList.default([]),
   /** Resolvers written into tenants' /etc/resolv.conf and allowed on port 53 (comma-separated); default: the host's. */
-  TENANT_DNS: z.string().optional().transform((v) => (v ? v.split(",").map((s) => s.trim()).filter(Boolean) : undefined)),
+  TENANT_DNS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      v
+        ? v
+            .split(",")
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : undefined,
+    ),
   TENANT_UID_BASE: z.coerce.number().int().min(1000).max(2_000_000_000).default(200_000),
   /** Cores the Go scheduler of each tenant may use at once (GOMAXPROCS); 0 = all. */
   TENANT_GOMAXPROCS: z.coerce.number().int().min(0).max(256).default(1),
@@ -153,14 +172,11 @@ function gatewayLimits(env: OrchestratorEnv) {
 function storageConfig(env: OrchestratorEnv, dataDir: string): StorageConfig {
   if (!env.R2_ACCESS_KEY_ID || !env.R2_SECRET_ACCESS_KEY) {
     if (env.R2_ACCESS_KEY_ID || env.R2_SECRET_ACCESS_KEY || env.S3_ENDPOINT || env.R2_ACCOUNT_ID) {
-      throw new Error(
-        "Invalid configuration:\n  R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY must both be set to use S3/R2 storage",
-      );
+      throw new Error("Invalid configuration:\n  R2_ACCESS_KEY_ID and R2_SECRET_ACCESS_KEY must both be set to use S3/R2 storage");
     }
     return { driver: "local", root: path.resolve(env.STORAGE_DIR ?? path.join(dataDir, "storage")) };
   }
-  const endpoint =
-    env.S3_ENDPOINT ?? (env.R2_ACCOUNT_ID ? `https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com` : undefined);
+  const endpoint = env.S3_ENDPOINT ?? (env.R2_ACCOUNT_ID ? `https://${env.R2_ACCOUNT_ID}.r2.cloudflarestorage.com` : undefined);
   return {
     driver: "s3",
     endpoint,

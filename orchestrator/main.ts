@@ -145,7 +145,10 @@ async function main(): Promise<void> {
   idleStopper.start();
   shutdown.add("idle stopper", 1_000, () => idleStopper.stop());
 
-  log.info({ gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir, sandbox: sandbox !== undefined }, "orchestrator ready");
+  log.info(
+    { gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir, sandbox: sandbox !== undefined },
+    "orchestrator ready",
+  );
 
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {

@@ -49,7 +49,7 @@ function buildFromSource() {
 
 async function downloadRelease() {
   const arch = { x64: "amd64", arm64: "arm64" }[process.arch];
-  if (!arch || process.platform !== "linux" && process.platform !== "darwin") {
+  if (!arch || (process.platform !== "linux" && process.platform !== "darwin")) {
     throw new Error(`No PocketBase release for ${process.platform}/${process.arch}; install Go or set POCKETBASE_BINARY_PATH`);
   }
   const url = `https://github.com/pocketbase/pocketbase/releases/download/v${version}/pocketbase_${version}_${process.platform}_${arch}.zip`;

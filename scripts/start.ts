@@ -69,4 +69,6 @@ void spawn("node", [nextBin, dev ? "dev" : "start", "--port", process.env.PORT ?
   stopAll();
 });
 
-console.log(`[start] dashboard on http://localhost:${process.env.PORT ?? "3000"}; instances on http://<subdomain>.localhost:${process.env.GATEWAY_PORT ?? "8080"}`);
+console.log(
+  `[start] dashboard on http://localhost:${process.env.PORT ?? "3000"}; instances on http://<subdomain>.localhost:${process.env.GATEWAY_PORT ?? "8080"}`,
+);

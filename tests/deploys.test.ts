@@ -67,9 +67,7 @@ describe("deploys", () => {
 
   async function settled(id: string, deployId: string): Promise<DeployJson> {
     let last: DeployJson | undefined;
-    await expect
-      .poll(async () => (last = await deployState(id, deployId)).status, { timeout: 60_000, interval: 250 })
-      .toMatch(/^(live|failed)$/);
+    await expect.poll(async () => (last = await deployState(id, deployId)).status, { timeout: 60_000, interval: 250 }).toMatch(/^(live|failed)$/);
     return last!;
   }
 
@@ -81,14 +79,20 @@ describe("deploys", () => {
   it("switches a running instance to a deploy, and brings back the previous code and data when the next one fails", async () => {
     const sub = "deploy-run";
     const { id, pb } = await runningInstance(orch, client, sub);
-    const first = await deploy(id, await tarGzFiles({ "pb_hooks/hello.pb.js": hello("one"), "pb_migrations/1700000000_notes.js": notesMigration, "pb_public/index.html": "<h1>one</h1>" }));
+    const first = await deploy(
+      id,
+      await tarGzFiles({ "pb_hooks/hello.pb.js": hello("one"), "pb_migrations/1700000000_notes.js": notesMigration, "pb_public/index.html": "<h1>one</h1>" }),
+    );
     expect(first).toMatchObject({ number: 1, author: "ada@example.com", fileCount: 3 });
     expect((await settled(id, first.id)).status).toBe("live");
     expect(await greeting(sub)).toBe("one");
     expect(await (await client.fetch(client.url(sub, "/"))).text()).toBe("<h1>one</h1>");
     await pb.collection("notes").create({ text: "keep me" });
 
-    const second = await deploy(id, await tarGzFiles({ "pb_hooks/hello.pb.js": hello("two"), "pb_migrations/1700000000_notes.js": notesMigration, ...destructiveThenBroken }));
+    const second = await deploy(
+      id,
+      await tarGzFiles({ "pb_hooks/hello.pb.js": hello("two"), "pb_migrations/1700000000_notes.js": notesMigration, ...destructiveThenBroken }),
+    );
     const failed = await settled(id, second.id);
     expect(failed.status).toBe("failed");
     expect(failed.message).toMatch(/conflicts with pattern "GET \/api\/health"/); // PocketBase's own log lines say why
@@ -101,7 +105,10 @@ describe("deploys", () => {
     const migrations = fs.readdirSync(path.join(orch.tenantDir(id), "pb_migrations"));
     expect(migrations).toEqual(["1700000000_notes.js"]);
 
-    const broken = await deploy(id, await tarGzFiles({ "pb_hooks/hello.pb.js": hello("broken"), "pb_migrations/1700000000_notes.js": notesMigration, ...brokenMigration }));
+    const broken = await deploy(
+      id,
+      await tarGzFiles({ "pb_hooks/hello.pb.js": hello("broken"), "pb_migrations/1700000000_notes.js": notesMigration, ...brokenMigration }),
+    );
     expect(await settled(id, broken.id)).toMatchObject({ status: "failed", message: expect.stringMatching(/column mood does not exist/) });
     expect(await greeting(sub)).toBe("one");
 
@@ -163,7 +170,9 @@ describe("deploys", () => {
     const d = await deploy(id, await tarGzFiles({ "pb_hooks/a b.pb.js": "// hooks", "pb_public/index.html": "<b>x</b>" }));
     const got = (await orch.api("GET", `/v1/instances/${id}/deploys/${d.id}`)).body as unknown as { files: Array<{ path: string; size: number }> };
     expect(got.files.map((f) => f.path)).toEqual(["pb_hooks/a b.pb.js", "pb_public/index.html"]);
-    const file = await fetch(`${orch.apiUrl}/v1/instances/${id}/deploys/${d.id}/files/pb_hooks/a%20b.pb.js`, { headers: { authorization: `Bearer ${orch.token}` } });
+    const file = await fetch(`${orch.apiUrl}/v1/instances/${id}/deploys/${d.id}/files/pb_hooks/a%20b.pb.js`, {
+      headers: { authorization: `Bearer ${orch.token}` },
+    });
     expect(file.status).toBe(200);
     expect(file.headers.get("content-type")).toMatch(/^text\/plain/);
     expect(await file.text()).toBe("// hooks");

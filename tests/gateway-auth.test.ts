@@ -21,8 +21,7 @@ describe("gateway authentication", () => {
     await orch.db.insert(apiKeys).values({ id: k.id, instanceId, name: "test", keyHash: k.keyHash });
     return k;
   }
-  const get = (route: string, authorization?: string) =>
-    client.fetch(client.url(sub, route), { headers: authorization ? { authorization } : {} });
+  const get = (route: string, authorization?: string) => client.fetch(client.url(sub, route), { headers: authorization ? { authorization } : {} });
 
   beforeAll(async () => {
     orch = await startOrchestrator();
@@ -90,7 +89,10 @@ describe("gateway authentication", () => {
         body: JSON.stringify({ duration: 315_360_000 }),
       });
       expect(res.status).toBe(403);
-      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "forbidden", message: expect.stringMatching(/impersonate/) });
+      expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+        code: "forbidden",
+        message: expect.stringMatching(/impersonate/),
+      });
     }
     // The same request with an absolute-form target (which http-proxy forwards as its path) is refused too.
     const absolute = await rawRequest(orch.gatewayPort, [

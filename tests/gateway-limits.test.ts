@@ -218,9 +218,7 @@ describe("gateway limits", () => {
 
   it("limits the request rate per instance from all addresses", async () => {
     const port = await startGateway({ ratePerInstance: 5 });
-    const burst = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => requestFrom(port, { localAddress: `127.0.0.${10 + i}`, host: "echo.localhost" })),
-    );
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => requestFrom(port, { localAddress: `127.0.0.${10 + i}`, host: "echo.localhost" })));
     const limited = burst.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(0);
     expect(JSON.parse(limited[0]!.body).error.message).toMatch(/instance/);

@@ -207,7 +207,11 @@ describe("gateway", () => {
       await pb.collection("posts").update(created.id, { title: "live, edited" });
       await pb.collection("posts").delete(created.id);
       await waitFor("three realtime events", () => (events.length >= 3 ? true : undefined));
-      expect(events).toEqual([["create", created.id], ["update", created.id], ["delete", created.id]]);
+      expect(events).toEqual([
+        ["create", created.id],
+        ["update", created.id],
+        ["delete", created.id],
+      ]);
       expect(testRouter.activity("inst-alpha")?.open).toBeGreaterThan(0);
       await unsubscribe();
       await waitFor("stream close counted", () => {

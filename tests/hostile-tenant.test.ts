@@ -98,19 +98,30 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
       expect(code, target).not.toBe(0);
     }
     const { out } = await sh("ls /etc; cat /etc/passwd");
-    expect(out.split("\n").filter((l) => /^[a-z]/.test(l)).slice(0, 7).sort()).toEqual(
-      expect.arrayContaining(["group", "hosts", "nsswitch.conf", "passwd", "resolv.conf", "ssl"]),
-    );
+    expect(
+      out
+        .split("\n")
+        .filter((l) => /^[a-z]/.test(l))
+        .slice(0, 7)
+        .sort(),
+    ).toEqual(expect.arrayContaining(["group", "hosts", "nsswitch.conf", "passwd", "resolv.conf", "ssl"]));
     expect(out).not.toMatch(/^\w+:x:0:0:.*\/bin\/(ba)?sh$/m); // no host accounts with shells
     expect((await sh("cat /pb/pb_data/data.db | head -c 16")).out).toContain("SQLite format 3");
   });
 
   /** Connects from inside the evil tenant with perl (perl-base is in every Debian userland); "open" or the error. */
   const connect = async (host: string, port: number) =>
-    (await sh(`perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(PeerAddr => "${host}", PeerPort => ${port}, Timeout => 2); print $s ? "open" : "closed: $!"'`)).out;
+    (
+      await sh(
+        `perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(PeerAddr => "${host}", PeerPort => ${port}, Timeout => 2); print $s ? "open" : "closed: $!"'`,
+      )
+    ).out;
   /** The address a tenant's PocketBase listens on, read from its network namespace. */
   const addressOf = (id: string) => {
-    const ns = execFileSync("ip", ["netns", "list"], { encoding: "utf8" }).split("\n").find((l) => l.includes(id))?.split(" ")[0];
+    const ns = execFileSync("ip", ["netns", "list"], { encoding: "utf8" })
+      .split("\n")
+      .find((l) => l.includes(id))
+      ?.split(" ")[0];
     if (!ns) throw new Error(`no network namespace for ${id}`);
     const out = execFileSync("ip", ["-n", ns, "-4", "-o", "addr", "show", "eth0"], { encoding: "utf8" });
     return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(out)?.[1] as string;
@@ -142,10 +153,16 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
 
   it("cannot take another tenant's address or the platform's ports", async () => {
     const victimIp = addressOf(victim);
-    const bind = (await sh(`perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "${victimIp}", LocalPort => 8090, Listen => 1); print $s ? "bound" : "refused: $!"'`)).out;
+    const bind = (
+      await sh(
+        `perl -MIO::Socket::INET -e '$s = IO::Socket::INET->new(LocalAddr => "${victimIp}", LocalPort => 8090, Listen => 1); print $s ? "bound" : "refused: $!"'`,
+      )
+    ).out;
     expect(bind).toMatch(/^refused: Cannot assign requested address/);
     // Squatting every port it can see only touches its own namespace: the victim restarts on its own.
-    await sh("perl -MIO::Socket::INET -e 'for my $p (8091..8400) { push @s, IO::Socket::INET->new(LocalPort => $p, Listen => 1) } sleep 20' > /dev/null 2>&1 &");
+    await sh(
+      "perl -MIO::Socket::INET -e 'for my $p (8091..8400) { push @s, IO::Socket::INET->new(LocalPort => $p, Listen => 1) } sleep 20' > /dev/null 2>&1 &",
+    );
     await orch.api("POST", `/v1/instances/${victim}/stop?wait=1`);
     const restarted = await orch.api("POST", `/v1/instances/${victim}/start?wait=1`);
     expect(restarted.body.instance?.status).toBe("running");
@@ -165,7 +182,8 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
 
   it("has a size-bounded /tmp and a disk quota the kernel enforces; writes through the gateway get 507 at the quota", async () => {
     expect((await sh("dd if=/dev/zero of=/tmp/fill bs=1M count=64")).out).toMatch(/No space left on device/);
-    const write = () => client.fetch(client.url("evil", "/api/collections/users/records"), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const write = () =>
+      client.fetch(client.url("evil", "/api/collections/users/records"), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     try {
       expect((await sh("dd if=/dev/zero of=/pb/pb_data/fill bs=1M count=200")).out).toMatch(/No space left on device/);
       const image = fs.statSync(path.join(orch.tenantRoot(evil), "volume.img"));
@@ -183,7 +201,9 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
   });
 
   it("is stopped at the pids limit by a fork bomb, and the neighbour keeps answering", async () => {
-    const { out } = await sh(`perl -e 'my $n = 0; for (1..200) { my $p = fork(); last unless defined $p; if ($p == 0) { sleep 3; exit 0 } $n++ } print "forked=$n\\n"'`);
+    const { out } = await sh(
+      `perl -e 'my $n = 0; for (1..200) { my $p = fork(); last unless defined $p; if ($p == 0) { sleep 3; exit 0 } $n++ } print "forked=$n\\n"'`,
+    );
     const forked = Number(/forked=(\d+)/.exec(out)?.[1]);
     expect(forked).toBeGreaterThan(0);
     expect(forked).toBeLessThan(48); // the rest of the 200 were refused
@@ -215,8 +235,7 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
 
   it("leaves no process behind when its instance stops or is deleted", async () => {
     const uid = (await row(evil)).tenantUid as number;
-    const tenantPids = () =>
-      fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p) && fs.statSync(`/proc/${p}`, { throwIfNoEntry: false })?.uid === uid);
+    const tenantPids = () => fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p) && fs.statSync(`/proc/${p}`, { throwIfNoEntry: false })?.uid === uid);
     await sh("setsid sh -c 'sleep 1000' > /dev/null 2>&1 < /dev/null &");
     expect(tenantPids().length).toBeGreaterThan(1); // PocketBase and the daemon
     const before = (await orch.db.query.instances.findFirst({ where: (i, { eq }) => eq(i.id, evil) }))?.generation ?? 0;

@@ -37,10 +37,13 @@ describe("crash recovery", () => {
     const before = pidOf();
     process.kill(before, "SIGKILL");
     await expect
-      .poll(async () => {
-        const res = await client.fetch(client.url(sub, "/api/health"));
-        return res.status === 200 && isAlive(pidOf()) && pidOf() !== before;
-      }, { timeout: 30_000, interval: 200 })
+      .poll(
+        async () => {
+          const res = await client.fetch(client.url(sub, "/api/health"));
+          return res.status === 200 && isAlive(pidOf()) && pidOf() !== before;
+        },
+        { timeout: 30_000, interval: 200 },
+      )
       .toBe(true);
     await expectPostsIntact(await signedIn(), seeded, client.fetch);
     const events = await orch.db.query.instanceEvents.findMany({ where: (e, { eq }) => eq(e.instanceId, id) });
@@ -50,9 +53,7 @@ describe("crash recovery", () => {
   it("recovers from a SIGKILL of the orchestrator: no orphans, instance running, data intact", async () => {
     await orch.kill("SIGKILL");
     await orch.restart();
-    await expect
-      .poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 })
-      .toBe("running");
+    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 }).toBe("running");
     // The killed orchestrator's sandbox may still be tearing down for a moment; a real duplicate would stay.
     await expect.poll(() => pocketbaseProcessesUnder(orch.dataDir).length, { timeout: 10_000, interval: 200 }).toBe(1);
     expect((await client.fetch(client.url(sub, "/api/health"))).status).toBe(200);

@@ -18,7 +18,10 @@ const variants: Variant[] = [
 function listLocalObjects(root: string, prefix: string): string[] {
   const dir = path.join(root, prefix);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 describe.each(variants)("instance lifecycle: $name", (variant) => {

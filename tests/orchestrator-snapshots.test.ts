@@ -44,9 +44,7 @@ describe("periodic snapshots", () => {
     for (const pid of pocketbaseProcessesUnder(orch.dataDir)) process.kill(pid, "SIGKILL");
     orch.wipeTenant(id);
     await orch.restart();
-    await expect
-      .poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 })
-      .toBe("running");
+    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 }).toBe("running");
     await pb.collection("_superusers").authWithPassword(su.email, su.password);
     await expectPostsIntact(pb, seeded, client.fetch);
   });

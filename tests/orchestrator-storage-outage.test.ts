@@ -34,9 +34,7 @@ describe("object storage outage during a stop", () => {
     expect(fs.existsSync(path.join(orch.tenantDir(id), "pb_data/data.db"))).toBe(true);
 
     await s3.restart();
-    await expect
-      .poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 500 })
-      .toBe("stopped");
+    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 500 }).toBe("stopped");
     const after = await orch.api("GET", `/v1/instances/${id}`);
     expect(after.body.instance!.generation).toBeGreaterThanOrEqual(1);
 

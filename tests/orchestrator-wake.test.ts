@@ -23,9 +23,7 @@ describe("wake on request and idle stop", () => {
     const sub = "sleepy";
     const id = await orch.createInstance(sub);
     expect((await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status).toBe("stopped");
-    const responses = await Promise.all(
-      Array.from({ length: 20 }, () => client.fetch(client.url(sub, "/api/health")).then((r) => r.status)),
-    );
+    const responses = await Promise.all(Array.from({ length: 20 }, () => client.fetch(client.url(sub, "/api/health")).then((r) => r.status)));
     expect(responses).toEqual(Array(20).fill(200));
     expect(await startsOf(id)).toBe(1);
     expect((await orch.api("GET", `/v1/instances/${id}`)).body.instance).toMatchObject({ status: "running", desiredState: "running" });
@@ -35,9 +33,7 @@ describe("wake on request and idle stop", () => {
     const sub = "dozy";
     const id = await orch.createInstance(sub);
     await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
-    await expect
-      .poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 30_000, interval: 500 })
-      .toBe("stopped");
+    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 30_000, interval: 500 }).toBe("stopped");
     expect((await orch.api("GET", `/v1/instances/${id}`)).body.instance?.desiredState).toBe("stopped");
     expect((await client.fetch(client.url(sub, "/api/health"))).status).toBe(200);
     expect((await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status).toBe("running");

@@ -54,9 +54,11 @@ async function keys(storage: ObjectStorage, prefix: string): Promise<string[]> {
 
 /** Semi-compressible bytes in 64 KiB chunks, so the body is a real multi-chunk stream. */
 function chunkedStream(data: Buffer): Readable {
-  return Readable.from((function* () {
-    for (let i = 0; i < data.length; i += 64 * 1024) yield data.subarray(i, i + 64 * 1024);
-  })());
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += 64 * 1024) yield data.subarray(i, i + 64 * 1024);
+    })(),
+  );
 }
 
 describe.each(drivers)("object storage contract: %s", (_name, open) => {

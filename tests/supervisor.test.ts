@@ -190,7 +190,10 @@ describe("supervisor (real PocketBase)", () => {
       expect(body.home).toBe(paths.root); // the hook really ran and read its environment
       expect(body.secret).toBe("");
       expect(body.all).not.toContain(secret);
-      const names = body.all.trim().split("\n").map((l) => l.slice(0, l.indexOf("=")));
+      const names = body.all
+        .trim()
+        .split("\n")
+        .map((l) => l.slice(0, l.indexOf("=")));
       expect(names.sort()).toEqual(["GOMEMLIMIT", "HOME", "PATH", "TZ"]);
       await proc.stop();
     } finally {
@@ -243,9 +246,7 @@ describe("supervisor (real PocketBase)", () => {
     fs.writeFileSync(path.join(broken.hooksDir, "broken.pb.js"), 'throw new Error("cannot load this hook");\n');
     const real = makeSupervisor();
     await real.ensureSuperuser(path.basename(broken.root), broken, EMAIL, PASSWORD); // tenant hooks do not block provisioning
-    await expect(real.launch("broken-hooks", broken, () => {})).rejects.toThrow(
-      /exited before becoming healthy \(exit code 2\)[\s\S]*cannot load this hook/,
-    );
+    await expect(real.launch("broken-hooks", broken, () => {})).rejects.toThrow(/exited before becoming healthy \(exit code 2\)[\s\S]*cannot load this hook/);
     expect(fs.existsSync(broken.pidFile)).toBe(false);
 
     // A "PocketBase" that starts but never answers /api/health.
@@ -255,9 +256,7 @@ describe("supervisor (real PocketBase)", () => {
     });
     const slow = makeSupervisor({ pocketbaseBinary: fakeBinary, startTimeoutMs: 1_500, stopTimeoutMs: 1_000 });
     const stuck = tenantPaths(tenantsDir, "stuck");
-    await expect(slow.launch("stuck", stuck, () => {})).rejects.toThrow(
-      /did not become healthy within 1500 ms[\s\S]*fake pocketbase booting/,
-    );
+    await expect(slow.launch("stuck", stuck, () => {})).rejects.toThrow(/did not become healthy within 1500 ms[\s\S]*fake pocketbase booting/);
     const stuckPid = Number(fs.readFileSync(path.join(stuck.root, "fake.pid"), "utf8"));
     strayPids.push(stuckPid);
     expect(await isAlive(stuckPid)).toBe(false);

@@ -111,7 +111,12 @@ async function startSwapper(steps: Step[]): Promise<void> {
       }
       if (round === 0) process.stdout.write("ready\\n");
     }`;
-  const child = spawn(process.execPath, ["-e", script, JSON.stringify(steps)], { uid: owner?.uid, gid: owner?.gid, cwd: "/", stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["-e", script, JSON.stringify(steps)], {
+    uid: owner?.uid,
+    gid: owner?.gid,
+    cwd: "/",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   swappers.push(child);
   const [chunk] = (await once(child.stdout as Readable, "data")) as [Buffer];
   expect(chunk.toString()).toBe("ready\n");
@@ -199,7 +204,12 @@ describe(`snapshots of a hostile tenant (${owner ? `tenant uid ${owner.uid}` : "
       platformSecret(path.join("keys", `g${i}`));
     }
     giveToTenant(paths);
-    await startSwapper([["rename", dir, stashed], ["symlink", path.join(platformDir, "keys"), dir], ["unlink", dir], ["rename", stashed, dir]]);
+    await startSwapper([
+      ["rename", dir, stashed],
+      ["symlink", path.join(platformDir, "keys"), dir],
+      ["unlink", dir],
+      ["rename", stashed, dir],
+    ]);
 
     const { failures, last } = await snapshotRepeatedly(idOf(paths), paths);
     expect(leakedObjects()).toEqual([]);
@@ -218,7 +228,12 @@ describe(`snapshots of a hostile tenant (${owner ? `tenant uid ${owner.uid}` : "
     fs.linkSync(real, file);
     execFileSync("mkfifo", [fifo]);
     giveToTenant(paths);
-    await startSwapper([["link", fifo, tmp], ["rename", tmp, file], ["link", real, tmp], ["rename", tmp, file]]);
+    await startSwapper([
+      ["link", fifo, tmp],
+      ["rename", tmp, file],
+      ["link", real, tmp],
+      ["rename", tmp, file],
+    ]);
     try {
       expect((await snapshotRepeatedly(idOf(paths), paths, 10_000)).failures).toEqual([]);
     } finally {
@@ -237,7 +252,12 @@ describe(`snapshots of a hostile tenant (${owner ? `tenant uid ${owner.uid}` : "
     const [real, tmp] = [path.join(paths.dataDir, ".stash", "data.db"), path.join(paths.dataDir, ".stash", "tmp")];
     fs.linkSync(dataDb, real);
     giveToTenant(paths);
-    await startSwapper([["symlink", controlDb, tmp], ["rename", tmp, dataDb], ["link", real, tmp], ["rename", tmp, dataDb]]);
+    await startSwapper([
+      ["symlink", controlDb, tmp],
+      ["rename", tmp, dataDb],
+      ["link", real, tmp],
+      ["rename", tmp, dataDb],
+    ]);
 
     const { failures } = await snapshotRepeatedly(idOf(paths), paths);
     // A swap seen by sqlite3 (running as the tenant) is a failed snapshot, never a leak.
@@ -283,7 +303,9 @@ describe("file-count limit", () => {
     const limited = createSync({ storage: createLocalStorage(objectsDir), log, options: { maxFiles: 20 } });
     await expect(limited.upload(idOf(paths), paths, 1, owner)).rejects.toThrow("instance has 30 files, over the limit of 20");
     expect(await limited.latestGeneration(idOf(paths))).toBe(0);
-    await expect(createSync({ storage: createLocalStorage(objectsDir), log, options: { maxFiles: 30 } }).upload(idOf(paths), paths, 1, owner)).resolves.toMatchObject({
+    await expect(
+      createSync({ storage: createLocalStorage(objectsDir), log, options: { maxFiles: 30 } }).upload(idOf(paths), paths, 1, owner),
+    ).resolves.toMatchObject({
       generation: 1,
     });
   });

@@ -27,7 +27,9 @@ export function ApiKeysSection({ instanceId, initialKeys }: { instanceId: string
       <CardHeader className="flex-row flex-wrap items-start justify-between gap-3">
         <div className="grid gap-1.5">
           <CardTitle>API keys</CardTitle>
-          <CardDescription>Send as <code className="font-mono">Authorization: Bearer pbk_…</code> to act as superuser on this instance, or to start/stop it.</CardDescription>
+          <CardDescription>
+            Send as <code className="font-mono">Authorization: Bearer pbk_…</code> to act as superuser on this instance, or to start/stop it.
+          </CardDescription>
         </div>
         <CreateCredentialDialog wording={wording} create={create} onCreated={keys.added} />
       </CardHeader>

@@ -30,7 +30,13 @@ export function CreateInstanceDialog({ disabledReason, urlTemplate, onCreated }:
   if (disabledReason) return <QuotaReached message={disabledReason} />;
   const subError = form.errors.subdomain ?? (check.state === "unavailable" ? check.message : undefined);
   return (
-    <Dialog open={open} onOpenChange={(o) => { setOpen(o); if (!o) form.reset(); }}>
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        if (!o) form.reset();
+      }}
+    >
       <DialogTrigger asChild>
         <Button>
           <Plus aria-hidden /> New instance

@@ -40,7 +40,12 @@ export function DeleteInstanceDialog({ instance }: { instance: InstanceView }) {
         <CardDescription>Stops the instance and permanently deletes its data, backups and API keys.</CardDescription>
       </CardHeader>
       <CardContent>
-        <Dialog onOpenChange={() => { setTyped(""); setError(undefined); }}>
+        <Dialog
+          onOpenChange={() => {
+            setTyped("");
+            setError(undefined);
+          }}
+        >
           <DialogTrigger asChild>
             <Button variant="destructive">
               <Trash2 aria-hidden /> Delete instance

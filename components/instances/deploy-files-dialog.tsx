@@ -69,7 +69,10 @@ function DeployFiles({ instanceId, deployId }: { instanceId: string; deployId: s
               type="button"
               onClick={() => setSelected(f)}
               aria-current={selected?.path === f.path || undefined}
-              className={cn("flex w-full items-baseline justify-between gap-2 px-3 py-1.5 text-left hover:bg-muted", selected?.path === f.path && "bg-muted font-medium")}
+              className={cn(
+                "flex w-full items-baseline justify-between gap-2 px-3 py-1.5 text-left hover:bg-muted",
+                selected?.path === f.path && "bg-muted font-medium",
+              )}
             >
               <span className="min-w-0 font-mono text-xs [overflow-wrap:anywhere]">{f.path}</span>
               <span className="shrink-0 text-xs text-muted-foreground">{formatBytes(f.size)}</span>

@@ -52,7 +52,11 @@ export function DeploysSection({ instance, events }: { instance: InstanceView; e
 function InProgress({ deploy, wantsRunning }: { deploy: DeployJson; wantsRunning: boolean }) {
   const applying = deploy.status === "deploying" || wantsRunning;
   return (
-    <div className="flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-800" role="status" data-testid="deploy-in-progress">
+    <div
+      className="flex items-center gap-2 rounded-lg border border-amber-200 bg-amber-50 px-4 py-3 text-sm text-amber-800"
+      role="status"
+      data-testid="deploy-in-progress"
+    >
       {applying ? <Loader2 className="size-4 animate-spin" aria-hidden /> : <Rocket className="size-4" aria-hidden />}
       {applying ? `Deploying #${deploy.number}…` : `Deploy #${deploy.number} is pending: it goes live when the instance starts.`}
     </div>

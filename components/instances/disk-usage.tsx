@@ -20,10 +20,24 @@ export function DiskUsage({ usedBytes, quotaBytes }: { usedBytes: number | null;
         </span>
         <span className="text-muted-foreground">{Math.round(ratio * 100)} %</span>
       </div>
-      <div className="h-2 overflow-hidden rounded-full bg-muted" role="progressbar" aria-valuenow={Math.round(ratio * 100)} aria-valuemin={0} aria-valuemax={100} aria-label="Disk used">
-        <div className={cn("h-full rounded-full", level === "ok" ? "bg-primary" : level === "warning" ? "bg-amber-500" : "bg-destructive")} style={{ width: `${ratio * 100}%` }} />
+      <div
+        className="h-2 overflow-hidden rounded-full bg-muted"
+        role="progressbar"
+        aria-valuenow={Math.round(ratio * 100)}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-label="Disk used"
+      >
+        <div
+          className={cn("h-full rounded-full", level === "ok" ? "bg-primary" : level === "warning" ? "bg-amber-500" : "bg-destructive")}
+          style={{ width: `${ratio * 100}%` }}
+        />
       </div>
-      {level === "warning" && <p className="text-xs text-amber-600">Over {Math.round(DISK_WARNING_RATIO * 100)} % of the disk quota: at the quota, writes are refused (507) until data is deleted.</p>}
+      {level === "warning" && (
+        <p className="text-xs text-amber-600">
+          Over {Math.round(DISK_WARNING_RATIO * 100)} % of the disk quota: at the quota, writes are refused (507) until data is deleted.
+        </p>
+      )}
       {level === "full" && <p className="text-xs text-destructive">Disk quota reached: writes are refused (507); reads and deletes still work.</p>}
     </div>
   );

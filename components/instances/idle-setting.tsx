@@ -46,7 +46,14 @@ export function IdleSetting({ instance, onChange }: { instance: InstanceView; on
         <form onSubmit={submit} className="flex flex-wrap items-end gap-3" noValidate>
           <div className="w-40">
             <Field id="idle-minutes" label="Minutes" error={error} hint="0 = never · empty = platform default">
-              <Input id="idle-minutes" inputMode="numeric" placeholder="default" value={value} onChange={(e) => setValue(e.target.value)} aria-invalid={!!error} />
+              <Input
+                id="idle-minutes"
+                inputMode="numeric"
+                placeholder="default"
+                value={value}
+                onChange={(e) => setValue(e.target.value)}
+                aria-invalid={!!error}
+              />
             </Field>
           </div>
           <Button type="submit" variant="outline" pending={pending} className="mb-5">

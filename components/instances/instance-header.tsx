@@ -20,7 +20,13 @@ export function InstanceHeader({ instance, onChange }: { instance: InstanceView;
             </span>
           </div>
           <div className="mt-2 flex items-center gap-2">
-            <a href={instance.url} target="_blank" rel="noreferrer" className="truncate font-mono text-sm text-primary hover:underline" data-testid="instance-url">
+            <a
+              href={instance.url}
+              target="_blank"
+              rel="noreferrer"
+              className="truncate font-mono text-sm text-primary hover:underline"
+              data-testid="instance-url"
+            >
               {instance.url}
             </a>
             <CopyButton value={instance.url} label="Copy URL" />
@@ -50,7 +56,13 @@ function InstanceActions({ instance, onChange }: { instance: InstanceView; onCha
           {pending === "start" ? null : <Play aria-hidden />} Start
         </Button>
       )}
-      <Button variant="outline" onClick={openAdmin} pending={pending === "admin"} disabled={!running} title={running ? undefined : "Start the instance to open its admin UI"}>
+      <Button
+        variant="outline"
+        onClick={openAdmin}
+        pending={pending === "admin"}
+        disabled={!running}
+        title={running ? undefined : "Start the instance to open its admin UI"}
+      >
         {pending === "admin" ? null : <ExternalLink aria-hidden />} Open admin
       </Button>
     </div>
@@ -64,9 +76,7 @@ function InstanceProgress({ status }: { status: InstanceView["status"] }) {
       <div className="h-1.5 overflow-hidden rounded-full bg-muted">
         <div className="h-full w-1/3 animate-[progress_1.2s_ease-in-out_infinite] rounded-full bg-amber-500" />
       </div>
-      <p className="text-xs text-muted-foreground">
-        {status === "starting" ? "Restoring data and starting PocketBase…" : "Saving a snapshot and stopping…"}
-      </p>
+      <p className="text-xs text-muted-foreground">{status === "starting" ? "Restoring data and starting PocketBase…" : "Saving a snapshot and stopping…"}</p>
     </div>
   );
 }

@@ -17,8 +17,7 @@ export function InstancesList({ initial, quota, urlTemplate }: { initial: Instan
   const [instances, setInstances] = useState(initial);
   const now = useNow();
   const live = useInstanceStream({
-    onInstance: (next) =>
-      setInstances((list) => (list.some((i) => i.id === next.id) ? list.map((i) => (i.id === next.id ? next : i)) : [next, ...list])),
+    onInstance: (next) => setInstances((list) => (list.some((i) => i.id === next.id) ? list.map((i) => (i.id === next.id ? next : i)) : [next, ...list])),
     onDeleted: (id) => setInstances((list) => list.filter((i) => i.id !== id)),
     onResync: () => {
       apiFetch<{ instances: InstanceView[] }>("/api/instances")

@@ -23,7 +23,9 @@ export function RollbackDeployDialog({ instanceId, deploy, running, onDone }: Pr
     <ConfirmDialog
       triggerLabel="Roll back"
       title={`Roll back to deploy #${deploy.number}?`}
-      description={running ? "The instance restarts with that code; data is not rolled back." : "The instance runs that code from its next start; data is not rolled back."}
+      description={
+        running ? "The instance restarts with that code; data is not rolled back." : "The instance runs that code from its next start; data is not rolled back."
+      }
       confirmLabel="Roll back"
       onConfirm={rollback}
     />

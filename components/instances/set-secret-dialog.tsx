@@ -71,7 +71,8 @@ export function SetSecretDialog({
             <DialogHeader>
               <DialogTitle>Restart {instanceName}?</DialogTitle>
               <DialogDescription>
-                {instanceName} is running. Saving {entry.name} restarts it (stopped with a snapshot, then started: a few seconds offline) so its hooks read the new value.
+                {instanceName} is running. Saving {entry.name} restarts it (stopped with a snapshot, then started: a few seconds offline) so its hooks read the
+                new value.
               </DialogDescription>
             </DialogHeader>
             <DialogFooter>
@@ -88,10 +89,15 @@ export function SetSecretDialog({
             <DialogHeader>
               <DialogTitle>{name ? `New value for ${name}` : "Add a secret"}</DialogTitle>
               <DialogDescription>
-                Hooks read it with <code className="font-mono">$os.getenv(&quot;{entry.name || "NAME"}&quot;)</code>. The value is stored encrypted and never shown again.
+                Hooks read it with <code className="font-mono">$os.getenv(&quot;{entry.name || "NAME"}&quot;)</code>. The value is stored encrypted and never
+                shown again.
               </DialogDescription>
             </DialogHeader>
-            {errors.form ? <p className="text-sm text-destructive" role="alert">{errors.form}</p> : null}
+            {errors.form ? (
+              <p className="text-sm text-destructive" role="alert">
+                {errors.form}
+              </p>
+            ) : null}
             <Field id="secret-name" label="Name" error={errors.name} hint="Upper-case letters, digits and underscores, e.g. STRIPE_SECRET_KEY.">
               <Input
                 id="secret-name"

@@ -52,8 +52,14 @@ export function TemplatePicker({ error }: { error?: string | undefined }) {
       ))}
       {templates === null ? <Skeleton className="h-14 w-full" aria-label="Loading templates" /> : null}
       {loadError ? <p className="text-xs text-amber-700">Templates could not be loaded ({loadError}); you can still create a blank instance.</p> : null}
-      {error ? <p className="text-sm text-destructive" role="alert">{error}</p> : null}
-      {chosen !== BLANK.id ? <p className="text-xs text-muted-foreground">Its code becomes deploy #1 and goes live when you first start the instance.</p> : null}
+      {error ? (
+        <p className="text-sm text-destructive" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {chosen !== BLANK.id ? (
+        <p className="text-xs text-muted-foreground">Its code becomes deploy #1 and goes live when you first start the instance.</p>
+      ) : null}
     </fieldset>
   );
 }

@@ -4,11 +4,7 @@ import { useEffect, useState } from "react";
 import { subdomainSchema } from "@/lib/validations/instance";
 
 /** Result of the as-you-type subdomain check. */
-export type SubdomainCheck =
-  | { state: "idle" }
-  | { state: "checking" }
-  | { state: "available"; subdomain: string }
-  | { state: "unavailable"; message: string };
+export type SubdomainCheck = { state: "idle" } | { state: "checking" } | { state: "available"; subdomain: string } | { state: "unavailable"; message: string };
 
 /** Validates locally with the shared schema, then asks the server (debounced) whether it is free. */
 export function useSubdomainCheck(value: string): SubdomainCheck {

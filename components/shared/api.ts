@@ -22,9 +22,7 @@ export async function apiFetch<T>(path: string, init?: { method?: string; body?:
     throw new ApiError(`Could not reach the server. Check your connection. (${(err as Error).message})`, 0);
   }
   if (res.status === 204) return undefined as T;
-  const json = (await res.json().catch(() => null)) as
-    | (T & { error?: { message?: string; details?: { fieldErrors?: Record<string, string[]> } } })
-    | null;
+  const json = (await res.json().catch(() => null)) as (T & { error?: { message?: string; details?: { fieldErrors?: Record<string, string[]> } } }) | null;
   if (!res.ok) {
     if (res.status === 401) window.location.assign(`/signin?callbackUrl=${encodeURIComponent(window.location.pathname)}`);
     throw new ApiError(json?.error?.message ?? `Something went wrong (HTTP ${res.status}).`, res.status, json?.error?.details?.fieldErrors);

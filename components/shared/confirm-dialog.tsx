@@ -33,7 +33,13 @@ export function ConfirmDialog({
     }
   };
   return (
-    <Dialog open={open} onOpenChange={(o) => { setOpen(o); setError(undefined); }}>
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        setError(undefined);
+      }}
+    >
       <DialogTrigger asChild>
         <Button variant="ghost" size="sm" className="text-destructive">
           {triggerLabel}
@@ -44,7 +50,11 @@ export function ConfirmDialog({
           <DialogTitle>{title}</DialogTitle>
           <DialogDescription>{description}</DialogDescription>
         </DialogHeader>
-        {error ? <p className="text-sm text-destructive" role="alert">{error}</p> : null}
+        {error ? (
+          <p className="text-sm text-destructive" role="alert">
+            {error}
+          </p>
+        ) : null}
         <DialogFooter>
           <DialogClose asChild>
             <Button variant="outline">Cancel</Button>

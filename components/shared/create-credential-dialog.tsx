@@ -56,7 +56,16 @@ export function CreateCredentialDialog({
   };
 
   return (
-    <Dialog open={open} onOpenChange={(o) => { setOpen(o); if (!o) { setSecret(undefined); setError(undefined); } }}>
+    <Dialog
+      open={open}
+      onOpenChange={(o) => {
+        setOpen(o);
+        if (!o) {
+          setSecret(undefined);
+          setError(undefined);
+        }
+      }}
+    >
       <DialogTrigger asChild>
         <Button variant="outline" size="sm">
           <Plus aria-hidden /> New {wording.noun}

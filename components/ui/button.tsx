@@ -28,7 +28,9 @@ export function Button({ className, variant, size, asChild, pending, disabled, c
   const Comp = asChild ? Slot.Root : "button";
   return (
     <Comp className={cn(buttonVariants({ variant, size }), className)} disabled={disabled || pending} aria-busy={pending || undefined} {...props}>
-      {asChild ? children : (
+      {asChild ? (
+        children
+      ) : (
         <>
           {pending ? <Loader2 className="animate-spin" aria-hidden /> : null}
           {children}

@@ -29,7 +29,8 @@ export async function authenticateCaller(req: Request, accepts: AcceptedCredenti
   if (key) {
     const match = await authenticateApiKey(await getDb(), key, new Date());
     if (!match) throw new UnauthorizedError("The API key is invalid or has been revoked.");
-    if (!accepts.instanceKeys) throw new ForbiddenError("API keys can only read the status of, start and stop their own instance. Sign in or use an account token for everything else.");
+    if (!accepts.instanceKeys)
+      throw new ForbiddenError("API keys can only read the status of, start and stop their own instance. Sign in or use an account token for everything else.");
     return { kind: "key", ...match };
   }
   const token = accountTokenFormat.fromAuthorization(authorization);

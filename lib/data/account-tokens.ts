@@ -20,7 +20,10 @@ export async function listAccountTokens(db: Db, actor: Actor): Promise<AccountTo
 export async function createAccountToken(db: Db, actor: Actor, input: CreateAccountTokenInput, now: Date): Promise<AccountTokenView & { token: string }> {
   const generated = accountTokenFormat.generate();
   await db.insert(accountTokens).values({ id: generated.id, userId: actor.id, name: input.name, tokenHash: generated.hash, createdAt: now });
-  return { ...bearerSecretView(accountTokenFormat, { id: generated.id, name: input.name, createdAt: now, lastUsedAt: null, revokedAt: null }), token: generated.secret };
+  return {
+    ...bearerSecretView(accountTokenFormat, { id: generated.id, name: input.name, createdAt: now, lastUsedAt: null, revokedAt: null }),
+    token: generated.secret,
+  };
 }
 
 /** Revokes one of the acting user's tokens (it stops working at once); another user's or unknown token is NotFound. */

@@ -19,13 +19,7 @@ export async function listApiKeys(db: Db, actor: Actor, instanceId: string): Pro
 }
 
 /** Creates a key; the returned `key` is the only time the secret is ever available. */
-export async function createApiKey(
-  db: Db,
-  actor: Actor,
-  instanceId: string,
-  input: CreateApiKeyInput,
-  now: Date,
-): Promise<ApiKeyView & { key: string }> {
+export async function createApiKey(db: Db, actor: Actor, instanceId: string, input: CreateApiKeyInput, now: Date): Promise<ApiKeyView & { key: string }> {
   await getInstance(db, actor, instanceId);
   const generated = generateApiKey();
   await db.insert(apiKeys).values({ id: generated.id, instanceId, name: input.name, keyHash: generated.keyHash, createdAt: now });

@@ -10,12 +10,10 @@ import type { Actor } from "./context";
 /** An instance as the dashboard and platform API show it: public fields plus its URL. */
 export type InstanceView = InstanceJson & { url: string };
 
-
 /** Adds the public URL to an instance. */
 export function instanceView(i: InstanceJson, urls: PublicUrlSettings): InstanceView {
   return { ...i, url: instanceUrl(i.subdomain, urls) };
 }
-
 
 /** The acting user's instances, newest first. */
 export async function listInstances(db: Db, actor: Actor): Promise<InstanceJson[]> {
@@ -53,7 +51,5 @@ export async function checkSubdomain(db: Db, raw: string): Promise<{ subdomain: 
   const parsed = subdomainSchema.safeParse(raw);
   if (!parsed.success) return { subdomain: raw, available: false, reason: parsed.error.issues[0]?.message ?? "Invalid subdomain." };
   const taken = await db.query.instances.findFirst({ where: eq(instances.subdomain, parsed.data), columns: { id: true } });
-  return taken
-    ? { subdomain: parsed.data, available: false, reason: "This subdomain is already taken." }
-    : { subdomain: parsed.data, available: true };
+  return taken ? { subdomain: parsed.data, available: false, reason: "This subdomain is already taken." } : { subdomain: parsed.data, available: true };
 }

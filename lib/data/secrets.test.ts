@@ -22,7 +22,10 @@ describe("instance secrets data (real libSQL file DB)", () => {
 
   beforeAll(async () => {
     db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
-    await db.insert(users).values([{ ...owner, passwordHash: "x" }, { ...stranger, passwordHash: "x" }]);
+    await db.insert(users).values([
+      { ...owner, passwordHash: "x" },
+      { ...stranger, passwordHash: "x" },
+    ]);
     await db.insert(instances).values({ id: "i1", ownerId: "u1", name: "I", subdomain: "inst", superuserEmail: "s@x", superuserPasswordEnc: "x" });
   });
   afterAll(() => {
@@ -32,7 +35,10 @@ describe("instance secrets data (real libSQL file DB)", () => {
 
   it("sets, updates and unsets together, storing values encrypted, listing names and times only", async () => {
     expect(await apply({ set: { B_KEY: "b-value", A_KEY: "a-value" } })).toEqual({
-      secrets: [{ name: "A_KEY", updatedAt: now.toISOString() }, { name: "B_KEY", updatedAt: now.toISOString() }],
+      secrets: [
+        { name: "A_KEY", updatedAt: now.toISOString() },
+        { name: "B_KEY", updatedAt: now.toISOString() },
+      ],
       changed: true,
     });
     const later = new Date(now.getTime() + 1000);
@@ -56,7 +62,9 @@ describe("instance secrets data (real libSQL file DB)", () => {
     expect(await listSecrets(db, owner, "i1")).toEqual(before);
     // Swapping one out for a new one stays within it.
     const { A_KEY: _dropped, ...rest } = { A_KEY: "", ...many };
-    expect((await apply({ set: Object.fromEntries(Object.entries(rest).slice(0, SECRETS_PER_INSTANCE)), unset: ["A_KEY"] })).secrets).toHaveLength(SECRETS_PER_INSTANCE);
+    expect((await apply({ set: Object.fromEntries(Object.entries(rest).slice(0, SECRETS_PER_INSTANCE)), unset: ["A_KEY"] })).secrets).toHaveLength(
+      SECRETS_PER_INSTANCE,
+    );
   });
 
   it("lets only as many of racing changes through as fit", async () => {

@@ -49,8 +49,5 @@ export async function changePassword(db: Db, actor: Actor, input: ChangePassword
     });
   }
   const passwordHash = await hashPassword(input.newPassword);
-  await db.batch([
-    db.update(users).set({ passwordHash }).where(eq(users.id, actor.id)),
-    db.delete(sessions).where(eq(sessions.userId, actor.id)),
-  ]);
+  await db.batch([db.update(users).set({ passwordHash }).where(eq(users.id, actor.id)), db.delete(sessions).where(eq(sessions.userId, actor.id))]);
 }

@@ -6,14 +6,7 @@ import type { ResourceLimits } from "../validations/limits";
 export const desiredStates = ["running", "stopped"] as const;
 
 /** Actual lifecycle states, written only by the orchestrator. */
-export const instanceStatuses = [
-  "stopped",
-  "starting",
-  "running",
-  "stopping",
-  "failed",
-  "sync_failed",
-] as const;
+export const instanceStatuses = ["stopped", "starting", "running", "stopping", "failed", "sync_failed"] as const;
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" })

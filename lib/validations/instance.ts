@@ -2,9 +2,32 @@ import { z } from "zod";
 
 /** Subdomains the platform keeps for itself or that invite phishing. */
 const reservedSubdomains = new Set([
-  "admin", "api", "app", "auth", "billing", "blog", "cdn", "console", "dashboard", "dev", "docs",
-  "gateway", "help", "internal", "login", "mail", "pocketbase", "picobase", "root", "smtp",
-  "static", "status", "support", "system", "test", "www",
+  "admin",
+  "api",
+  "app",
+  "auth",
+  "billing",
+  "blog",
+  "cdn",
+  "console",
+  "dashboard",
+  "dev",
+  "docs",
+  "gateway",
+  "help",
+  "internal",
+  "login",
+  "mail",
+  "pocketbase",
+  "picobase",
+  "root",
+  "smtp",
+  "static",
+  "status",
+  "support",
+  "system",
+  "test",
+  "www",
 ]);
 
 /** A DNS label (RFC 1123), lower case, 3 to 63 characters, not reserved. */
@@ -18,11 +41,7 @@ export const subdomainSchema = z
   .refine((s) => !s.includes("--"), "Subdomain cannot contain consecutive hyphens.")
   .refine((s) => !reservedSubdomains.has(s), "This subdomain is reserved.");
 
-const instanceNameSchema = z
-  .string({ error: "Name is required." })
-  .trim()
-  .min(1, "Name is required.")
-  .max(64, "Name must be at most 64 characters.");
+const instanceNameSchema = z.string({ error: "Name is required." }).trim().min(1, "Name is required.").max(64, "Name must be at most 64 characters.");
 
 /** Idle minutes before an automatic stop: 0 disables, at most a week. */
 export const idleTimeoutMinutesSchema = z
@@ -36,7 +55,10 @@ export const createInstanceSchema = z.object({
   name: instanceNameSchema,
   subdomain: subdomainSchema,
   /** A template id (see templates/); its bundle becomes the instance's first deploy. Omitted or "blank": none. */
-  template: z.string().regex(/^[a-z0-9-]{1,40}$/, "Choose one of the offered templates.").optional(),
+  template: z
+    .string()
+    .regex(/^[a-z0-9-]{1,40}$/, "Choose one of the offered templates.")
+    .optional(),
 });
 
 export const updateInstanceSchema = z.object({

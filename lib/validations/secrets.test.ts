@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { SECRET_VALUE_MAX_BYTES, secretChangesSchema, secretEntrySchema, secretNameProblem } from "./secrets";
 
 describe("secret names", () => {
-  it.each(["MY_SECRET", "_PRIVATE", "STRIPE_KEY_2", "A", "GOOGLE_API_KEY", "GO_SOMETHING", "PBX", "LDAP_URL", "HOMEPAGE", "PATHS", "X".repeat(64)])("accepts %s", (name) =>
-    expect(secretNameProblem(name)).toBeNull(),
+  it.each(["MY_SECRET", "_PRIVATE", "STRIPE_KEY_2", "A", "GOOGLE_API_KEY", "GO_SOMETHING", "PBX", "LDAP_URL", "HOMEPAGE", "PATHS", "X".repeat(64)])(
+    "accepts %s",
+    (name) => expect(secretNameProblem(name)).toBeNull(),
   );
 
   it.each([
@@ -17,10 +18,36 @@ describe("secret names", () => {
   ])("refuses %j (%s)", (name, why) => expect(secretNameProblem(name)).toMatch(new RegExp(why)));
 
   it.each([
-    "PATH", "HOME", "USER", "SHELL", "TMPDIR", "TZ", "LANG", "LC_ALL", "LC_CTYPE",
-    "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG", "GOGC", "GOTRACEBACK", "GOAMD64", "GO",
-    "PB_DATA", "PB_ANYTHING", "PICOBASE_SUPERUSER_PASSWORD", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT",
-    "GLIBC_TUNABLES", "GCONV_PATH", "MALLOC_CHECK_", "BASH_ENV", "ENV", "IFS", "HOSTALIASES", "RES_OPTIONS",
+    "PATH",
+    "HOME",
+    "USER",
+    "SHELL",
+    "TMPDIR",
+    "TZ",
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "GOMEMLIMIT",
+    "GOMAXPROCS",
+    "GODEBUG",
+    "GOGC",
+    "GOTRACEBACK",
+    "GOAMD64",
+    "GO",
+    "PB_DATA",
+    "PB_ANYTHING",
+    "PICOBASE_SUPERUSER_PASSWORD",
+    "LD_PRELOAD",
+    "LD_LIBRARY_PATH",
+    "LD_AUDIT",
+    "GLIBC_TUNABLES",
+    "GCONV_PATH",
+    "MALLOC_CHECK_",
+    "BASH_ENV",
+    "ENV",
+    "IFS",
+    "HOSTALIASES",
+    "RES_OPTIONS",
   ])("reserves %s", (name) => expect(secretNameProblem(name)).toBe(`${name} is reserved by the platform.`));
 });
 

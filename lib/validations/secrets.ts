@@ -14,9 +14,37 @@ export const SECRETS_PER_INSTANCE = 64;
  * setuid programs) and shell start-up variables are refused along with the platform's own.
  */
 const reservedNames = new Set([
-  "PATH", "HOME", "USER", "LOGNAME", "SHELL", "PWD", "TMPDIR", "TZ", "TZDIR", "LANG", "LANGUAGE", "TERM", "HOSTNAME",
-  "GCONV_PATH", "GETCONF_DIR", "GLIBC_TUNABLES", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH", "NIS_PATH", "NLSPATH",
-  "RESOLV_HOST_CONF", "RES_OPTIONS", "ENV", "BASH_ENV", "IFS", "CDPATH", "PS4", "SHELLOPTS", "BASHOPTS", "POSIXLY_CORRECT",
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "PWD",
+  "TMPDIR",
+  "TZ",
+  "TZDIR",
+  "LANG",
+  "LANGUAGE",
+  "TERM",
+  "HOSTNAME",
+  "GCONV_PATH",
+  "GETCONF_DIR",
+  "GLIBC_TUNABLES",
+  "HOSTALIASES",
+  "LOCALDOMAIN",
+  "LOCPATH",
+  "NIS_PATH",
+  "NLSPATH",
+  "RESOLV_HOST_CONF",
+  "RES_OPTIONS",
+  "ENV",
+  "BASH_ENV",
+  "IFS",
+  "CDPATH",
+  "PS4",
+  "SHELLOPTS",
+  "BASHOPTS",
+  "POSIXLY_CORRECT",
 ]);
 const reservedPrefixes = ["LC_", "PB_", "PICOBASE_", "LD_", "MALLOC_", "BASH_FUNC_"];
 /** Go's own settings (GOGC, GOMEMLIMIT, GODEBUG, GOMAXPROCS, …) have no underscore; GOOGLE_API_KEY is a user's. */
@@ -59,11 +87,15 @@ export const secretEntrySchema = z.object({ name: secretNameSchema, value: secre
 export const secretChangesSchema = z
   .strictObject({
     set: z.record(z.string(), secretValueSchema).default({}),
-    unset: z.array(z.string({ error: "Names to unset must be strings." })).max(SECRETS_PER_INSTANCE, `At most ${SECRETS_PER_INSTANCE} names can be unset at once.`).default([]),
+    unset: z
+      .array(z.string({ error: "Names to unset must be strings." }))
+      .max(SECRETS_PER_INSTANCE, `At most ${SECRETS_PER_INSTANCE} names can be unset at once.`)
+      .default([]),
   })
   .superRefine((changes, ctx) => {
     const setNames = Object.keys(changes.set);
-    if (setNames.length > SECRETS_PER_INSTANCE) ctx.addIssue({ code: "custom", path: ["set"], message: `At most ${SECRETS_PER_INSTANCE} secrets per instance.` });
+    if (setNames.length > SECRETS_PER_INSTANCE)
+      ctx.addIssue({ code: "custom", path: ["set"], message: `At most ${SECRETS_PER_INSTANCE} secrets per instance.` });
     for (const name of setNames) {
       const problem = secretNameProblem(name);
       if (problem) ctx.addIssue({ code: "custom", path: ["set", name], message: problem });

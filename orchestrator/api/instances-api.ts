@@ -35,64 +35,66 @@ export function instancesApi(deps: {
   deploys: Pick<DeployService, "fromTemplate">;
 }) {
   const { controller, store, lifecycle } = deps;
-  return new Hono()
-    .post("/", async (c) => {
-      const { ownerId, quota, template, ...input } = await parseJson(c, createBodySchema);
-      const templateId = template === "blank" ? undefined : template;
-      if (templateId && !listTemplates().some((t) => t.id === templateId)) {
-        throw new UnprocessableError(`There is no template "${templateId}".`, { fieldErrors: { template: ["Choose one of the offered templates."] } });
-      }
-      const created = await controller.create(ownerId, input, quota);
-      if (!templateId) return c.json({ instance: instanceJson(created) }, 201);
-      try {
-        await deps.deploys.fromTemplate(created.id, templateId);
-      } catch (err) {
-        await controller.remove(created.id); // all or nothing: no instance without the template it was asked for
-        throw err;
-      }
-      return c.json({ instance: instanceJson(await store.get(created.id)) }, 201);
-    })
-    .get("/:id", async (c) => c.json({ instance: instanceJson(await store.get(c.req.param("id"))) }))
-    .patch("/:id", async (c) => {
-      const input = await parseJson(c, updateInstanceSchema);
-      return c.json({ instance: instanceJson(await controller.update(c.req.param("id"), input)) });
-    })
-    // Operator-only (the dashboard never forwards it): per-instance limits, applied at the next start.
-    .put("/:id/limits", async (c) => {
-      const limits = await parseJson(c, resourceLimitsSchema);
-      const instance = await store.update(c.req.param("id"), { resourceLimits: Object.keys(limits).length ? limits : null });
-      return c.json({ instance: instanceJson(instance) });
-    })
-    .post("/:id/start", async (c) => {
-      const wait = wantsWait(c.req.query("wait"));
-      const instance = await controller.start(c.req.param("id"), wait);
-      return c.json({ instance: instanceJson(instance) }, wait ? 200 : 202);
-    })
-    .post("/:id/stop", async (c) => {
-      const wait = wantsWait(c.req.query("wait"));
-      const instance = await controller.stop(c.req.param("id"), wait);
-      return c.json({ instance: instanceJson(instance) }, wait ? 200 : 202);
-    })
-    // A running instance is stopped and started again (its secrets changed); `restarted` says whether it was.
-    .post("/:id/restart", async (c) => {
-      const wait = wantsWait(c.req.query("wait"));
-      const { instance, restarted } = await controller.restart(c.req.param("id"), wait);
-      return c.json({ instance: instanceJson(instance), restarted }, wait || !restarted ? 200 : 202);
-    })
-    .delete("/:id", async (c) => {
-      await controller.remove(c.req.param("id"));
-      return c.body(null, 204);
-    })
-    .post("/:id/sso", async (c) => {
-      const instance = await store.get(c.req.param("id"));
-      const code = deps.sso.issue(instance.id);
-      return c.json({ url: `${instanceUrl(instance.subdomain, deps.publicUrl)}${ADMIN_SIGN_IN_PATH}?code=${code}` });
-    })
-    .get("/:id/logs", async (c) => {
-      const id = c.req.param("id");
-      await store.get(id);
-      const lines = linesSchema.parse(c.req.query("lines"));
-      const fromProcess = lifecycle.logTail(id, lines);
-      return c.json({ lines: fromProcess ?? (await logFileTail(tenantPaths(deps.tenantsDir, id).logFile, lines)) });
-    });
+  return (
+    new Hono()
+      .post("/", async (c) => {
+        const { ownerId, quota, template, ...input } = await parseJson(c, createBodySchema);
+        const templateId = template === "blank" ? undefined : template;
+        if (templateId && !listTemplates().some((t) => t.id === templateId)) {
+          throw new UnprocessableError(`There is no template "${templateId}".`, { fieldErrors: { template: ["Choose one of the offered templates."] } });
+        }
+        const created = await controller.create(ownerId, input, quota);
+        if (!templateId) return c.json({ instance: instanceJson(created) }, 201);
+        try {
+          await deps.deploys.fromTemplate(created.id, templateId);
+        } catch (err) {
+          await controller.remove(created.id); // all or nothing: no instance without the template it was asked for
+          throw err;
+        }
+        return c.json({ instance: instanceJson(await store.get(created.id)) }, 201);
+      })
+      .get("/:id", async (c) => c.json({ instance: instanceJson(await store.get(c.req.param("id"))) }))
+      .patch("/:id", async (c) => {
+        const input = await parseJson(c, updateInstanceSchema);
+        return c.json({ instance: instanceJson(await controller.update(c.req.param("id"), input)) });
+      })
+      // Operator-only (the dashboard never forwards it): per-instance limits, applied at the next start.
+      .put("/:id/limits", async (c) => {
+        const limits = await parseJson(c, resourceLimitsSchema);
+        const instance = await store.update(c.req.param("id"), { resourceLimits: Object.keys(limits).length ? limits : null });
+        return c.json({ instance: instanceJson(instance) });
+      })
+      .post("/:id/start", async (c) => {
+        const wait = wantsWait(c.req.query("wait"));
+        const instance = await controller.start(c.req.param("id"), wait);
+        return c.json({ instance: instanceJson(instance) }, wait ? 200 : 202);
+      })
+      .post("/:id/stop", async (c) => {
+        const wait = wantsWait(c.req.query("wait"));
+        const instance = await controller.stop(c.req.param("id"), wait);
+        return c.json({ instance: instanceJson(instance) }, wait ? 200 : 202);
+      })
+      // A running instance is stopped and started again (its secrets changed); `restarted` says whether it was.
+      .post("/:id/restart", async (c) => {
+        const wait = wantsWait(c.req.query("wait"));
+        const { instance, restarted } = await controller.restart(c.req.param("id"), wait);
+        return c.json({ instance: instanceJson(instance), restarted }, wait || !restarted ? 200 : 202);
+      })
+      .delete("/:id", async (c) => {
+        await controller.remove(c.req.param("id"));
+        return c.body(null, 204);
+      })
+      .post("/:id/sso", async (c) => {
+        const instance = await store.get(c.req.param("id"));
+        const code = deps.sso.issue(instance.id);
+        return c.json({ url: `${instanceUrl(instance.subdomain, deps.publicUrl)}${ADMIN_SIGN_IN_PATH}?code=${code}` });
+      })
+      .get("/:id/logs", async (c) => {
+        const id = c.req.param("id");
+        await store.get(id);
+        const lines = linesSchema.parse(c.req.query("lines"));
+        const fromProcess = lifecycle.logTail(id, lines);
+        return c.json({ lines: fromProcess ?? (await logFileTail(tenantPaths(deps.tenantsDir, id).logFile, lines)) });
+      })
+  );
 }

@@ -26,7 +26,10 @@ export function createDeployRecords({ db, now = () => new Date() }: { db: Db; no
       return this.get(values.instanceId, values.id);
     },
     async get(instanceId: string, deployId: string): Promise<Deploy> {
-      const [row] = await db.select().from(deploys).where(and(eq(deploys.instanceId, instanceId), eq(deploys.id, deployId)));
+      const [row] = await db
+        .select()
+        .from(deploys)
+        .where(and(eq(deploys.instanceId, instanceId), eq(deploys.id, deployId)));
       if (!row) throw new NotFoundError("Deploy not found.");
       return row;
     },
@@ -36,11 +39,17 @@ export function createDeployRecords({ db, now = () => new Date() }: { db: Db; no
     },
     /** The deploy the instance runs now (at most one is live). */
     async live(instanceId: string): Promise<Deploy | undefined> {
-      const [row] = await db.select().from(deploys).where(and(eq(deploys.instanceId, instanceId), eq(deploys.status, "live")));
+      const [row] = await db
+        .select()
+        .from(deploys)
+        .where(and(eq(deploys.instanceId, instanceId), eq(deploys.status, "live")));
       return row;
     },
     async withStatus(instanceId: string, status: DeployStatus): Promise<Deploy[]> {
-      return db.select().from(deploys).where(and(eq(deploys.instanceId, instanceId), eq(deploys.status, status)));
+      return db
+        .select()
+        .from(deploys)
+        .where(and(eq(deploys.instanceId, instanceId), eq(deploys.status, status)));
     },
     async setStatus(deployId: string, status: DeployStatus, message: string | null = null): Promise<void> {
       const finished = status === "pending" || status === "deploying" ? null : now();

@@ -101,7 +101,9 @@ export async function downloadDeploy(storage: ObjectStorage, manifest: DeployMan
         await ensureFolder(path.dirname(dest));
         const got = await download(storage, blobKey(manifest.instanceId, file.sha256), dest, { compressed: false, mode: file.mode });
         if (got.sha256 !== file.sha256 || got.size !== file.size) {
-          throw new Error(`Stored deploy file ${file.path} is corrupt: expected ${file.size} bytes sha256 ${file.sha256}, got ${got.size} bytes sha256 ${got.sha256}`);
+          throw new Error(
+            `Stored deploy file ${file.path} is corrupt: expected ${file.size} bytes sha256 ${file.sha256}, got ${got.size} bytes sha256 ${got.sha256}`,
+          );
         }
         await fs.promises.chmod(dest, file.mode); // the creation mode was reduced by the umask
         await onPath(dest);

@@ -77,8 +77,12 @@ describe.each([
 
 describe("tar.gz specifics", () => {
   it("refuses hard links and FIFOs", async () => {
-    await expect(stage("tar.gz", await tarGz([{ name: "pb_hooks/h", type: "link", linkname: "pb_hooks/a" }]))).rejects.toMatchObject({ message: expect.stringMatching(/hard link/) });
-    await expect(stage("tar.gz", await tarGz([{ name: "pb_hooks/f", type: "fifo" }]))).rejects.toMatchObject({ message: expect.stringMatching(/special file/) });
+    await expect(stage("tar.gz", await tarGz([{ name: "pb_hooks/h", type: "link", linkname: "pb_hooks/a" }]))).rejects.toMatchObject({
+      message: expect.stringMatching(/hard link/),
+    });
+    await expect(stage("tar.gz", await tarGz([{ name: "pb_hooks/f", type: "fifo" }]))).rejects.toMatchObject({
+      message: expect.stringMatching(/special file/),
+    });
   });
 
   it("stops inflating a bomb at the limit", async () => {

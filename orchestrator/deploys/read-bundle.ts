@@ -30,7 +30,9 @@ export function bundleFormatOf(contentType: string | undefined): BundleFormat {
   const type = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
   const format = FORMATS[type];
   if (!format) {
-    throw new UnsupportedMediaTypeError(`A bundle is sent as application/gzip (a .tar.gz) or application/zip, not ${type ? JSON.stringify(type) : "without a Content-Type"}.`);
+    throw new UnsupportedMediaTypeError(
+      `A bundle is sent as application/gzip (a .tar.gz) or application/zip, not ${type ? JSON.stringify(type) : "without a Content-Type"}.`,
+    );
   }
   return format;
 }
@@ -60,7 +62,13 @@ function asBundleError(err: unknown, what: string): unknown {
 async function* tarGzEntries(body: Readable, limits: BundleLimits): AsyncGenerator<BundleEntry> {
   const extract = tar.extract();
   const inflatedLimit = limits.maxBytes + 1024 * (limits.maxFiles + 16) + 1024 * 1024;
-  const piping = pipeline(body, byteLimit(limits.maxBytes, () => bundleTooLarge(limits)), createGunzip(), byteLimit(inflatedLimit, () => bundleTooLarge(limits)), extract);
+  const piping = pipeline(
+    body,
+    byteLimit(limits.maxBytes, () => bundleTooLarge(limits)),
+    createGunzip(),
+    byteLimit(inflatedLimit, () => bundleTooLarge(limits)),
+    extract,
+  );
   let failure: unknown;
   piping.catch((err: unknown) => {
     failure = asBundleError(err, "tar.gz archive");
@@ -100,9 +108,15 @@ function tarKind(type: tar.Header["type"]): EntryKind {
  * before it is inflated and yauzl checks the inflated size against it.
  */
 async function* zipEntries(body: Readable, limits: BundleLimits, spoolFile: string): AsyncGenerator<BundleEntry> {
-  await pipeline(body, byteLimit(limits.maxBytes, () => bundleTooLarge(limits)), fs.createWriteStream(spoolFile, { flags: "wx", mode: 0o600 }));
+  await pipeline(
+    body,
+    byteLimit(limits.maxBytes, () => bundleTooLarge(limits)),
+    fs.createWriteStream(spoolFile, { flags: "wx", mode: 0o600 }),
+  );
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(spoolFile, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, file) => (err ? reject(asBundleError(err, "zip archive")) : resolve(file))),
+    yauzl.open(spoolFile, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, file) =>
+      err ? reject(asBundleError(err, "zip archive")) : resolve(file),
+    ),
   );
   try {
     for (;;) {

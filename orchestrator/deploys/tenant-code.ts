@@ -13,9 +13,7 @@ import { installCode, installedDeploy } from "./install-code";
  * - `switch`: the instance should run another deploy than the live one: a deploy or a rollback,
  *   which comes back to `previous` (and the data from before it) if it does not start.
  */
-export type CodePlan =
-  | { kind: "reinstall"; deployId: string }
-  | { kind: "switch"; target: Deploy; previous: Deploy | undefined };
+export type CodePlan = { kind: "reinstall"; deployId: string } | { kind: "switch"; target: Deploy; previous: Deploy | undefined };
 
 /** The tenant code side of starts, for the lifecycle: which deploy to install, and recording how it went. */
 export type TenantCode = ReturnType<typeof createTenantCode>;
@@ -47,7 +45,11 @@ export function createTenantCode(deps: { storage: ObjectStorage; log: Logger; re
       const { target, previous } = plan;
       if (previous) {
         const rolledBack = previous.number > target.number;
-        await records.setStatus(previous.id, rolledBack ? "rolled_back" : "superseded", rolledBack ? `Rolled back to #${target.number}.` : `Replaced by #${target.number}.`);
+        await records.setStatus(
+          previous.id,
+          rolledBack ? "rolled_back" : "superseded",
+          rolledBack ? `Rolled back to #${target.number}.` : `Replaced by #${target.number}.`,
+        );
       }
       await records.setStatus(target.id, "live");
       await store.recordEvent(instanceId, "deployed", `Deploy #${target.number} is live.`);
@@ -59,7 +61,11 @@ export function createTenantCode(deps: { storage: ObjectStorage; log: Logger; re
       await records.setStatus(target.id, "failed", reason);
       await store.update(instanceId, { deployId: previous?.id ?? null });
       const back = previous ? `deploy #${previous.number}` : "the code from before it";
-      await store.recordEvent(instanceId, "deploy_failed", `Deploy #${target.number} failed; ${back} and the data from just before it are back. ${reason.split("\n")[0] ?? ""}`.trim());
+      await store.recordEvent(
+        instanceId,
+        "deploy_failed",
+        `Deploy #${target.number} failed; ${back} and the data from just before it are back. ${reason.split("\n")[0] ?? ""}`.trim(),
+      );
     },
   };
 }

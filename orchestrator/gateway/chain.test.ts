@@ -8,7 +8,16 @@ import { createUpstreams } from "./upstream";
 
 describe("createPolicyChain", () => {
   it("runs limits before the wake, auth after it and proxying last", () => {
-    const limits = { headersTimeoutMs: 1, keepAliveTimeoutMs: 1, maxConnections: 0, maxConnectionsPerIp: 0, maxConcurrentPerIp: 0, maxStreamsPerInstance: 0, ratePerIp: 0, ratePerInstance: 0 };
+    const limits = {
+      headersTimeoutMs: 1,
+      keepAliveTimeoutMs: 1,
+      maxConnections: 0,
+      maxConnectionsPerIp: 0,
+      maxConcurrentPerIp: 0,
+      maxStreamsPerInstance: 0,
+      ratePerIp: 0,
+      ratePerInstance: 0,
+    };
     const { policies } = createPolicyChain({
       config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 1, trustedProxyHops: 0, limits },
       router: { resolve: async () => null, ensureRunning: async () => ({ host: "127.0.0.1", port: 1 }), activity: () => undefined },

@@ -60,7 +60,12 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
 /** Upstream events: errors, responses relayed by relay.ts, and cleanup when a client is gone. */
 function wireProxy(
   proxy: HttpProxy,
-  deps: { watches: WeakMap<IncomingMessage, ExchangeWatch>; streams: Set<ServerResponse | Duplex>; log: Logger; upstreamAnswered: (req: IncomingMessage, status: number | undefined) => void },
+  deps: {
+    watches: WeakMap<IncomingMessage, ExchangeWatch>;
+    streams: Set<ServerResponse | Duplex>;
+    log: Logger;
+    upstreamAnswered: (req: IncomingMessage, status: number | undefined) => void;
+  },
 ): void {
   const { watches, streams } = deps;
   proxy.on("error", (err, req, res) => onProxyError(deps.log, err, req, res));

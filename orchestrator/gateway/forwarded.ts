@@ -38,6 +38,9 @@ export function setForwardedHeaders(headers: IncomingHttpHeaders, client: string
 function untrustedEntries(value: string | string[] | undefined, trustedHops: number): string {
   const joined = Array.isArray(value) ? value.join(", ") : (value ?? "");
   if (trustedHops <= 0) return joined;
-  const entries = joined.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  const entries = joined
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => e !== "");
   return entries.slice(0, Math.max(0, entries.length - trustedHops)).join(", ");
 }

@@ -19,14 +19,7 @@ const DEFAULT_MAX_CACHED = 10_000;
  * LRU for `recheckMs` (so a revoked key is refused within that time, and random well-formed keys
  * cannot grow memory); last-used times are written in one batch every `flushEveryMs`.
  */
-export function createApiKeyAuth(deps: {
-  db: Db;
-  log: Logger;
-  recheckMs?: number;
-  flushEveryMs?: number;
-  maxCached?: number;
-  now?: () => number;
-}) {
+export function createApiKeyAuth(deps: { db: Db; log: Logger; recheckMs?: number; flushEveryMs?: number; maxCached?: number; now?: () => number }) {
   const { db, log } = deps;
   const now = deps.now ?? Date.now;
   const cache = new LRUCache<string, KeyEntry>({
@@ -53,7 +46,11 @@ export function createApiKeyAuth(deps: {
     used.clear();
     const byTime = new Map<number, string[]>();
     for (const [id, at] of batch) byTime.set(at, [...(byTime.get(at) ?? []), id]);
-    for (const [at, ids] of byTime) await db.update(apiKeys).set({ lastUsedAt: new Date(at) }).where(inArray(apiKeys.id, ids));
+    for (const [at, ids] of byTime)
+      await db
+        .update(apiKeys)
+        .set({ lastUsedAt: new Date(at) })
+        .where(inArray(apiKeys.id, ids));
   }
 
   const flusher = createPeriodicTask({

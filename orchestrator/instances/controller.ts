@@ -13,13 +13,7 @@ import type { Lifecycle } from "./lifecycle";
  * What callers (internal API, gateway) ask of instances: it records the desired state in the DB
  * first, so a crash of this process loses nothing, then asks the lifecycle to converge.
  */
-export function createInstanceController(deps: {
-  db: Db;
-  store: InstanceStore;
-  lifecycle: Lifecycle;
-  encryptionKey: string;
-  log: Logger;
-}) {
+export function createInstanceController(deps: { db: Db; store: InstanceStore; lifecycle: Lifecycle; encryptionKey: string; log: Logger }) {
   const { db, store, lifecycle, log } = deps;
   /** Records the desired state first, then converges; without `wait` the work goes on in the background. */
   async function converge(id: string, desiredState: DesiredState, wait: boolean): Promise<Instance> {
@@ -43,14 +37,17 @@ export function createInstanceController(deps: {
       if (!owner) throw new UnprocessableError("Unknown owner.", { fieldErrors: { ownerId: ["No such user."] } });
       const id = newInstanceId();
       const password = randomBytes(24).toString("base64url");
-      return store.create({
-        id,
-        ownerId,
-        name: input.name,
-        subdomain: input.subdomain,
-        superuserEmail: `platform+${id}@picobase.internal`,
-        superuserPasswordEnc: encryptSecret(password, deps.encryptionKey),
-      }, quota);
+      return store.create(
+        {
+          id,
+          ownerId,
+          name: input.name,
+          subdomain: input.subdomain,
+          superuserEmail: `platform+${id}@picobase.internal`,
+          superuserPasswordEnc: encryptSecret(password, deps.encryptionKey),
+        },
+        quota,
+      );
     },
     /** Updates name or idle timeout (store.update answers 404 for an unknown id). */
     update(id: string, input: UpdateInstanceInput): Promise<Instance> {

@@ -3,9 +3,7 @@ import type { Instance, InstanceEvent } from "../../lib/db/schema";
 
 /** What the internal API streams to the dashboard. */
 export type BusMessage =
-  | { type: "instance"; instance: Instance }
-  | { type: "instance-deleted"; id: string; subdomain: string }
-  | { type: "instance-event"; event: InstanceEvent };
+  { type: "instance"; instance: Instance } | { type: "instance-deleted"; id: string; subdomain: string } | { type: "instance-event"; event: InstanceEvent };
 
 /** In-process fan-out of instance changes; listeners must not throw. */
 export type EventBus = ReturnType<typeof createEventBus>;

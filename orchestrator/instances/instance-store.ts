@@ -9,7 +9,10 @@ const EVENTS_KEPT_PER_INSTANCE = 200;
 
 /** Random, URL-safe, lower-case id (also used as the tenant's folder name). */
 export function newInstanceId(): string {
-  return randomBytes(10).toString("base64url").toLowerCase().replace(/[^a-z0-9]/g, "x");
+  return randomBytes(10)
+    .toString("base64url")
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "x");
 }
 
 /**
@@ -20,8 +23,14 @@ export function newInstanceId(): string {
 async function insertWithinQuota(db: Db, values: NewInstance, quota: number): Promise<boolean> {
   const columns = getTableColumns(instances);
   const keys = (Object.keys(values) as (keyof NewInstance)[]).filter((k) => values[k] !== undefined);
-  const names = sql.join(keys.map((k) => sql.identifier(columns[k].name)), sql`, `);
-  const params = sql.join(keys.map((k) => sql.param(values[k], columns[k])), sql`, `);
+  const names = sql.join(
+    keys.map((k) => sql.identifier(columns[k].name)),
+    sql`, `,
+  );
+  const params = sql.join(
+    keys.map((k) => sql.param(values[k], columns[k])),
+    sql`, `,
+  );
   const result = await db.run(sql`INSERT INTO ${instances} (${names}) SELECT ${params}
     WHERE (SELECT count(*) FROM ${instances} WHERE ${instances.ownerId} = ${values.ownerId}) < ${quota}`);
   return result.rowsAffected === 1;
@@ -98,9 +107,7 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
         .where(eq(instanceEvents.instanceId, instanceId))
         .orderBy(desc(instanceEvents.id))
         .limit(EVENTS_KEPT_PER_INSTANCE);
-      await db
-        .delete(instanceEvents)
-        .where(and(eq(instanceEvents.instanceId, instanceId), notInArray(instanceEvents.id, keep)));
+      await db.delete(instanceEvents).where(and(eq(instanceEvents.instanceId, instanceId), notInArray(instanceEvents.id, keep)));
     },
     /** Marks a snapshot confirmed in object storage and advances the instance's generation. */
     async recordSnapshot(instanceId: string, s: { generation: number; manifestKey: string; sizeBytes: number }) {
@@ -130,7 +137,10 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
         RETURNING value`);
       const uid = Number(result.rows[0]?.value);
       if (!Number.isSafeInteger(uid)) throw new Error(`Could not allocate a uid for instance ${id}`);
-      await db.update(instances).set({ tenantUid: uid }).where(and(eq(instances.id, id), isNull(instances.tenantUid)));
+      await db
+        .update(instances)
+        .set({ tenantUid: uid })
+        .where(and(eq(instances.id, id), isNull(instances.tenantUid)));
       // Lost a race with another allocation for this same instance: theirs stands, ours is skipped for good.
       return (await get(id)).tenantUid ?? uid;
     },

@@ -144,7 +144,11 @@ export function createLifecycle(deps: LifecycleDeps) {
       }
       deps.onLive?.(id, true);
       await store.update(id, { status: "running", port: proc.port, lastStartedAt: new Date(), statusReason: null });
-      await store.recordEvent(id, "started", `Running (${source === "restored" ? `restored generation ${instance.generation}` : source} data, ${Date.now() - t0} ms).`);
+      await store.recordEvent(
+        id,
+        "started",
+        `Running (${source === "restored" ? `restored generation ${instance.generation}` : source} data, ${Date.now() - t0} ms).`,
+      );
       return proc;
     } catch (err) {
       const proc = live.get(id);
@@ -163,7 +167,13 @@ export function createLifecycle(deps: LifecycleDeps) {
    * was only just provisioned); if the new code does not become healthy (a migration failed, a
    * hook broke the start), that data and the previous deploy come back and start instead.
    */
-  async function launchWithCode(instance: Instance, paths: TenantPaths, source: DataSource, identity: TenantIdentity | undefined, steps: StartSteps): Promise<TenantProcess> {
+  async function launchWithCode(
+    instance: Instance,
+    paths: TenantPaths,
+    source: DataSource,
+    identity: TenantIdentity | undefined,
+    steps: StartSteps,
+  ): Promise<TenantProcess> {
     const { code } = deps;
     const plan = code ? await code.plan(instance, paths) : null;
     if (!code || !plan) return steps.launch();

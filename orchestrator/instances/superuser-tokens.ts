@@ -9,13 +9,7 @@ import type { PocketbaseAdmin } from "./pocketbase-admin";
  * The tokens never leave the gateway (they replace the key on the way to PocketBase), so dropping
  * one from this cache is enough to stop using it; it dies on its own within `ttlSeconds`.
  */
-export function createSuperuserTokens(deps: {
-  store: InstanceStore;
-  lifecycle: Lifecycle;
-  admin: PocketbaseAdmin;
-  ttlSeconds?: number;
-  now?: () => number;
-}) {
+export function createSuperuserTokens(deps: { store: InstanceStore; lifecycle: Lifecycle; admin: PocketbaseAdmin; ttlSeconds?: number; now?: () => number }) {
   const ttlSeconds = deps.ttlSeconds ?? 900;
   const now = deps.now ?? Date.now;
   const tokens = new Map<string, { token: string; expiresAt: number }>();

@@ -66,9 +66,6 @@ export async function uploadIfChanged(
     // The new generation is safely stored; old ones are pruned again after the next upload.
     deps.log.warn({ err, instanceId }, "pruning old snapshots failed");
   }
-  deps.log.info(
-    { instanceId, generation, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started },
-    "snapshot uploaded",
-  );
+  deps.log.info({ instanceId, generation, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started }, "snapshot uploaded");
   return generation;
 }

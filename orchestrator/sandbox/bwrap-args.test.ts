@@ -39,8 +39,17 @@ describe("bwrapArgs", () => {
     const tail = args.slice(args.indexOf("/usr/bin/setpriv"));
     expect(tail).toEqual([
       "/usr/bin/setpriv",
-      "--reuid", "200001", "--regid", "200001", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-      "--", "/pb/pocketbase", "serve",
+      "--reuid",
+      "200001",
+      "--regid",
+      "200001",
+      "--clear-groups",
+      "--inh-caps=-all",
+      "--bounding-set=-all",
+      "--no-new-privs",
+      "--",
+      "/pb/pocketbase",
+      "serve",
     ]);
   });
 });

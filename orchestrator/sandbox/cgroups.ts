@@ -40,9 +40,10 @@ export async function openCgroups(root = "/sys/fs/cgroup"): Promise<Cgroups | st
   for (const controller of CONTROLLERS_V1) {
     if (!(await exists(path.join(root, controller, "cgroup.procs")))) return `cgroup v1 controller "${controller}" is not mounted at ${root}/${controller}`;
   }
-  const parents = Object.fromEntries(
-    CONTROLLERS_V1.map((c) => [c, path.join(root, c, ownCgroupPath(self, c) ?? "/", GROUP)]),
-  ) as Record<(typeof CONTROLLERS_V1)[number], string>;
+  const parents = Object.fromEntries(CONTROLLERS_V1.map((c) => [c, path.join(root, c, ownCgroupPath(self, c) ?? "/", GROUP)])) as Record<
+    (typeof CONTROLLERS_V1)[number],
+    string
+  >;
   for (const dir of Object.values(parents)) await fs.mkdir(dir, { recursive: true });
   const hasMemsw = await exists(path.join(parents.memory, "memory.memsw.limit_in_bytes"));
   return {
@@ -53,7 +54,11 @@ export async function openCgroups(root = "/sys/fs/cgroup"): Promise<Cgroups | st
       for (const f of limitFiles(1, limits, hasMemsw)) await fs.writeFile(path.join(parents[f.controller as keyof typeof parents], name, f.file), f.value);
       return tenantCgroup(dirs, path.join(parents.memory, name, "memory.oom_control"));
     },
-    remove: (name) => tenantCgroup(CONTROLLERS_V1.map((c) => path.join(parents[c], name)), "").remove(),
+    remove: (name) =>
+      tenantCgroup(
+        CONTROLLERS_V1.map((c) => path.join(parents[c], name)),
+        "",
+      ).remove(),
   };
 }
 
@@ -114,9 +119,10 @@ function tenantCgroup(dirs: string[], oomFile: string, killFile?: string): Tenan
     killAll,
     async remove() {
       await killAll();
-      for (const dir of dirs) await fs.rmdir(dir).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== "ENOENT") throw err;
-      });
+      for (const dir of dirs)
+        await fs.rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== "ENOENT") throw err;
+        });
     },
   };
 }
@@ -134,7 +140,10 @@ async function readPids(file: string): Promise<number[]> {
     if (err.code === "ENOENT") return "";
     throw err;
   });
-  return text.split("\n").filter((l) => l.trim() !== "").map(Number);
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map(Number);
 }
 
 async function exists(p: string): Promise<boolean> {

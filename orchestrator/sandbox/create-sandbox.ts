@@ -100,7 +100,13 @@ type Host = {
   nameservers: string[];
 };
 
-async function prepareTenant(host: Host, instanceId: string, paths: TenantPaths, identity: { uid: number; gid: number }, limits: TenantLimits): Promise<TenantSandbox> {
+async function prepareTenant(
+  host: Host,
+  instanceId: string,
+  paths: TenantPaths,
+  identity: { uid: number; gid: number },
+  limits: TenantLimits,
+): Promise<TenantSandbox> {
   const { config } = host;
   const cgroup = await host.cgroups.create(instanceId, limits);
   const network = await host.networks.ensure(instanceId);

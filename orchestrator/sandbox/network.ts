@@ -52,7 +52,10 @@ export async function createTenantNetworks(settings: NetworkSettings, tools: Pic
     const name = netnsPrefix + instanceId;
     const veth = `${ifacePrefix}${slot}`;
     try {
-      await ip(["-batch", "-"], [`netns add ${name}`, `link add ${veth} type veth peer name eth0 netns ${name}`, `addr add ${a.hostIp}/30 dev ${veth}`, `link set ${veth} up`]);
+      await ip(
+        ["-batch", "-"],
+        [`netns add ${name}`, `link add ${veth} type veth peer name eth0 netns ${name}`, `addr add ${a.hostIp}/30 dev ${veth}`, `link set ${veth} up`],
+      );
       await ip(["-n", name, "-batch", "-"], [`addr add ${a.tenantIp}/30 dev eth0`, "link set lo up", "link set eth0 up", `route add default via ${a.hostIp}`]);
     } catch (err) {
       await ip(["netns", "del", name]).catch(() => undefined); // best effort: the error below is what matters

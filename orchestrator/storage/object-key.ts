@@ -1,6 +1,9 @@
 /** Raised when a key or prefix could escape the store or is not a plain relative path. */
 export class InvalidObjectKeyError extends Error {
-  constructor(readonly key: string, reason: string) {
+  constructor(
+    readonly key: string,
+    reason: string,
+  ) {
     super(`Invalid object key ${JSON.stringify(key)}: ${reason}`);
     this.name = "InvalidObjectKeyError";
   }

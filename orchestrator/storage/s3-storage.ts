@@ -117,9 +117,7 @@ async function* listObjects(client: S3Client, Bucket: string, prefix: string): A
 }
 
 async function deleteBatch(client: S3Client, Bucket: string, keys: string[]): Promise<void> {
-  const res = await client.send(
-    new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-  );
+  const res = await client.send(new DeleteObjectsCommand({ Bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
   const failed = (res.Errors ?? []).filter((e) => e.Code !== "NoSuchKey");
   if (failed.length > 0) {
     const first = failed[0];

@@ -33,7 +33,12 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     }));
 
   /** Folders ready and owned by the tenant, and the runner that starts its processes. */
-  const prepare = async (instanceId: string, paths: TenantPaths, identity: TenantIdentity | undefined, limits: TenantLimits | undefined): Promise<TenantRunner> => {
+  const prepare = async (
+    instanceId: string,
+    paths: TenantPaths,
+    identity: TenantIdentity | undefined,
+    limits: TenantLimits | undefined,
+  ): Promise<TenantRunner> => {
     await ensureTenantDirs(paths);
     if (identity) await assignTenantFolders(paths, identity);
     await assertExecutable(config.pocketbaseBinary);
@@ -42,7 +47,14 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     return sandboxRunner(await sandbox.prepare(instanceId, paths, identity, limits));
   };
 
-  const launchOne = async (instanceId: string, paths: TenantPaths, onEvent: (e: SupervisorEvent) => void, identity?: TenantIdentity, limits?: TenantLimits, secrets?: Record<string, string>) => {
+  const launchOne = async (
+    instanceId: string,
+    paths: TenantPaths,
+    onEvent: (e: SupervisorEvent) => void,
+    identity?: TenantIdentity,
+    limits?: TenantLimits,
+    secrets?: Record<string, string>,
+  ) => {
     const runner = await prepare(instanceId, paths, identity, limits);
     // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
     await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);

@@ -14,10 +14,16 @@ describe("meaningfulLines", () => {
       "\tgithub.com/pocketbase/pocketbase@v0.39.11/examples/base/main.go:114 +0x210",
       "created by github.com/pocketbase/pocketbase.(*PocketBase).Execute in goroutine 1",
     ];
-    expect(meaningfulLines(out, 10)).toEqual(["2026/11/26 20:15:47 MIGRATION RAN", 'panic: pattern "GET /api/health" conflicts with pattern "GET /api/health":']);
+    expect(meaningfulLines(out, 10)).toEqual([
+      "2026/11/26 20:15:47 MIGRATION RAN",
+      'panic: pattern "GET /api/health" conflicts with pattern "GET /api/health":',
+    ]);
   });
 
   it("keeps ordinary log lines, the last `count` of them", () => {
-    expect(meaningfulLines(["a", "Error: failed to apply migration 1_x.js: boom", "b (see logs)"], 2)).toEqual(["Error: failed to apply migration 1_x.js: boom", "b (see logs)"]);
+    expect(meaningfulLines(["a", "Error: failed to apply migration 1_x.js: boom", "b (see logs)"], 2)).toEqual([
+      "Error: failed to apply migration 1_x.js: boom",
+      "b (see logs)",
+    ]);
   });
 });

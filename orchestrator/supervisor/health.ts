@@ -6,12 +6,7 @@ export type Readiness = { kind: "healthy" } | { kind: "exited"; exit: ChildExit 
  * Polls GET <url>/api/health until it answers 200, the process exits, or `timeoutMs` passes.
  * Each try has its own short timeout so one stuck connection cannot eat the whole budget.
  */
-export async function waitForReady(
-  url: string,
-  exit: Promise<ChildExit>,
-  timeoutMs: number,
-  intervalMs = 10,
-): Promise<Readiness> {
+export async function waitForReady(url: string, exit: Promise<ChildExit>, timeoutMs: number, intervalMs = 10): Promise<Readiness> {
   let exited: ChildExit | undefined;
   void exit.then((e) => {
     exited = e;

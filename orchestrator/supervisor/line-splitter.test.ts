@@ -12,8 +12,14 @@ function split(chunks: string[], max?: number): string[] {
 describe("line splitter", () => {
   it.each([
     [["a\nb\n"], ["a", "b"]],
-    [["a", "b\nc"], ["ab", "c"]],
-    [["x\r\n", "\n"], ["x", ""]],
+    [
+      ["a", "b\nc"],
+      ["ab", "c"],
+    ],
+    [
+      ["x\r\n", "\n"],
+      ["x", ""],
+    ],
     [[""], []],
     [["tail"], ["tail"]],
   ])("%j → %j", (chunks, lines) => {

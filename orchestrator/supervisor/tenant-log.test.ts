@@ -18,7 +18,13 @@ function tempFile(): string {
 describe("tenant log", () => {
   it("keeps a tail in memory and appends every line to the file", () => {
     const file = tempFile();
-    const log = createTenantLog({ file, ringLines: 2, onError: (err) => { throw err; } });
+    const log = createTenantLog({
+      file,
+      ringLines: 2,
+      onError: (err) => {
+        throw err;
+      },
+    });
     log.write("one");
     log.write("two");
     log.note("restarted");
@@ -30,7 +36,13 @@ describe("tenant log", () => {
 
   it("rotates the file past the size cap", () => {
     const file = tempFile();
-    const log = createTenantLog({ file, maxFileBytes: 200, onError: (err) => { throw err; } });
+    const log = createTenantLog({
+      file,
+      maxFileBytes: 200,
+      onError: (err) => {
+        throw err;
+      },
+    });
     for (let i = 0; i < 20; i++) log.write(`line ${i} ${"x".repeat(20)}`);
     log.close();
     expect(fs.statSync(file).size).toBeLessThanOrEqual(200);

@@ -73,7 +73,10 @@ export async function provisionSuperuser(opts: ProvisionOptions, runner: TenantR
   await fs.rm(dir, { recursive: true, force: true });
   // PocketBase may exit 0 without applying anything, so success is read from its output.
   if (result.exitCode === 0 && result.all?.includes(`Applied ${name}`)) return;
-  const lines = (result.all ?? "").split("\n").filter((l) => l.trim() !== "").slice(-20);
+  const lines = (result.all ?? "")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .slice(-20);
   const how = result.timedOut ? `timed out after ${opts.timeoutMs} ms` : describeExit({ exitCode: result.exitCode ?? null, signal: result.signal ?? null });
   throw new TenantStartError(`provisioning the platform superuser failed for ${paths.root} (${how})`, lines);
 }

@@ -10,7 +10,12 @@ import { manifestFiles, readManifest } from "./manifest-store";
 import { createNdjsonWriter } from "./ndjson";
 
 const sha = (c: string) => c.repeat(64);
-const files: ManifestFile[] = Array.from({ length: 500 }, (_, i) => ({ path: `pb_hooks/h${String(i).padStart(3, "0")}.js`, sha256: sha("a"), size: i, mode: 0o644 }));
+const files: ManifestFile[] = Array.from({ length: 500 }, (_, i) => ({
+  path: `pb_hooks/h${String(i).padStart(3, "0")}.js`,
+  sha256: sha("a"),
+  size: i,
+  mode: 0o644,
+}));
 const header = { instanceId: "inst1", createdAt: "2025-01-02T03:04:05.000Z", databases: [] };
 
 describe("manifest store", () => {
@@ -36,7 +41,12 @@ describe("manifest store", () => {
     const written = await writer.close();
     const key = fileListKey("inst1", generation);
     await storage.put(key, fs.readFileSync(local));
-    const m: Manifest = { format: 2, ...header, generation, files: { key, sha256: written.sha256, compressedSize: written.size, count: written.count, ...lie } };
+    const m: Manifest = {
+      format: 2,
+      ...header,
+      generation,
+      files: { key, sha256: written.sha256, compressedSize: written.size, count: written.count, ...lie },
+    };
     await storage.put(manifestKey("inst1", generation), serializeManifest(m));
   }
 

@@ -75,7 +75,13 @@ async function downloadAll(deps: RestoreDeps, manifest: Manifest, into: string, 
   }
 }
 
-async function downloadDatabase(deps: RestoreDeps, db: ManifestDatabase, into: string, owner: FileOwner | undefined, pool: OrderedPool<unknown>): Promise<null> {
+async function downloadDatabase(
+  deps: RestoreDeps,
+  db: ManifestDatabase,
+  into: string,
+  owner: FileOwner | undefined,
+  pool: OrderedPool<unknown>,
+): Promise<null> {
   if (pool.aborted) return null;
   const dest = path.join(into, "pb_data", db.name);
   verify(await download(deps.storage, db.key, dest, { compressed: true }), db, db.key);
@@ -122,8 +128,6 @@ async function giveFoldersTo(first: string, last: string, owner: FileOwner | und
 
 function verify(got: Transferred, expected: { sha256: string; size: number }, key: string): void {
   if (got.sha256 !== expected.sha256 || got.size !== expected.size) {
-    throw new Error(
-      `Stored object ${key} is corrupt: expected ${expected.size} bytes sha256 ${expected.sha256}, got ${got.size} bytes sha256 ${got.sha256}`,
-    );
+    throw new Error(`Stored object ${key} is corrupt: expected ${expected.size} bytes sha256 ${expected.sha256}, got ${got.size} bytes sha256 ${got.sha256}`);
   }
 }

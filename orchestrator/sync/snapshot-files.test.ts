@@ -27,7 +27,11 @@ describe("snapshot files", () => {
 
   const hashes = async (generation: number) => {
     const out: Record<string, string> = {};
-    for await (const f of manifestFiles(createLocalStorage(path.join(dir, "objects")), await readManifest(createLocalStorage(path.join(dir, "objects")), "t1", generation))) out[f.path] = f.sha256;
+    for await (const f of manifestFiles(
+      createLocalStorage(path.join(dir, "objects")),
+      await readManifest(createLocalStorage(path.join(dir, "objects")), "t1", generation),
+    ))
+      out[f.path] = f.sha256;
     return out;
   };
 

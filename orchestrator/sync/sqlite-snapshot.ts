@@ -59,13 +59,25 @@ export const defaultSqliteCli: SqliteCli = { binary: "sqlite3", timeoutMs: 10 * 
  * `dest` must be in a folder the tenant can write to; read the copy back as a hostile file.
  */
 export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: string, cli: SqliteCli = defaultSqliteCli): Promise<void> {
-  const sql = (db: string, into: string) => ["-batch", "-bail", "-init", "/dev/null", "-cmd", `.timeout ${cli.busyTimeoutMs}`, db, `VACUUM INTO ${sqlString(into)}`];
+  const sql = (db: string, into: string) => [
+    "-batch",
+    "-bail",
+    "-init",
+    "/dev/null",
+    "-cmd",
+    `.timeout ${cli.busyTimeoutMs}`,
+    db,
+    `VACUUM INTO ${sqlString(into)}`,
+  ];
   // In the sandbox, a hostile database that subverted SQLite would find no network, no other process and no host files.
   const command = owner.sandboxed
-    ? await owner.sandboxed(["/usr/bin/sqlite3", ...sql(`${SOURCE_DIR}/${path.basename(source)}`, `${DEST_DIR}/${path.basename(dest)}`)], [
-        { host: path.dirname(source), inside: SOURCE_DIR, writable: true }, // readers of a WAL database write its -shm
-        { host: path.dirname(dest), inside: DEST_DIR, writable: true },
-      ])
+    ? await owner.sandboxed(
+        ["/usr/bin/sqlite3", ...sql(`${SOURCE_DIR}/${path.basename(source)}`, `${DEST_DIR}/${path.basename(dest)}`)],
+        [
+          { host: path.dirname(source), inside: SOURCE_DIR, writable: true }, // readers of a WAL database write its -shm
+          { host: path.dirname(dest), inside: DEST_DIR, writable: true },
+        ],
+      )
     : { file: cli.binary, args: sql(source, dest) };
   const result = await execa(command.file, command.args, {
     ...(owner.sandboxed ? {} : { uid: owner.uid, gid: owner.gid }),

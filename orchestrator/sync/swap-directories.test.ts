@@ -27,7 +27,11 @@ describe("swapInDirectories", () => {
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-swap-"));
     paths = tenantPaths(path.join(dir, "tenants"), "t1");
-    for (const [sub, file] of [["pb_data", "data.db"], ["pb_hooks", "main.pb.js"], ["meta", "sync-state.json"]] as const) {
+    for (const [sub, file] of [
+      ["pb_data", "data.db"],
+      ["pb_hooks", "main.pb.js"],
+      ["meta", "sync-state.json"],
+    ] as const) {
       fs.mkdirSync(folderOf(paths, sub), { recursive: true });
       fs.writeFileSync(path.join(folderOf(paths, sub), file), `old ${sub}`);
     }

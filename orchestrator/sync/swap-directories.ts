@@ -27,7 +27,10 @@ export function codeDirectories(paths: TenantPaths): SwappedDirectory[] {
 
 /** A failed swap whose undo also failed: the previous folders are parked in `parkedIn`, keep it. */
 export class RestoreRollbackError extends Error {
-  constructor(readonly parkedIn: string, cause: unknown) {
+  constructor(
+    readonly parkedIn: string,
+    cause: unknown,
+  ) {
     super(`Swapping tenant folders failed and could not be undone; the previous tenant folders are kept in ${parkedIn}`, { cause });
     this.name = "RestoreRollbackError";
   }

@@ -20,7 +20,11 @@ describe("openTenantFile / openTenantDir", () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const refusal = (p: Promise<unknown>) => p.then(() => "opened", (err: unknown) => (err instanceof RefusedFileError ? err.reason : String(err)));
+  const refusal = (p: Promise<unknown>) =>
+    p.then(
+      () => "opened",
+      (err: unknown) => (err instanceof RefusedFileError ? err.reason : String(err)),
+    );
 
   it("opens a regular file of the expected owner and reads it through the handle", async () => {
     const opened = await openTenantFile(path.join(dir, "f"), me);

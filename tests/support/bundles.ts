@@ -5,7 +5,13 @@ import * as tar from "tar-stream";
 import yazl from "yazl";
 
 /** One archive entry of a hand-made bundle; hostile kinds and names included. */
-export type BundleEntrySpec = { name: string; type?: "file" | "directory" | "symlink" | "link" | "fifo"; body?: string | Buffer; mode?: number; linkname?: string };
+export type BundleEntrySpec = {
+  name: string;
+  type?: "file" | "directory" | "symlink" | "link" | "fifo";
+  body?: string | Buffer;
+  mode?: number;
+  linkname?: string;
+};
 
 /** A tar.gz of `entries`, in order. */
 export async function tarGz(entries: BundleEntrySpec[]): Promise<Buffer> {

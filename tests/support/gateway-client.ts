@@ -117,7 +117,15 @@ export function requestFrom(
 ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: "127.0.0.1", port, localAddress: opts.localAddress, path: opts.path ?? "/", method: opts.method ?? "GET", headers: { ...opts.headers, host: opts.host }, agent: false },
+      {
+        host: "127.0.0.1",
+        port,
+        localAddress: opts.localAddress,
+        path: opts.path ?? "/",
+        method: opts.method ?? "GET",
+        headers: { ...opts.headers, host: opts.host },
+        agent: false,
+      },
       (res) => {
         let body = "";
         res.setEncoding("utf8");

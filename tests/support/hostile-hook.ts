@@ -31,7 +31,12 @@ export function installShellHook(tenantDir: string): void {
 }
 
 /** Runs `script` in the tenant through the gateway; resolves with its output and exit code. */
-export async function tenantShell(client: GatewayClient, subdomain: string, script: string, method: "POST" | "DELETE" = "POST"): Promise<{ out: string; code: number }> {
+export async function tenantShell(
+  client: GatewayClient,
+  subdomain: string,
+  script: string,
+  method: "POST" | "DELETE" = "POST",
+): Promise<{ out: string; code: number }> {
   const res =
     method === "POST"
       ? await client.fetch(client.url(subdomain, "/x/sh"), { method, headers: { "content-type": "application/json" }, body: JSON.stringify({ script }) })

@@ -43,8 +43,7 @@ export async function startS3Server(bucket = "picobase-test"): Promise<S3Server>
     await child;
     child = undefined;
   };
-  const client = () =>
-    new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+  const client = () => new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
 
   await start();
   await client().send(new CreateBucketCommand({ Bucket: bucket }));

@@ -115,7 +115,10 @@ export async function webRequest(baseUrl: string, method: string, route: string,
 export async function signIn(baseUrl: string, email: string, password: string, forwardedFor?: string): Promise<{ cookie?: string; error?: string }> {
   const csrfRes = await fetch(`${baseUrl}/api/auth/csrf`);
   const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const csrfCookie = csrfRes.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const res = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie, ...(forwardedFor ? { "x-forwarded-for": forwardedFor } : {}) },
@@ -134,7 +137,10 @@ export async function signIn(baseUrl: string, email: string, password: string, f
 export async function signOut(baseUrl: string, cookie: string): Promise<void> {
   const csrfRes = await fetch(`${baseUrl}/api/auth/csrf`);
   const { csrfToken } = (await csrfRes.json()) as { csrfToken: string };
-  const csrfCookie = csrfRes.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const csrfCookie = csrfRes.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const res = await fetch(`${baseUrl}/api/auth/signout`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: `${cookie}; ${csrfCookie}` },
@@ -164,7 +170,9 @@ export function uploadUntilAnswered(
   const headers: Record<string, string> = { host: url.host, connection: "close", "content-type": "application/json", ...opts.headers };
   if (opts.declaredLength !== undefined) headers["content-length"] = String(opts.declaredLength);
   else headers["transfer-encoding"] = "chunked";
-  const head = `POST ${url.pathname}${url.search} HTTP/1.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("\r\n")}\r\n\r\n`;
+  const head = `POST ${url.pathname}${url.search} HTTP/1.1\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join("\r\n")}\r\n\r\n`;
   const chunk = Buffer.alloc(64 * 1024, " ");
   const frame = opts.declaredLength === undefined ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
   return new Promise((resolve, reject) => {

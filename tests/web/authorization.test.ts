@@ -66,23 +66,58 @@ afterAll(async () => {
 
 function credentials(actor: Actor): { cookie?: string; bearer?: string } {
   switch (actor) {
-    case "owner": return { cookie: owner.cookie };
-    case "other": return { cookie: other.cookie };
-    case "anonymous": return {};
-    case "otherKey": return { bearer: ids.bKey };
-    case "revokedKey": return { bearer: ids.revokedKey };
-    case "validKey": return { bearer: ids.aKey };
-    case "ownerToken": return { bearer: ids.ownerToken };
-    case "revokedToken": return { bearer: ids.revokedToken };
+    case "owner":
+      return { cookie: owner.cookie };
+    case "other":
+      return { cookie: other.cookie };
+    case "anonymous":
+      return {};
+    case "otherKey":
+      return { bearer: ids.bKey };
+    case "revokedKey":
+      return { bearer: ids.revokedKey };
+    case "validKey":
+      return { bearer: ids.aKey };
+    case "ownerToken":
+      return { bearer: ids.ownerToken };
+    case "revokedToken":
+      return { bearer: ids.revokedToken };
   }
 }
 
 // Expected status per caller. Keys and tokens: 401 when invalid/revoked; keys: 403 when valid but
 // the endpoint takes no keys, 404 when valid for another instance on an endpoint that takes keys.
 // The owner's account token gets what the owner gets.
-const userOnly = (ownerStatus: number): Record<Actor, number> => ({ owner: ownerStatus, other: 404, anonymous: 401, otherKey: 403, revokedKey: 401, validKey: 403, ownerToken: ownerStatus, revokedToken: 401 });
-const keyAllowed = (ok: number): Record<Actor, number> => ({ owner: ok, other: 404, anonymous: 401, otherKey: 404, revokedKey: 401, validKey: ok, ownerToken: ok, revokedToken: 401 });
-const noInstance = (ok: number): Record<Actor, number> => ({ owner: ok, other: ok, anonymous: 401, otherKey: 403, revokedKey: 401, validKey: 403, ownerToken: ok, revokedToken: 401 });
+const userOnly = (ownerStatus: number): Record<Actor, number> => ({
+  owner: ownerStatus,
+  other: 404,
+  anonymous: 401,
+  otherKey: 403,
+  revokedKey: 401,
+  validKey: 403,
+  ownerToken: ownerStatus,
+  revokedToken: 401,
+});
+const keyAllowed = (ok: number): Record<Actor, number> => ({
+  owner: ok,
+  other: 404,
+  anonymous: 401,
+  otherKey: 404,
+  revokedKey: 401,
+  validKey: ok,
+  ownerToken: ok,
+  revokedToken: 401,
+});
+const noInstance = (ok: number): Record<Actor, number> => ({
+  owner: ok,
+  other: ok,
+  anonymous: 401,
+  otherKey: 403,
+  revokedKey: 401,
+  validKey: 403,
+  ownerToken: ok,
+  revokedToken: 401,
+});
 
 const endpoints: Endpoint[] = [
   { name: "list instances", method: "GET", path: () => "/api/instances", expect: noInstance(200) },
@@ -93,12 +128,29 @@ const endpoints: Endpoint[] = [
   { name: "list keys", method: "GET", path: () => `/api/instances/${ids.a}/keys`, expect: userOnly(200) },
   { name: "create key", method: "POST", path: () => `/api/instances/${ids.a}/keys`, body: { name: "made by test" }, expect: userOnly(201) },
   { name: "logs", method: "GET", path: () => `/api/instances/${ids.a}/logs?lines=20`, expect: userOnly(200) },
-  { name: "revoke another instance's key via this instance", method: "DELETE", path: () => `/api/instances/${ids.a}/keys/${ids.bKeyId}`, expect: { ...userOnly(404) } },
+  {
+    name: "revoke another instance's key via this instance",
+    method: "DELETE",
+    path: () => `/api/instances/${ids.a}/keys/${ids.bKeyId}`,
+    expect: { ...userOnly(404) },
+  },
   { name: "admin SSO", method: "POST", path: () => `/api/instances/${ids.a}/sso`, expect: { ...userOnly(200), owner: null, ownerToken: null } },
   { name: "subdomain check", method: "GET", path: () => `/api/subdomains/free-${Date.now().toString(36)}`, expect: noInstance(200) },
-  { name: "change password (wrong current)", method: "POST", path: () => "/api/account/password", body: { currentPassword: "wrong-one!", newPassword: "another-pass-1" }, expect: { ...noInstance(422), ownerToken: 403 } },
+  {
+    name: "change password (wrong current)",
+    method: "POST",
+    path: () => "/api/account/password",
+    body: { currentPassword: "wrong-one!", newPassword: "another-pass-1" },
+    expect: { ...noInstance(422), ownerToken: 403 },
+  },
   { name: "list secrets", method: "GET", path: () => `/api/instances/${ids.a}/secrets`, expect: userOnly(200) },
-  { name: "set secrets", method: "PATCH", path: () => `/api/instances/${ids.a}/secrets`, body: { set: { AUTHZ_SECRET: "authz-value" } }, expect: userOnly(200) },
+  {
+    name: "set secrets",
+    method: "PATCH",
+    path: () => `/api/instances/${ids.a}/secrets`,
+    body: { set: { AUTHZ_SECRET: "authz-value" } },
+    expect: userOnly(200),
+  },
   { name: "unset secrets", method: "PATCH", path: () => `/api/instances/${ids.a}/secrets`, body: { unset: ["AUTHZ_SECRET"] }, expect: userOnly(200) },
   { name: "secrets of another user's instance", method: "GET", path: () => `/api/instances/${ids.b}/secrets`, expect: { ...userOnly(404), other: 200 } },
   { name: "list account tokens", method: "GET", path: () => "/api/account/tokens", expect: noInstance(200) },
@@ -177,14 +229,23 @@ describe("account tokens", () => {
     const evil = { origin: "http://evil.localhost:1", "sec-fetch-site": "cross-site" };
     const list = await webRequest(web.url, "GET", "/api/instances", { bearer: ids.ownerToken });
     expect((list.json.instances as { id: string }[]).map((i) => i.id)).toContain(ids.a);
-    const renamed = await webRequest(web.url, "PATCH", `/api/instances/${ids.a}`, { bearer: ids.ownerToken, headers: evil, body: { name: "Renamed by token" } });
+    const renamed = await webRequest(web.url, "PATCH", `/api/instances/${ids.a}`, {
+      bearer: ids.ownerToken,
+      headers: evil,
+      body: { name: "Renamed by token" },
+    });
     expect(renamed.status, renamed.text).toBe(200);
     expect(renamed.json.instance).toMatchObject({ id: ids.a, name: "Renamed by token" });
   });
 
   it("of another user see the owner's instance as missing", async () => {
     const { token } = await createToken(other.cookie);
-    for (const [method, route] of [["GET", `/api/instances/${ids.a}`], ["GET", `/api/instances/${ids.a}/secrets`], ["POST", `/api/instances/${ids.a}/start`], ["GET", `/api/instances/${ids.a}/keys`]] as const) {
+    for (const [method, route] of [
+      ["GET", `/api/instances/${ids.a}`],
+      ["GET", `/api/instances/${ids.a}/secrets`],
+      ["POST", `/api/instances/${ids.a}/start`],
+      ["GET", `/api/instances/${ids.a}/keys`],
+    ] as const) {
       const res = await webRequest(web.url, method, route, { bearer: token });
       expect(res.status, `${method} ${route}`).toBe(404);
     }
@@ -193,7 +254,10 @@ describe("account tokens", () => {
   });
 
   it("cannot change the password, even with the right current password", async () => {
-    const res = await webRequest(web.url, "POST", "/api/account/password", { bearer: ids.ownerToken, body: { currentPassword: owner.password, newPassword: "taken-over-1" } });
+    const res = await webRequest(web.url, "POST", "/api/account/password", {
+      bearer: ids.ownerToken,
+      body: { currentPassword: owner.password, newPassword: "taken-over-1" },
+    });
     expect(res.status, res.text).toBe(403);
     expect((await signIn(web.url, owner.email, owner.password)).cookie).toEqual(expect.any(String));
     expect((await signIn(web.url, owner.email, "taken-over-1")).error).toBe("CredentialsSignin");
@@ -270,7 +334,9 @@ describe("cross-site writes", () => {
 
   it("accepts same-origin writes from the dashboard and key calls from anywhere", async () => {
     const same = { origin: web.url, "sec-fetch-site": "same-origin" };
-    expect((await webRequest(web.url, "PATCH", `/api/instances/${ids.a}`, { cookie: owner.cookie, body: { idleTimeoutMinutes: 20 }, headers: same })).status).toBe(200);
+    expect(
+      (await webRequest(web.url, "PATCH", `/api/instances/${ids.a}`, { cookie: owner.cookie, body: { idleTimeoutMinutes: 20 }, headers: same })).status,
+    ).toBe(200);
     expect((await webRequest(web.url, "POST", `/api/instances/${ids.a}/stop`, { bearer: ids.aKey, headers: evil })).status).toBe(202);
     expect((await webRequest(web.url, "POST", `/api/instances/${ids.a}/stop`, { bearer: ids.ownerToken, headers: evil })).status).toBe(202);
   });
@@ -283,7 +349,12 @@ describe("scripting with an API key", () => {
     const { key } = await createKey(owner.cookie, id);
     const started = await webRequest(web.url, "POST", `/api/instances/${id}/start?wait=1`, { bearer: key });
     expect(started.status, started.text).toBe(200);
-    expect(started.json.instance).toMatchObject({ id, status: "running", desiredState: "running", url: `http://${sub}.localhost:${web.orchestrator.gatewayPort}` });
+    expect(started.json.instance).toMatchObject({
+      id,
+      status: "running",
+      desiredState: "running",
+      url: `http://${sub}.localhost:${web.orchestrator.gatewayPort}`,
+    });
     const stopped = await webRequest(web.url, "POST", `/api/instances/${id}/stop?wait=1`, { bearer: key });
     expect(stopped.status, stopped.text).toBe(200);
     expect(stopped.json.instance).toMatchObject({ status: "stopped", desiredState: "stopped" });

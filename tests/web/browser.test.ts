@@ -31,7 +31,15 @@ beforeAll(async () => {
   gateway = createGatewayClient({ port: web.orchestrator.gatewayPort });
   browser = await chromium.launch({
     executablePath: tools.chromium,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   context = await browser.newContext({ baseURL: web.url, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
@@ -98,8 +106,14 @@ describe("dashboard in Chromium", () => {
   it("starts it and sees it running live, with events and logs", async () => {
     await page.getByRole("button", { name: "Start" }).click();
     await status("running").waitFor({ timeout: 60_000 });
-    await page.getByTestId("events").getByText(/Running/).waitFor();
-    await page.getByTestId("logs").getByText(/Server started/).waitFor();
+    await page
+      .getByTestId("events")
+      .getByText(/Running/)
+      .waitFor();
+    await page
+      .getByTestId("logs")
+      .getByText(/Server started/)
+      .waitFor();
     await shot("05-instance-running");
     const tenant = await context.newPage();
     const health = await tenant.goto(`${state.url}/api/health`); // Chromium resolves *.localhost to loopback
@@ -115,7 +129,10 @@ describe("dashboard in Chromium", () => {
     expect(state.key).toMatch(/^pbk_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{43}$/);
     await shot("06-api-key-created");
     await page.getByRole("button", { name: "Done" }).click();
-    await page.getByTestId("api-key-row").filter({ hasText: state.key.slice(0, 16) }).waitFor();
+    await page
+      .getByTestId("api-key-row")
+      .filter({ hasText: state.key.slice(0, 16) })
+      .waitFor();
     expect(await page.content()).not.toContain(state.key);
     expect((await webRequest(web.url, "GET", `/api/instances/${state.instanceId}`, { bearer: state.key })).status).toBe(200);
 
@@ -138,7 +155,15 @@ describe("dashboard in Chromium", () => {
     await shot("06c-secret-restart-confirm");
     await dialog.getByRole("button", { name: "Save and restart" }).click();
     await page.getByTestId("secret-row").filter({ hasText: "STRIPE_KEY" }).waitFor();
-    await expect.poll(async () => { const r = await row(); return r.status === "running" && r.lastStartedAt?.getTime() !== startedBefore; }, { timeout: 60_000, interval: 250 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const r = await row();
+          return r.status === "running" && r.lastStartedAt?.getTime() !== startedBefore;
+        },
+        { timeout: 60_000, interval: 250 },
+      )
+      .toBe(true);
     await status("running").waitFor({ timeout: 60_000 });
     expect(await page.content()).not.toContain(value);
   });
@@ -146,7 +171,11 @@ describe("dashboard in Chromium", () => {
   it("stops and starts it again with the records intact", async () => {
     await page.getByRole("button", { name: "Stop" }).click();
     await status("stopped").waitFor({ timeout: 60_000 });
-    await page.getByTestId("events").getByText(/Stopped/).first().waitFor();
+    await page
+      .getByTestId("events")
+      .getByText(/Stopped/)
+      .first()
+      .waitFor();
     expect(await page.getByTestId("storage").textContent()).not.toContain("0 B");
     await page.getByRole("button", { name: "Start" }).click();
     await status("running").waitFor({ timeout: 60_000 });
@@ -196,7 +225,11 @@ describe("dashboard in Chromium", () => {
   it("stops it and sees it stopped live, with storage reported", async () => {
     await page.getByRole("button", { name: "Stop" }).click();
     await status("stopped").waitFor({ timeout: 60_000 });
-    await page.getByTestId("events").getByText(/Stopped/).first().waitFor();
+    await page
+      .getByTestId("events")
+      .getByText(/Stopped/)
+      .first()
+      .waitFor();
     expect(await page.getByTestId("storage").textContent()).not.toContain("0 B");
   });
 
@@ -219,7 +252,10 @@ describe("dashboard in Chromium", () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("08-dashboard-phone");
     await page.goto(`/dashboard/instances/${state.instanceId}`);
-    await page.getByTestId("logs").getByText(/Server started/).waitFor();
+    await page
+      .getByTestId("logs")
+      .getByText(/Server started/)
+      .waitFor();
     await shot("09-instance-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
   });
@@ -304,7 +340,10 @@ describe("dashboard in Chromium", () => {
     await page.getByTestId("deploy-in-progress").waitFor({ state: "detached" });
     await deployRow(1).getByRole("button", { name: "Files" }).click();
     const files = page.getByRole("dialog").getByTestId("deploy-files");
-    await files.getByText(/^pb_migrations\/.+\.js$/).first().waitFor();
+    await files
+      .getByText(/^pb_migrations\/.+\.js$/)
+      .first()
+      .waitFor();
     const hook = fs.readdirSync(path.join(repoRoot, "templates/moodboard/pb_hooks")).find((f) => f.endsWith(".pb.js")) ?? "";
     await files.getByText(`pb_hooks/${hook}`).click();
     const text = page.getByRole("dialog").getByTestId("deploy-file-text");
@@ -340,7 +379,10 @@ describe("dashboard in Chromium", () => {
     await upload({ "pb_migrations/1700000009_broken.js": `migrate((app) => { throw new Error("broken on purpose"); });\n` });
     await deployStatus(3, "failed").waitFor({ timeout: 90_000 });
     await deployStatus(1, "live").waitFor();
-    await page.getByTestId("deploy-message").getByText(/broken on purpose/).waitFor();
+    await page
+      .getByTestId("deploy-message")
+      .getByText(/broken on purpose/)
+      .waitFor();
     await status("running").waitFor({ timeout: 60_000 });
     await page.getByTestId("deploys-card").screenshot({ path: path.join(shots, "16-deploys-card.png") });
   });

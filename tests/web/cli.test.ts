@@ -28,7 +28,8 @@ beforeAll(async () => {
   home = createCliHome();
   // The developer's project: the mood board's folders, as they would have them in their repo.
   project = fs.mkdtempSync(path.join(os.tmpdir(), "moodboard-project-"));
-  for (const dir of ["pb_hooks", "pb_migrations", "pb_public"]) fs.cpSync(path.join(repoRoot, "templates/moodboard", dir), path.join(project, dir), { recursive: true });
+  for (const dir of ["pb_hooks", "pb_migrations", "pb_public"])
+    fs.cpSync(path.join(repoRoot, "templates/moodboard", dir), path.join(project, dir), { recursive: true });
 });
 
 afterAll(async () => {

@@ -49,7 +49,14 @@ describe("without a trusted proxy (TRUSTED_PROXY_HOPS=0, the default)", () => {
     const status = await new Promise<number>((resolve, reject) => {
       const body = JSON.stringify(invalidSignup);
       const req = http.request(
-        { host: "127.0.0.1", port: new URL(web.url).port, localAddress: "127.0.0.2", method: "POST", path: "/api/auth/signup", headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.1" } },
+        {
+          host: "127.0.0.1",
+          port: new URL(web.url).port,
+          localAddress: "127.0.0.2",
+          method: "POST",
+          path: "/api/auth/signup",
+          headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.1" },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -76,14 +83,23 @@ describe("behind one trusted proxy (TRUSTED_PROXY_HOPS=1)", () => {
 
   it("keys sign-ups by the address the proxy appended, ignoring what the client wrote before it", async () => {
     for (let i = 0; i < 20; i++) {
-      const res = await webRequest(web.url, "POST", "/api/auth/signup", { headers: { "x-forwarded-for": via("198.51.100.7", `10.9.8.${i}`) }, body: invalidSignup });
+      const res = await webRequest(web.url, "POST", "/api/auth/signup", {
+        headers: { "x-forwarded-for": via("198.51.100.7", `10.9.8.${i}`) },
+        body: invalidSignup,
+      });
       expect(res.status).toBe(422);
     }
-    const limited = await webRequest(web.url, "POST", "/api/auth/signup", { headers: { "x-forwarded-for": via("198.51.100.7", "10.9.9.9") }, body: { name: "Late", email: "late@example.com", password: "long-enough" } });
+    const limited = await webRequest(web.url, "POST", "/api/auth/signup", {
+      headers: { "x-forwarded-for": via("198.51.100.7", "10.9.9.9") },
+      body: { name: "Late", email: "late@example.com", password: "long-enough" },
+    });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((limited.json.error as { message: string }).message).toMatch(/Too many sign-ups/);
-    const elsewhere = await webRequest(web.url, "POST", "/api/auth/signup", { headers: { "x-forwarded-for": via("198.51.100.8", "10.9.8.1") }, body: { name: "Ok", email: "ok-elsewhere@example.com", password: "long-enough" } });
+    const elsewhere = await webRequest(web.url, "POST", "/api/auth/signup", {
+      headers: { "x-forwarded-for": via("198.51.100.8", "10.9.8.1") },
+      body: { name: "Ok", email: "ok-elsewhere@example.com", password: "long-enough" },
+    });
     expect(elsewhere.status).toBe(201);
   });
 

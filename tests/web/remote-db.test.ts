@@ -37,7 +37,9 @@ it("creates exactly the quota when 30 creates race on sqld", async () => {
   const racer = await createSignedInUser(web.url, "racer");
   const tag = Date.now().toString(36);
   const results = await Promise.all(
-    Array.from({ length: 30 }, (_, i) => webRequest(web.url, "POST", "/api/instances", { cookie: racer.cookie, body: { name: `Race ${i}`, subdomain: `rr-${tag}-${i}` } })),
+    Array.from({ length: 30 }, (_, i) =>
+      webRequest(web.url, "POST", "/api/instances", { cookie: racer.cookie, body: { name: `Race ${i}`, subdomain: `rr-${tag}-${i}` } }),
+    ),
   );
   expect(results.filter((r) => r.status === 201)).toHaveLength(3);
   expect(results.filter((r) => r.status === 403)).toHaveLength(27);

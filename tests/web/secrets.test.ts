@@ -117,10 +117,14 @@ describe("instance secrets", () => {
     const res = await call("PATCH", `/api/instances/${id}/secrets`, { body: { unset: ["OTHER_SECRET"] } });
     expect(res.status, res.text).toBe(200);
     expect(res.json).toEqual({ secrets: [{ name: "MY_SECRET", updatedAt: expect.any(String) }], restarted: true });
-    const env = await waitFor("the restarted instance without OTHER_SECRET", async () => {
-      const seenEnv = await hookEnv().catch(() => undefined);
-      return seenEnv?.other === "" ? seenEnv : undefined;
-    }, { timeoutMs: 60_000, intervalMs: 250 });
+    const env = await waitFor(
+      "the restarted instance without OTHER_SECRET",
+      async () => {
+        const seenEnv = await hookEnv().catch(() => undefined);
+        return seenEnv?.other === "" ? seenEnv : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     expect(env.my).toBe(second);
   });
 
@@ -170,7 +174,10 @@ describe("instance secrets", () => {
     await call("GET", `/api/instances/${id}/logs?lines=2000`);
     await call("GET", `/dashboard/instances/${id}`);
     const files = [web.logFile, web.orchestrator.logFile, path.join(web.orchestrator.tenantRoot(id), "meta", "pocketbase.log")];
-    const dbFiles = fs.readdirSync(web.orchestrator.dataDir).filter((f) => f.startsWith("control.db")).map((f) => path.join(web.orchestrator.dataDir, f));
+    const dbFiles = fs
+      .readdirSync(web.orchestrator.dataDir)
+      .filter((f) => f.startsWith("control.db"))
+      .map((f) => path.join(web.orchestrator.dataDir, f));
     const haystacks: Array<[string, string]> = [
       ["API answers", seen.join("\n")],
       ["event stream", events],

@@ -33,7 +33,10 @@ async function expectEnded(cookie: string): Promise<void> {
 
 /** The session cookie a response sets, if any. */
 function sessionCookieOf(headers: Headers): string | undefined {
-  return headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="))?.split(";")[0];
+  return headers
+    .getSetCookie()
+    .find((c) => c.startsWith("next-auth.session-token="))
+    ?.split(";")[0];
 }
 
 describe("sessions", () => {
@@ -49,7 +52,10 @@ describe("sessions", () => {
   it("a password change ends every earlier session and keeps the changing browser signed in", async () => {
     const user = await createSignedInUser(web.url, "changer");
     const elsewhere = (await signIn(web.url, user.email, user.password)).cookie ?? "";
-    const res = await webRequest(web.url, "POST", "/api/account/password", { cookie: user.cookie, body: { currentPassword: user.password, newPassword: "a-new-password" } });
+    const res = await webRequest(web.url, "POST", "/api/account/password", {
+      cookie: user.cookie,
+      body: { currentPassword: user.password, newPassword: "a-new-password" },
+    });
     expect(res.status, res.text).toBe(200);
     const renewed = sessionCookieOf(res.headers);
     expect(renewed).toEqual(expect.any(String));
@@ -60,7 +66,10 @@ describe("sessions", () => {
 
   it("a failed password change ends nothing", async () => {
     const user = await createSignedInUser(web.url, "keeper");
-    const res = await webRequest(web.url, "POST", "/api/account/password", { cookie: user.cookie, body: { currentPassword: "not-my-password", newPassword: "a-new-password" } });
+    const res = await webRequest(web.url, "POST", "/api/account/password", {
+      cookie: user.cookie,
+      body: { currentPassword: "not-my-password", newPassword: "a-new-password" },
+    });
     expect(res.status).toBe(422);
     await expectLive(user.cookie);
   });

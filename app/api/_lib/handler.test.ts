@@ -24,7 +24,11 @@ describe("errorResponse", () => {
     const line = logged.mock.calls[0]?.[0] as string;
     expect(line).not.toContain("\n");
     const entry = JSON.parse(line) as { msg: string; path: string; err: { message: string; stack: string; cause: { message: string; stack: string } } };
-    expect(entry).toMatchObject({ msg: "platform API error", path: "http://web.test/api/instances", err: { message: "query failed", cause: { message: "SQLITE_BUSY: database is locked" } } });
+    expect(entry).toMatchObject({
+      msg: "platform API error",
+      path: "http://web.test/api/instances",
+      err: { message: "query failed", cause: { message: "SQLITE_BUSY: database is locked" } },
+    });
     expect(entry.err.stack).toContain("handler.test.ts");
     expect(entry.err.cause.stack).toContain("handler.test.ts");
   });

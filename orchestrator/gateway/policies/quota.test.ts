@@ -10,7 +10,14 @@ function contextFor(method: string, instanceId: string): GatewayContext {
   const req = new IncomingMessage(new Socket());
   req.method = method;
   const res = new ServerResponse(req);
-  return { req, exchange: { kind: "request", res }, watch: ExchangeWatch.forRequest(req, res), clientIp: "203.0.113.1", isStream: false, instance: { id: instanceId, subdomain: "app" } };
+  return {
+    req,
+    exchange: { kind: "request", res },
+    watch: ExchangeWatch.forRequest(req, res),
+    clientIp: "203.0.113.1",
+    isStream: false,
+    instance: { id: instanceId, subdomain: "app" },
+  };
 }
 
 describe("quotaPolicy", () => {

@@ -33,6 +33,10 @@ async function restartToApply(id: string, wait: boolean): Promise<boolean> {
     return (await getOrchestrator().restart(id, wait)).restarted;
   } catch (err) {
     if (!(err instanceof UnavailableError)) throw err;
-    throw new UnavailableError(`The secrets were saved, but the instance did not restart: ${err.message} Restart it to apply them.`, err.retryAfterSeconds, err);
+    throw new UnavailableError(
+      `The secrets were saved, but the instance did not restart: ${err.message} Restart it to apply them.`,
+      err.retryAfterSeconds,
+      err,
+    );
   }
 }
