@@ -5,6 +5,7 @@ import { toast } from "sonner";
 import { z } from "zod";
 import { ApiError, apiFetch } from "@/components/shared/api";
 import { Field, firstErrors } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { changePasswordSchema } from "@/lib/validations/auth";
@@ -12,7 +13,7 @@ import { changePasswordSchema } from "@/lib/validations/auth";
 /** Change-password form, validated with the same schema as the server. */
 export function ChangePasswordForm() {
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
-  const [pending, setPending] = useState(false);
+  const { pending, run } = useAction();
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -20,17 +21,19 @@ export function ChangePasswordForm() {
     const parsed = changePasswordSchema.safeParse(Object.fromEntries(new FormData(form)));
     if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
     setErrors({});
-    setPending(true);
-    try {
-      await apiFetch("/api/account/password", { method: "POST", body: parsed.data });
-      form.reset();
-      toast.success("Password changed");
-    } catch (err) {
+    // Errors show beside their field, or as a toast when they belong to no field.
+    const onError = (err: unknown, message: string) => {
       if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
-      else toast.error((err as Error).message);
-    } finally {
-      setPending(false);
-    }
+      else toast.error(message);
+    };
+    await run(
+      async () => {
+        await apiFetch("/api/account/password", { method: "POST", body: parsed.data });
+        form.reset();
+        toast.success("Password changed");
+      },
+      { onError },
+    );
   };
 
   return (

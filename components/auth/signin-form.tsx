@@ -2,8 +2,9 @@
 
 import Link from "next/link";
 import { signIn } from "next-auth/react";
-import { useState, type FormEvent } from "react";
+import type { FormEvent } from "react";
 import { Field, FormError } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
@@ -11,25 +12,24 @@ import { describeSigninError } from "./auth-errors";
 
 /** Email + password sign-in through next-auth's credentials provider. */
 export function SigninForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string | undefined }) {
-  const [error, setError] = useState(describeSigninError(initialError));
-  const [pending, setPending] = useState(false);
+  const { pending, error, run } = useAction(describeSigninError(initialError));
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
-    setPending(true);
-    setError(undefined);
-    const result = await signIn("credentials", {
-      email: String(form.get("email") ?? ""),
-      password: String(form.get("password") ?? ""),
-      redirect: false,
-    });
-    if (result?.ok && !result.error) {
-      window.location.assign(callbackUrl);
-      return;
-    }
-    setPending(false);
-    setError(describeSigninError(result?.error ?? "unknown"));
+    await run(
+      async () => {
+        const result = await signIn("credentials", {
+          email: String(form.get("email") ?? ""),
+          password: String(form.get("password") ?? ""),
+          redirect: false,
+        });
+        // next-auth reports a refused sign-in in the result, not by throwing.
+        if (!result?.ok || result.error) throw new Error(describeSigninError(result?.error ?? "unknown"));
+        window.location.assign(callbackUrl);
+      },
+      { keepPendingOnSuccess: true },
+    );
   };
 
   return (

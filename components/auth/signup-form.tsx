@@ -5,6 +5,7 @@ import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { ApiError, apiFetch } from "@/components/shared/api";
 import { Field, FormError, firstErrors } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
@@ -14,8 +15,7 @@ import { z } from "zod";
 /** Sign-up form: validates with the shared schema, registers, then signs in. */
 export function SignupForm() {
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
-  const [formError, setFormError] = useState<string>();
-  const [pending, setPending] = useState(false);
+  const { pending, error: formError, setError: setFormError, run } = useAction();
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -23,17 +23,18 @@ export function SignupForm() {
     setFormError(undefined);
     if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
     setErrors({});
-    setPending(true);
-    try {
-      await apiFetch("/api/auth/signup", { method: "POST", body: parsed.data });
-      const result = await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirect: false });
-      if (result?.error) throw new ApiError("Your account was created, but signing in failed. Try signing in.", 401);
-      window.location.assign("/dashboard");
-    } catch (err) {
-      setPending(false);
+    const onError = (err: unknown) => {
       if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
-      setFormError((err as Error).message);
-    }
+    };
+    await run(
+      async () => {
+        await apiFetch("/api/auth/signup", { method: "POST", body: parsed.data });
+        const result = await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirect: false });
+        if (result?.error) throw new ApiError("Your account was created, but signing in failed. Try signing in.", 401);
+        window.location.assign("/dashboard");
+      },
+      { onError, keepPendingOnSuccess: true },
+    );
   };
 
   return (

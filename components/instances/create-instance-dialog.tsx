@@ -7,6 +7,7 @@ import { toast } from "sonner";
 import { z } from "zod";
 import { ApiError, apiFetch } from "@/components/shared/api";
 import { Field, FormError, firstErrors } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
@@ -80,26 +81,25 @@ export function CreateInstanceDialog({ disabledReason, urlTemplate, onCreated }:
 function useCreateInstance(onCreated: (i: InstanceView) => void) {
   const router = useRouter();
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
-  const [formError, setFormError] = useState<string>();
-  const [pending, setPending] = useState(false);
+  const { pending, error: formError, setError: setFormError, run } = useAction();
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     setFormError(undefined);
     const parsed = createInstanceSchema.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
     if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
     setErrors({});
-    setPending(true);
-    try {
-      const { instance } = await apiFetch<{ instance: InstanceView }>("/api/instances", { method: "POST", body: parsed.data });
-      onCreated(instance);
-      toast.success(`Created ${instance.name}`);
-      router.push(`/dashboard/instances/${instance.id}`);
-    } catch (err) {
+    const onError = (err: unknown) => {
       if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
-      setFormError((err as Error).message);
-    } finally {
-      setPending(false);
-    }
+    };
+    await run(
+      async () => {
+        const { instance } = await apiFetch<{ instance: InstanceView }>("/api/instances", { method: "POST", body: parsed.data });
+        onCreated(instance);
+        toast.success(`Created ${instance.name}`);
+        router.push(`/dashboard/instances/${instance.id}`);
+      },
+      { onError },
+    );
   };
   const reset = () => {
     setErrors({});

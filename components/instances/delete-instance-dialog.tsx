@@ -6,6 +6,7 @@ import { useState } from "react";
 import { toast } from "sonner";
 import { apiFetch } from "@/components/shared/api";
 import { Field } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
@@ -16,22 +17,18 @@ import type { InstanceView } from "@/lib/data/instances";
 export function DeleteInstanceDialog({ instance }: { instance: InstanceView }) {
   const router = useRouter();
   const [typed, setTyped] = useState("");
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string>();
+  const { pending, error, setError, run } = useAction();
 
-  const remove = async () => {
-    setPending(true);
-    setError(undefined);
-    try {
-      await apiFetch(`/api/instances/${instance.id}`, { method: "DELETE" });
-      toast.success(`Deleted ${instance.name}`);
-      router.push("/dashboard");
-      router.refresh();
-    } catch (err) {
-      setError((err as Error).message);
-      setPending(false);
-    }
-  };
+  const remove = () =>
+    run(
+      async () => {
+        await apiFetch(`/api/instances/${instance.id}`, { method: "DELETE" });
+        toast.success(`Deleted ${instance.name}`);
+        router.push("/dashboard");
+        router.refresh();
+      },
+      { keepPendingOnSuccess: true },
+    );
 
   return (
     <Card className="border-red-200">

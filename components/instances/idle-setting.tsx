@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { apiFetch } from "@/components/shared/api";
 import { Field } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
@@ -13,27 +14,20 @@ import { idleTimeoutMinutesSchema } from "@/lib/validations/instance";
 /** Idle-stop setting: minutes without traffic before an automatic stop (0 = never, empty = default). */
 export function IdleSetting({ instance, onChange }: { instance: InstanceView; onChange: (i: InstanceView) => void }) {
   const [value, setValue] = useState(instance.idleTimeoutMinutes === null ? "" : String(instance.idleTimeoutMinutes));
-  const [error, setError] = useState<string>();
-  const [pending, setPending] = useState(false);
+  const { pending, error, setError, run } = useAction();
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const parsed = value.trim() === "" ? { success: true as const, data: null } : idleTimeoutMinutesSchema.safeParse(Number(value));
     if (!parsed.success) return setError(parsed.error.issues[0]?.message);
-    setError(undefined);
-    setPending(true);
-    try {
+    await run(async () => {
       const { instance: next } = await apiFetch<{ instance: InstanceView }>(`/api/instances/${instance.id}`, {
         method: "PATCH",
         body: { idleTimeoutMinutes: parsed.data },
       });
       onChange(next);
       toast.success(parsed.data === 0 ? "Idle stop disabled" : "Idle stop saved");
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
 import { Field, firstErrors } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
@@ -27,30 +28,29 @@ export function SetSecretDialog({
   const [entry, setEntry] = useState<SecretEntry>({ name: name ?? "", value: "" });
   const [confirming, setConfirming] = useState(false);
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
-  const [pending, setPending] = useState(false);
+  const { pending, error: formError, setError: setFormError, run } = useAction();
 
   const reset = (o: boolean) => {
     setOpen(o);
     setEntry({ name: name ?? "", value: "" });
     setConfirming(false);
     setErrors({});
+    setFormError(undefined);
   };
 
-  const save = async () => {
-    setPending(true);
-    try {
-      await onSave(entry);
-      reset(false);
-    } catch (err) {
-      setConfirming(false);
-      setErrors({ form: (err as Error).message });
-    } finally {
-      setPending(false);
-    }
-  };
+  // A failed save goes back to the form, where the error shows.
+  const save = () =>
+    run(
+      async () => {
+        await onSave(entry);
+        reset(false);
+      },
+      { onError: () => setConfirming(false) },
+    );
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
+    setFormError(undefined);
     const parsed = secretEntrySchema.safeParse(entry);
     if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
     setErrors({});
@@ -93,9 +93,9 @@ export function SetSecretDialog({
                 shown again.
               </DialogDescription>
             </DialogHeader>
-            {errors.form ? (
+            {formError ? (
               <p className="text-sm text-destructive" role="alert">
-                {errors.form}
+                {formError}
               </p>
             ) : null}
             <Field id="secret-name" label="Name" error={errors.name} hint="Upper-case letters, digits and underscores, e.g. STRIPE_SECRET_KEY.">

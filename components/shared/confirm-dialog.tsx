@@ -1,6 +1,7 @@
 "use client";
 
 import { useState, type ReactNode } from "react";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 
@@ -19,19 +20,12 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
 }) {
   const [open, setOpen] = useState(false);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string>();
-  const confirm = async () => {
-    setPending(true);
-    try {
+  const { pending, error, setError, run } = useAction();
+  const confirm = () =>
+    run(async () => {
       await onConfirm();
       setOpen(false);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setPending(false);
-    }
-  };
+    });
   return (
     <Dialog
       open={open}

@@ -4,6 +4,7 @@ import { Plus } from "lucide-react";
 import { useState, type FormEvent } from "react";
 import { CopyButton } from "@/components/shared/copy-button";
 import { Field } from "@/components/shared/field";
+import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
 import { Input } from "@/components/ui/input";
@@ -34,25 +35,18 @@ export function CreateCredentialDialog({
 }) {
   const [open, setOpen] = useState(false);
   const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<string>();
-  const [pending, setPending] = useState(false);
+  const { pending, error, setError, run } = useAction();
   const inputId = `${wording.secretTestId}-name`;
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const parsed = credentialNameSchema.safeParse(new FormData(e.currentTarget).get("name"));
     if (!parsed.success) return setError(parsed.error.issues[0]?.message);
-    setError(undefined);
-    setPending(true);
-    try {
+    await run(async () => {
       const created = await create(parsed.data);
       onCreated(created.view);
       setSecret(created.secret);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
