@@ -105,3 +105,42 @@ describe("orchestrator client errors", () => {
     expect(await failureOf(client.get("i1"))).toMatchObject({ status: 503, code: "unavailable", retryAfterSeconds: 5 });
   });
 });
+
+describe("orchestrator client paths", () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  const client = createOrchestratorClient({ baseUrl: "http://orchestrator.test", token: "t" });
+  const requested: string[] = [];
+  const record = () => {
+    requested.length = 0;
+    vi.stubGlobal("fetch", async (url: URL) => {
+      requested.push(url.pathname);
+      return new Response("{}", { status: 200 });
+    });
+  };
+
+  it("never lets a caller's `..` climb out of the route it was checked for", async () => {
+    record();
+    // A file path the web route got as `..%2F..%2F…`: resolved by the URL, it named another instance's routes.
+    for (const filePath of ["../../../../other/logs", "pb_hooks/../../../../../events", "pb_hooks/./a.js", "pb_hooks//a.js", ".."]) {
+      await expect(client.deployFile("i1", "dep_12345678", filePath), filePath).rejects.toMatchObject({ status: 404 });
+    }
+    for (const deployId of ["..", ".", ""]) {
+      await expect(client.getDeploy("i1", deployId)).rejects.toMatchObject({ status: 404 });
+      await expect(client.rollback("i1", deployId)).rejects.toMatchObject({ status: 404 });
+      await expect(client.deployFile("i1", deployId, "pb_hooks/a.js")).rejects.toMatchObject({ status: 404 });
+    }
+    await expect(client.get("..")).rejects.toMatchObject({ status: 404 });
+    expect(requested).toEqual([]);
+  });
+
+  it("keeps ordinary names, dots inside them and encoded characters as one segment each", async () => {
+    record();
+    await client.deployFile("i1", "dep_12345678", "pb_public/..hidden/a..b/x%2F..%2Fy.js");
+    await client.getDeploy("i1", "dep_12345678");
+    expect(requested).toEqual([
+      "/v1/instances/i1/deploys/dep_12345678/files/pb_public/..hidden/a..b/x%252F..%252Fy.js",
+      "/v1/instances/i1/deploys/dep_12345678",
+    ]);
+  });
+});

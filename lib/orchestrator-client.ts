@@ -1,6 +1,6 @@
 import { createParser } from "eventsource-parser";
 import type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
-import { AppError, UnavailableError, type ErrorBody } from "./errors";
+import { AppError, NotFoundError, UnavailableError, type ErrorBody } from "./errors";
 
 /** An instance as the orchestrator's internal API returns it (no superuser fields, ISO dates). */
 export type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
@@ -15,27 +15,38 @@ export type OrchestratorMessage =
 /** Client of the orchestrator's internal API; every failure is an AppError with a user-safe message. */
 export type OrchestratorClient = ReturnType<typeof createOrchestratorClient>;
 
+/**
+ * One path segment of an internal API URL. encodeURIComponent leaves dots alone, and the URL the
+ * request is made with resolves `.` and `..` segments, so a caller's value of `..` (a file path
+ * arriving as `..%2F..`) would climb out of the route it was checked for into any other one,
+ * called with the platform's token: such segments, and empty ones, are never found.
+ */
+function segment(value: string): string {
+  if (value === "" || value === "." || value === "..") throw new NotFoundError();
+  return encodeURIComponent(value);
+}
+
 /** Creates the client for `baseUrl`, authenticated with the shared internal token. */
 export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; token: string }) {
   const call = <T>(method: string, path: string, body?: unknown) => request<T>({ baseUrl, token }, method, path, body);
-  const id = (instanceId: string) => `/v1/instances/${encodeURIComponent(instanceId)}`;
+  const id = (instanceId: string) => `/v1/instances/${segment(instanceId)}`;
   return {
     /** Creates an instance; `quota` is the owner's limit, checked by the orchestrator as it inserts. */
     create: (input: { ownerId: string; name: string; subdomain: string; quota: number; template?: string | undefined }) =>
       call<{ instance: InstanceJson }>("POST", "/v1/instances", input).then((r) => r.instance),
-    get: (instanceId: string) => call<{ instance: InstanceJson }>("GET", id(instanceId)).then((r) => r.instance),
-    update: (instanceId: string, input: { name?: string; idleTimeoutMinutes?: number | null }) =>
+    get: async (instanceId: string) => call<{ instance: InstanceJson }>("GET", id(instanceId)).then((r) => r.instance),
+    update: async (instanceId: string, input: { name?: string; idleTimeoutMinutes?: number | null }) =>
       call<{ instance: InstanceJson }>("PATCH", id(instanceId), input).then((r) => r.instance),
-    start: (instanceId: string, wait = false) =>
+    start: async (instanceId: string, wait = false) =>
       call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/start${wait ? "?wait=1" : ""}`).then((r) => r.instance),
-    stop: (instanceId: string, wait = false) =>
+    stop: async (instanceId: string, wait = false) =>
       call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/stop${wait ? "?wait=1" : ""}`).then((r) => r.instance),
     /** Restarts the instance if it is meant to run (so it reads its secrets again); `restarted` says whether it did. */
-    restart: (instanceId: string, wait = false) =>
+    restart: async (instanceId: string, wait = false) =>
       call<{ instance: InstanceJson; restarted: boolean }>("POST", `${id(instanceId)}/restart${wait ? "?wait=1" : ""}`),
-    remove: (instanceId: string) => call<void>("DELETE", id(instanceId)),
-    logs: (instanceId: string, lines = 200) => call<{ lines: string[] }>("GET", `${id(instanceId)}/logs?lines=${lines}`).then((r) => r.lines),
-    sso: (instanceId: string) => call<{ url: string }>("POST", `${id(instanceId)}/sso`).then((r) => r.url),
+    remove: async (instanceId: string) => call<void>("DELETE", id(instanceId)),
+    logs: async (instanceId: string, lines = 200) => call<{ lines: string[] }>("GET", `${id(instanceId)}/logs?lines=${lines}`).then((r) => r.lines),
+    sso: async (instanceId: string) => call<{ url: string }>("POST", `${id(instanceId)}/sso`).then((r) => r.url),
     /** Streams a bundle to the orchestrator, which checks and stores it (never buffered here). */
     deploy: async (
       instanceId: string,
@@ -50,19 +61,14 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
       });
       return ((await res.json()) as { deploy: DeployJson }).deploy;
     },
-    deploys: (instanceId: string) => call<{ deploys: DeployJson[] }>("GET", `${id(instanceId)}/deploys`).then((r) => r.deploys),
-    getDeploy: (instanceId: string, deployId: string) =>
-      call<{ deploy: DeployJson; files: DeployFileJson[] }>("GET", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}`),
+    deploys: async (instanceId: string) => call<{ deploys: DeployJson[] }>("GET", `${id(instanceId)}/deploys`).then((r) => r.deploys),
+    getDeploy: async (instanceId: string, deployId: string) =>
+      call<{ deploy: DeployJson; files: DeployFileJson[] }>("GET", `${id(instanceId)}/deploys/${segment(deployId)}`),
     /** One file of a deploy, as the orchestrator's response (streamed on to the caller). */
-    deployFile: (instanceId: string, deployId: string, filePath: string) =>
-      send(
-        { baseUrl, token },
-        "GET",
-        `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}/files/${filePath.split("/").map(encodeURIComponent).join("/")}`,
-        {},
-      ),
-    rollback: (instanceId: string, deployId: string) =>
-      call<{ deploy: DeployJson }>("POST", `${id(instanceId)}/deploys/${encodeURIComponent(deployId)}/rollback`).then((r) => r.deploy),
+    deployFile: async (instanceId: string, deployId: string, filePath: string) =>
+      send({ baseUrl, token }, "GET", `${id(instanceId)}/deploys/${segment(deployId)}/files/${filePath.split("/").map(segment).join("/")}`, {}),
+    rollback: async (instanceId: string, deployId: string) =>
+      call<{ deploy: DeployJson }>("POST", `${id(instanceId)}/deploys/${segment(deployId)}/rollback`).then((r) => r.deploy),
     templates: () => call<{ templates: Array<{ id: string; name: string; description: string }> }>("GET", "/v1/templates").then((r) => r.templates),
     /** Opens the event stream; the caller reads it with `readOrchestratorEvents`. */
     events: async (signal: AbortSignal): Promise<ReadableStream<Uint8Array>> => {

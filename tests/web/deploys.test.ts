@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manyFiles, tarGz, tarGzFiles, zeroBomb, zip } from "../support/bundles";
@@ -150,4 +151,57 @@ describe("who may deploy", () => {
     const bDeploy = await upload(ids.b, await bundle(), { cookie: other.cookie });
     expect((await webRequest(web.url, "GET", `/api/instances/${ids.a}/deploys/${bDeploy.json.deploy!.id}`, { cookie: owner.cookie })).status).toBe(404);
   });
+});
+
+/**
+ * GET with the path sent exactly as given (fetch would resolve `%2E%2E` segments itself); what
+ * came within 2 s, since a stream never ends.
+ */
+function rawGet(route: string, cookie: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${web.url}${route}`, { headers: { cookie }, path: route }, (res) => {
+      let text = "";
+      const done = () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text });
+        res.destroy();
+      };
+      const timer = setTimeout(done, 2000);
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", done);
+    });
+    req.on("error", reject);
+  });
+}
+
+describe("the file view", () => {
+  it("keeps a file path with dot segments inside the caller's own instance and deploy", async () => {
+    const mine = await upload(ids.a, await tarGzFiles({ "pb_hooks/mine.pb.js": "// mine\n" }), { cookie: owner.cookie });
+    expect(mine.status, mine.text).toBe(202);
+    const theirs = await upload(ids.b, await tarGzFiles({ "pb_hooks/theirs.pb.js": "// THEIR SECRET HOOK\n" }), { cookie: other.cookie });
+    expect(theirs.status, theirs.text).toBe(202);
+    const base = `/api/instances/${ids.a}/deploys/${mine.json.deploy!.id}/files`;
+    const up = (n: number, dots = "%2E%2E") => Array.from({ length: n }, () => dots).join("/");
+    for (const route of [
+      // files/../../../../<B>/deploys/<B's deploy>/files/…: another owner's deploy file
+      `${base}/${up(4)}/${ids.b}/deploys/${theirs.json.deploy!.id}/files/pb_hooks/theirs.pb.js`,
+      `${base}/${up(4, "%2e.")}/${ids.b}/deploys/${theirs.json.deploy!.id}/files/pb_hooks/theirs.pb.js`,
+      // …/../../../../../events: every instance's changes; …/<B>/logs: another tenant's log
+      `${base}/${up(5)}/events`,
+      `${base}/${up(4)}/${ids.b}/logs`,
+      `${base}/${up(4)}/${ids.b}`,
+      // `%2F` inside one segment: the route sees `../..`, which is not a dot segment to any URL parser until split
+      `${base}/${up(4, "..%2F").replaceAll("/", "")}${ids.b}%2Fdeploys%2F${theirs.json.deploy!.id}%2Ffiles%2Fpb_hooks%2Ftheirs.pb.js`,
+      `${base}/pb_hooks/..%2F..%2F..%2F..%2F..%2F${ids.b}%2Fdeploys%2F${theirs.json.deploy!.id}%2Ffiles%2Fpb_hooks%2Ftheirs.pb.js`,
+      `${base}/${up(5, "..%2F").replaceAll("/", "")}events`,
+      `${base}/${up(4, "..%2F").replaceAll("/", "")}${ids.b}%2Flogs`,
+    ]) {
+      const res = await rawGet(route, owner.cookie);
+      expect(res.status, `${route}: ${res.text.slice(0, 200)}`).toBe(404);
+      expect(res.text).not.toMatch(/THEIR SECRET|dep-b-|"lines"/);
+    }
+    const own = await rawGet(`${base}/pb_hooks/mine.pb.js`, owner.cookie);
+    expect(own).toEqual({ status: 200, text: "// mine\n" });
+  }, 60_000);
 });
