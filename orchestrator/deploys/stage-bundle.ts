@@ -36,7 +36,6 @@ export async function stageBundle(entries: AsyncIterable<BundleEntry>, dir: stri
     // Executable bits survive (a hook may ship a script); nothing else of the archive's mode does.
     files.push({ path: p, size: written.size, sha256: written.sha256, mode: entry.mode & 0o111 ? 0o755 : 0o644, staged });
   }
-  index.finish();
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, sizeBytes: total };
 }

@@ -82,6 +82,13 @@ describe("hostile bundles", () => {
     ["a zip slip", () => zip([{ name: "pb_hooks/../../../../tmp/evil-zip-slip", body: "x" }]), 422, /relative path|\.\./],
     ["a zipped symlink", () => zip([{ name: "pb_public/shadow", type: "symlink", linkname: "/etc/shadow" }]), 422, /symbolic link/],
     ["100,000 files", () => manyFiles(100_000), 422, /more than 10,000 files/],
+    // Each file 500 folders deep on a chain of its own: a few KB gzipped, and once many gigabytes of folder paths.
+    [
+      "deep, distinct folder chains",
+      () => tarGz(Array.from({ length: 40 }, (_, i) => ({ name: `pb_hooks/${i}${"/a".repeat(500)}/f.js`, body: "" }))),
+      422,
+      /more than 10,000 folders/,
+    ],
     ["a 1 GB decompression bomb", () => zeroBomb(1024 * 1024 * 1024), 413, /too large/],
   ] as const)(
     "refuses %s with a clear 4xx and stores nothing",
