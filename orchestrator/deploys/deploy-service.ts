@@ -55,9 +55,25 @@ export function createDeployService(deps: DeployServiceDeps) {
   const { config, log, storage, records, store, lifecycle } = deps;
   const receiving = new Set<string>();
 
+  const busy = () => new ConflictError("Another deploy of this instance is in progress. Wait for it to finish, then try again.");
+
   async function assertIdle(instanceId: string): Promise<void> {
-    if (receiving.has(instanceId) || (await records.withStatus(instanceId, "deploying")).length > 0) {
-      throw new ConflictError("Another deploy of this instance is in progress. Wait for it to finish, then try again.");
+    if (receiving.has(instanceId) || (await records.withStatus(instanceId, "deploying")).length > 0) throw busy();
+  }
+
+  /**
+   * Takes the instance's one upload slot (409 while another upload or a deploy is in progress). It
+   * is taken before anything is awaited, so uploads sent together cannot all pass the check; the
+   * caller releases it.
+   */
+  async function claimUpload(instanceId: string): Promise<void> {
+    if (receiving.has(instanceId)) throw busy();
+    receiving.add(instanceId);
+    try {
+      if ((await records.withStatus(instanceId, "deploying")).length > 0) throw busy();
+    } catch (err) {
+      receiving.delete(instanceId);
+      throw err;
     }
   }
 
@@ -74,11 +90,11 @@ export function createDeployService(deps: DeployServiceDeps) {
   }
 
   async function ingest(instanceId: string, entries: (workDir: string) => AsyncIterable<BundleEntry>, author: DeployAuthor): Promise<Deploy> {
-    await assertIdle(instanceId);
-    receiving.add(instanceId);
-    await fs.mkdir(config.workDir, { recursive: true, mode: 0o700 });
-    const workDir = await fs.mkdtemp(path.join(config.workDir, `${instanceId}-`));
+    await claimUpload(instanceId);
+    let workDir: string | undefined;
     try {
+      await fs.mkdir(config.workDir, { recursive: true, mode: 0o700 });
+      workDir = await fs.mkdtemp(path.join(config.workDir, `${instanceId}-`));
       const bundle = await stageBundle(entries(workDir), workDir, config.limits);
       const id = newDeployId();
       await storeDeploy(storage, instanceId, id, bundle);
@@ -96,7 +112,7 @@ export function createDeployService(deps: DeployServiceDeps) {
       return records.get(instanceId, id);
     } finally {
       receiving.delete(instanceId);
-      await fs.rm(workDir, { recursive: true, force: true });
+      if (workDir) await fs.rm(workDir, { recursive: true, force: true });
     }
   }
 
