@@ -1,3 +1,5 @@
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
@@ -37,6 +39,24 @@ describe("wake on request and idle stop", () => {
     expect((await orch.api("GET", `/v1/instances/${id}`)).body.instance?.desiredState).toBe("stopped");
     expect((await client.fetch(client.url(sub, "/api/health"))).status).toBe(200);
     expect((await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status).toBe("running");
+  });
+
+  it("tells a request only that the start failed; why (PocketBase's last lines) is for the owner", async () => {
+    const sub = "leaky";
+    const id = await orch.createInstance(sub);
+    await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
+    await orch.api("POST", `/v1/instances/${id}/stop?wait=1`);
+    // Hand-managed code whose hook prints something private, then breaks the start.
+    const hook = path.join(orch.tenantRoot(id), "vol", "pb_hooks", "broken.pb.js");
+    fs.writeFileSync(hook, `console.log("PRIVATE-TENANT-LINE token=abc123"); throw new Error("PRIVATE-TENANT-ERROR");\n`, { mode: 0o644 });
+    const res = await client.fetch(client.url(sub, "/api/health"));
+    const body = await res.text();
+    expect(res.status, body).toBe(503);
+    expect(JSON.parse(body)).toMatchObject({ error: { code: "unavailable", message: `Instance "${sub}" could not be started.` } });
+    expect(body).not.toMatch(/PRIVATE-TENANT|last log lines|\/tenants\//);
+    const instance = (await orch.api("GET", `/v1/instances/${id}`)).body.instance;
+    expect(instance).toMatchObject({ status: "failed", statusReason: expect.stringContaining("PRIVATE-TENANT") });
+    fs.rmSync(hook);
   });
 
   it("answers 404 for an unknown subdomain without starting anything", async () => {

@@ -32,19 +32,23 @@ async function wake(deps: { router: GatewayRouter; wakeTimeoutMs: number; log: L
   const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
     timer = setTimeout(resolve, deps.wakeTimeoutMs, TIMED_OUT);
   });
+  let result: Upstream | typeof TIMED_OUT;
   try {
     // Promise.race keeps a handler on the start promise, so a late rejection is never unhandled.
-    const result = await Promise.race([deps.router.ensureRunning(id), timeout]);
-    if (result === TIMED_OUT) {
-      deps.log.warn({ instanceId: id, wakeTimeoutMs: deps.wakeTimeoutMs }, "instance did not start within the wake timeout");
-      throw new UnavailableError(`Instance "${subdomain}" is starting. Try again shortly.`, WAKE_RETRY_AFTER_SECONDS);
-    }
-    return result;
+    result = await Promise.race([deps.router.ensureRunning(id), timeout]);
   } catch (err) {
-    if (err instanceof AppError) throw err;
-    deps.log.error({ err, instanceId: id }, "instance failed to start");
+    if (err instanceof AppError && err.status !== 503) throw err;
+    // The lifecycle already logged and recorded why (the instance's status and events, for its
+    // owner); this answer goes to whoever sent the request: never PocketBase's last log lines,
+    // paths or storage errors.
+    if (!(err instanceof AppError)) deps.log.error({ err, instanceId: id }, "instance failed to start");
     throw new UnavailableError(`Instance "${subdomain}" could not be started.`, START_FAILED_RETRY_AFTER_SECONDS, err);
   } finally {
     clearTimeout(timer);
   }
+  if (result === TIMED_OUT) {
+    deps.log.warn({ instanceId: id, wakeTimeoutMs: deps.wakeTimeoutMs }, "instance did not start within the wake timeout");
+    throw new UnavailableError(`Instance "${subdomain}" is starting. Try again shortly.`, WAKE_RETRY_AFTER_SECONDS);
+  }
+  return result;
 }
