@@ -27,7 +27,7 @@ const notesMigration = `migrate((app) => {
  */
 const destructiveThenBroken = {
   "pb_migrations/1700000001_wipe_notes.js": `migrate((app) => { app.db().newQuery("DELETE FROM notes").execute(); });\n`,
-  "pb_hooks/clash.pb.js": `routerAdd("GET", "/api/health", (e) => e.json(200, {}));\n`,
+  "pb_hooks/clash.pb.js": `console.log("TENANT-PRIVATE-LINE sk_live_123");\nrouterAdd("GET", "/api/health", (e) => e.json(200, {}));\n`,
 };
 
 /** A migration that fails (PocketBase runs pending migrations in one transaction: nothing of it stays). */
@@ -96,6 +96,9 @@ describe("deploys", () => {
     const failed = await settled(id, second.id);
     expect(failed.status).toBe("failed");
     expect(failed.message).toMatch(/conflicts with pattern "GET \/api\/health"/); // PocketBase's own log lines say why
+    // The owner sees the tenant's lines; the platform's own log never gets them (a hook can print anything).
+    expect(failed.message).toContain("TENANT-PRIVATE-LINE");
+    expect(fs.readFileSync(orch.logFile, "utf8")).not.toContain("TENANT-PRIVATE-LINE");
     // The previous deploy and the data from just before the failed one are back, and it runs.
     expect(await greeting(sub)).toBe("one");
     expect((await pb.collection("notes").getFullList()).map((n) => n.text)).toEqual(["keep me"]);

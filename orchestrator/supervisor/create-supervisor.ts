@@ -63,7 +63,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       return await launchSupervised(ctx);
     } catch (err) {
       ctx.tenantLog.close();
-      ctx.log.warn({ err: err instanceof Error ? err.message : err }, "tenant failed to start");
+      ctx.log.warn({ err }, "tenant failed to start");
       throw err;
     }
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { meaningfulLines } from "./errors";
+import { meaningfulLines, TenantStartError, withoutTenantOutput } from "./errors";
 
 describe("meaningfulLines", () => {
   it("keeps a panic's message and drops its goroutine stack", () => {
@@ -25,5 +25,15 @@ describe("meaningfulLines", () => {
       "Error: failed to apply migration 1_x.js: boom",
       "b (see logs)",
     ]);
+  });
+});
+
+describe("withoutTenantOutput", () => {
+  it("cuts a start error's copy of the tenant's lines, also inside a wrapping message", () => {
+    const err = new TenantStartError("PocketBase exited before becoming healthy (exit code 2)", ["token=sk_live_1"]);
+    expect(withoutTenantOutput(`Instance could not start: ${err.message}`)).toBe(
+      "Instance could not start: PocketBase exited before becoming healthy (exit code 2) [tenant output left out]",
+    );
+    expect(withoutTenantOutput("no tenant lines here")).toBe("no tenant lines here");
   });
 });

@@ -1,9 +1,12 @@
+/** Where a message's copy of tenant output starts (see `withoutTenantOutput`). */
+const TAIL_MARKER = "\n--- last log lines ---\n";
+
 /** A tenant process could not be started; `lastLines` is the tail of its output for the user. */
 export class TenantStartError extends Error {
   readonly lastLines: string[];
 
   constructor(summary: string, lastLines: string[]) {
-    const tail = lastLines.length > 0 ? `\n--- last log lines ---\n${lastLines.join("\n")}` : "";
+    const tail = lastLines.length > 0 ? `${TAIL_MARKER}${lastLines.join("\n")}` : "";
     super(`${summary}${tail}`);
     this.name = "TenantStartError";
     this.lastLines = lastLines;
@@ -24,4 +27,14 @@ const STACK_LINE = /^(\t|goroutine \d+ \[|created by |\[recovered\]$)|^[\w./*()[
 /** The last `count` lines of a tenant's output that say something: Go stack-trace lines left out. */
 export function meaningfulLines(lines: string[], count: number): string[] {
   return lines.filter((line) => line.trim() !== "" && !STACK_LINE.test(line)).slice(-count);
+}
+
+/**
+ * A text with any copy of a tenant's output cut off. Start errors carry the tenant's last lines
+ * for its owner (events, status, deploy messages), and errors wrapping them repeat their message;
+ * the platform's own log must not: a hook can print anything there, its secrets included.
+ */
+export function withoutTenantOutput(text: string): string {
+  const at = text.indexOf(TAIL_MARKER);
+  return at < 0 ? text : `${text.slice(0, at)} [tenant output left out]`;
 }
