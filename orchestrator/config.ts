@@ -79,6 +79,8 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   TENANT_MAX_FILES: z.coerce.number().int().min(1).default(100_000),
   /** Files in one deploy bundle (its size is DEPLOY_MAX_SIZE); deploys need the sandbox unless explicitly allowed. */
   DEPLOY_MAX_FILES: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Deploys per instance whose files stay in object storage (for the file view and rollback). */
+  DEPLOYS_KEPT: z.coerce.number().int().min(1).max(1000).default(20),
   ALLOW_UNSANDBOXED_DEPLOYS: bool.default(false),
   /** Gateway limits (0 turns a cap off): time to send headers, idle keep-alive, connections, streams, rates per second. */
   GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
@@ -140,6 +142,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     deploys: {
       limits: { maxBytes: platform.deployMaxBytes, maxFiles: env.DEPLOY_MAX_FILES },
       allowUnsandboxed: env.ALLOW_UNSANDBOXED_DEPLOYS,
+      kept: env.DEPLOYS_KEPT,
       /** Bundles are checked and staged here (ours alone) before they are stored. */
       workDir: path.join(platform.dataDir, "work", "deploys"),
     },

@@ -206,3 +206,34 @@ describe("deploys without a sandbox", () => {
     }
   });
 });
+
+describe("old deploys", () => {
+  it("keep their history, but only the newest DEPLOYS_KEPT keep their files in storage", async () => {
+    const orch = await startOrchestrator({ env: { DEPLOYS_KEPT: "2", ...(process.getuid?.() === 0 ? {} : { ALLOW_UNSANDBOXED_DEPLOYS: "1" }) } });
+    try {
+      const id = await orch.createInstance("old-deploys");
+      const ids: string[] = [];
+      for (const n of [1, 2, 3]) {
+        const res = await fetch(`${orch.apiUrl}/v1/instances/${id}/deploys`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${orch.token}`, "content-type": "application/gzip" },
+          body: new Uint8Array(await tarGzFiles({ [`pb_public/v${n}.txt`]: `version ${n}`, "pb_public/same.txt": "shared by all" })),
+        });
+        expect(res.status).toBe(202);
+        ids.push(((await res.json()) as { deploy: DeployJson }).deploy.id);
+      }
+      const list = (await orch.api("GET", `/v1/instances/${id}/deploys`)).body as unknown as { deploys: DeployJson[] };
+      expect(list.deploys.map((d) => d.number)).toEqual([3, 2, 1]);
+      const first = await orch.api("GET", `/v1/instances/${id}/deploys/${ids[0]}`);
+      expect(first.status).toBe(404);
+      expect(first.body.error?.message).toMatch(/files of deploy #1 are no longer kept/);
+      expect((await orch.api("POST", `/v1/instances/${id}/deploys/${ids[0]}/rollback`)).status).toBe(404);
+      expect((await orch.api("GET", `/v1/instances/${id}/deploys/${ids[1]}`)).status).toBe(200);
+      // Blobs: v2, v3 and the shared file; v1's content is gone.
+      const blobs = fs.readdirSync(path.join(orch.dataDir, "storage", "tenants", id, "deploy-blobs"));
+      expect(blobs).toHaveLength(3);
+    } finally {
+      await orch.dispose();
+    }
+  });
+});

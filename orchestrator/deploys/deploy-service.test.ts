@@ -18,7 +18,7 @@ afterEach(async () => {
 function service() {
   const later = <T>(value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), 5));
   const deps = {
-    config: { limits: { maxBytes: 1024 * 1024, maxFiles: 10 }, workDir: path.join(dir, "work"), allowUnsandboxed: false, sandboxed: true },
+    config: { limits: { maxBytes: 1024 * 1024, maxFiles: 10 }, workDir: path.join(dir, "work"), allowUnsandboxed: false, sandboxed: true, kept: 20 },
     log: pino({ level: "silent" }),
     storage: {},
     records: { withStatus: () => later([]) },

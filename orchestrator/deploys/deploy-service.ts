@@ -10,7 +10,8 @@ import type { ObjectStorage } from "../storage/object-storage";
 import { type BundleLimits, bundleTooLarge } from "./bundle-rules";
 import type { DeployRecords } from "./deploy-records";
 import { newDeployId } from "./deploy-records";
-import { type DeployFile, openDeployBlob, readDeployManifest, storeDeploy } from "./deploy-store";
+import { type DeployFile, openDeployBlob, pruneDeploys, readDeployManifest, storeDeploy } from "./deploy-store";
+import { ObjectNotFoundError } from "../storage/object-storage";
 import { type BundleEntry, bundleEntries, bundleFormatOf } from "./read-bundle";
 import { stageBundle } from "./stage-bundle";
 import { templateEntries } from "./templates";
@@ -22,7 +23,13 @@ export type DeployAuthor = { label: string; userId: string | null };
 export type BundleUpload = { body: Readable; contentType: string | undefined; contentLength: number | undefined };
 
 export type DeployServiceDeps = {
-  config: { limits: BundleLimits; workDir: string; allowUnsandboxed: boolean; sandboxed: boolean };
+  config: {
+    limits: BundleLimits;
+    workDir: string;
+    allowUnsandboxed: boolean;
+    sandboxed: boolean;
+    /** Deploys per instance whose files are kept. */ kept: number;
+  };
   log: Logger;
   storage: ObjectStorage;
   records: DeployRecords;
@@ -89,6 +96,34 @@ export function createDeployService(deps: DeployServiceDeps) {
     }
   }
 
+  /**
+   * Keeps the files of the newest `config.kept` deploys (and of any live, pending or deploying
+   * one), so one instance's deploys hold at most about kept × DEPLOY_MAX_SIZE of storage. Older
+   * deploys stay in the history; their files are gone (no file view, no rollback).
+   */
+  async function prune(instanceId: string): Promise<void> {
+    const rows = await records.list(instanceId, Number.MAX_SAFE_INTEGER);
+    const keep = new Set(rows.filter((d, i) => i < config.kept || ["live", "pending", "deploying"].includes(d.status)).map((d) => d.id));
+    try {
+      const dropped = await pruneDeploys(storage, instanceId, keep);
+      if (dropped.manifests > 0) log.info({ instanceId, ...dropped }, "files of old deploys deleted");
+    } catch (err) {
+      log.warn({ err, instanceId }, "pruning old deploys failed; tried again after the next deploy");
+    }
+  }
+
+  /** The deploy's manifest; 404 saying so once its files are no longer kept. */
+  async function manifestOf(deploy: Deploy) {
+    try {
+      return await readDeployManifest(storage, deploy.instanceId, deploy.id);
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) {
+        throw new NotFoundError(`The files of deploy #${deploy.number} are no longer kept (only the newest ${config.kept} deploys keep theirs).`);
+      }
+      throw err;
+    }
+  }
+
   async function ingest(instanceId: string, entries: (workDir: string) => AsyncIterable<BundleEntry>, author: DeployAuthor): Promise<Deploy> {
     await claimUpload(instanceId);
     let workDir: string | undefined;
@@ -109,6 +144,7 @@ export function createDeployService(deps: DeployServiceDeps) {
       });
       log.info({ instanceId, deployId: id, number: deploy.number, files: bundle.files.length, bytes: bundle.sizeBytes }, "deploy stored");
       await schedule(instanceId, id);
+      await prune(instanceId);
       return records.get(instanceId, id);
     } finally {
       receiving.delete(instanceId);
@@ -150,14 +186,12 @@ export function createDeployService(deps: DeployServiceDeps) {
 
     async get(instanceId: string, deployId: string): Promise<{ deploy: Deploy; files: DeployFile[] }> {
       const deploy = await records.get(instanceId, deployId);
-      const manifest = await readDeployManifest(storage, instanceId, deployId);
-      return { deploy, files: manifest.files };
+      return { deploy, files: (await manifestOf(deploy)).files };
     },
 
     /** One file of a deploy, for the read-only file view (413 past MAX_VIEWED_FILE_BYTES). */
     async file(instanceId: string, deployId: string, filePath: string): Promise<{ file: DeployFile; body: Readable }> {
-      await records.get(instanceId, deployId);
-      const manifest = await readDeployManifest(storage, instanceId, deployId);
+      const manifest = await manifestOf(await records.get(instanceId, deployId));
       const file = manifest.files.find((f) => f.path === filePath);
       if (!file) throw new NotFoundError(`Deploy has no file ${JSON.stringify(filePath)}.`);
       if (file.size > MAX_VIEWED_FILE_BYTES) {
@@ -173,6 +207,7 @@ export function createDeployService(deps: DeployServiceDeps) {
       if (target.status !== "superseded" && target.status !== "rolled_back") {
         throw new ConflictError(`Deploy #${target.number} is ${target.status}; only an earlier deploy that a later one replaced can be rolled back to.`);
       }
+      await manifestOf(target);
       await assertIdle(instanceId);
       log.info({ instanceId, deployId, number: target.number }, "rollback requested");
       await schedule(instanceId, deployId);

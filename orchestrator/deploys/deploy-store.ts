@@ -4,6 +4,7 @@ import { buffer } from "node:stream/consumers";
 import pLimit from "p-limit";
 import type { ObjectStorage } from "../storage/object-storage";
 import { tenantPrefix } from "../sync/keys";
+import { ObjectNotFoundError } from "../storage/object-storage";
 import { download } from "../sync/transfer";
 import type { StagedBundle } from "./stage-bundle";
 
@@ -110,4 +111,31 @@ export async function downloadDeploy(storage: ObjectStorage, manifest: DeployMan
       }),
     ),
   );
+}
+
+/**
+ * Deletes the manifest of every stored deploy not in `keep`, then every blob that no kept
+ * manifest uses. Run it in the instance's upload slot (never while a deploy of it is stored).
+ */
+export async function pruneDeploys(storage: ObjectStorage, instanceId: string, keep: ReadonlySet<string>): Promise<{ manifests: number; blobs: number }> {
+  const manifests = `${tenantPrefix(instanceId)}deploys/`;
+  let droppedManifests = 0;
+  for await (const object of storage.list(manifests)) {
+    const deployId = object.key.slice(manifests.length).replace(/\.json$/, "");
+    if (!keep.has(deployId)) droppedManifests += await storage.deletePrefix(object.key);
+  }
+  const used = new Set<string>();
+  for (const deployId of keep) {
+    try {
+      for (const file of (await readDeployManifest(storage, instanceId, deployId)).files) used.add(file.sha256);
+    } catch (err) {
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+    }
+  }
+  const blobs = `${tenantPrefix(instanceId)}deploy-blobs/`;
+  let droppedBlobs = 0;
+  for await (const object of storage.list(blobs)) {
+    if (!used.has(object.key.slice(blobs.length))) droppedBlobs += await storage.deletePrefix(object.key);
+  }
+  return { manifests: droppedManifests, blobs: droppedBlobs };
 }
