@@ -2,7 +2,7 @@
 
 import { Loader2, Rocket } from "lucide-react";
 import { CopyButton } from "@/components/shared/copy-button";
-import { Button } from "@/components/ui/button";
+import { LoadError } from "@/components/shared/load-error";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { InstanceView } from "@/lib/data/instances";
@@ -31,7 +31,7 @@ export function DeploysSection({ instance, events }: { instance: InstanceView; e
       </CardHeader>
       <CardContent className="grid gap-4">
         {current ? <InProgress deploy={current} wantsRunning={wantsRunning} /> : null}
-        {error ? <LoadError message={error} onRetry={reload} /> : null}
+        {error ? <LoadError what="Deploys" message={error} onRetry={reload} /> : null}
         {deploys === null && !error ? <LoadingRows /> : null}
         {deploys?.length === 0 ? <NoDeploys subdomain={instance.subdomain} /> : null}
         {deploys?.length ? (
@@ -59,17 +59,6 @@ function InProgress({ deploy, wantsRunning }: { deploy: DeployJson; wantsRunning
     >
       {applying ? <Loader2 className="size-4 animate-spin" aria-hidden /> : <Rocket className="size-4" aria-hidden />}
       {applying ? `Deploying #${deploy.number}…` : `Deploy #${deploy.number} is pending: it goes live when the instance starts.`}
-    </div>
-  );
-}
-
-function LoadError({ message, onRetry }: { message: string; onRetry: () => Promise<void> }) {
-  return (
-    <div className="flex flex-wrap items-center gap-3 text-sm" role="alert">
-      <span className="text-amber-700">Deploys are unavailable right now: {message}</span>
-      <Button variant="outline" size="sm" onClick={() => void onRetry()}>
-        Try again
-      </Button>
     </div>
   );
 }

@@ -6,7 +6,7 @@ import { toast } from "sonner";
 import { apiFetch } from "@/components/shared/api";
 import { ConfirmDialog } from "@/components/shared/confirm-dialog";
 import { useNow } from "@/components/shared/use-now";
-import { Button } from "@/components/ui/button";
+import { LoadError } from "@/components/shared/load-error";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { InstanceView } from "@/lib/data/instances";
@@ -74,14 +74,7 @@ type BodyProps = {
 function SecretsBody({ secrets, error, onRetry, running, instance, onSave, onRemove }: BodyProps) {
   const now = useNow();
   if (error) {
-    return (
-      <div className="flex flex-wrap items-center gap-3 text-sm" role="alert">
-        <span className="text-amber-700">Secrets are unavailable right now: {error}</span>
-        <Button variant="outline" size="sm" onClick={() => void onRetry()}>
-          Try again
-        </Button>
-      </div>
-    );
+    return <LoadError what="Secrets" message={error} onRetry={onRetry} />;
   }
   if (secrets === null) return <Skeleton className="h-14 w-full" aria-label="Loading secrets" />;
   if (secrets.length === 0) {
