@@ -7,6 +7,8 @@ const webEnvSchema = platformEnvSchema.extend({
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   ORCHESTRATOR_URL: z.url().optional(),
   INSTANCE_QUOTA: z.coerce.number().int().min(0).default(5),
+  /** Platform API requests one account token may make per minute (per web process). */
+  ACCOUNT_TOKEN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 });
 
 /** Everything the web app reads from its environment, with embedded defaults resolved. */
@@ -32,6 +34,7 @@ export function loadWebConfig(source: Record<string, string | undefined>) {
     /** Encrypts instance secrets as they are set; the orchestrator decrypts them at launch. */
     encryptionKey: platform.encryptionKey,
     instanceQuota: env.INSTANCE_QUOTA,
+    tokenRequestsPerMinute: env.ACCOUNT_TOKEN_REQUESTS_PER_MINUTE,
     trustedProxyHops: platform.trustedProxyHops,
     deployMaxBytes: platform.deployMaxBytes,
     publicUrl,

@@ -6,6 +6,9 @@ import type { Actor } from "../data/context";
 import { getDb } from "../data/context";
 import { requestClientIp } from "./client-address";
 import { loginLimits } from "./login-limits";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { webConfig } from "../env";
+import { consumeOrThrow } from "../rate-limit";
 import { currentUser } from "./session";
 
 /**
@@ -30,7 +33,9 @@ export async function authenticateCaller(req: Request, accepts: AcceptedCredenti
     const match = await authenticateApiKey(await getDb(), key, new Date());
     if (!match) throw new UnauthorizedError("The API key is invalid or has been revoked.");
     if (!accepts.instanceKeys)
-      throw new ForbiddenError("API keys can only read the status of, start and stop their own instance. Sign in or use an account token for everything else.");
+      throw new ForbiddenError(
+        "API keys can only read the status of, start, stop and deploy their own instance. Sign in or use an account token for everything else.",
+      );
     return { kind: "key", ...match };
   }
   const token = accountTokenFormat.fromAuthorization(authorization);
@@ -44,6 +49,8 @@ export async function authenticateCaller(req: Request, accepts: AcceptedCredenti
   assertSameOrigin(req);
   return { kind: "user", user, via: "session" };
 }
+
+let tokenRequests: RateLimiterMemory | undefined;
 
 /** Checks an account token, one check per client address at a time, under the sign-in address limit. */
 async function tokenUser(req: Request, token: string): Promise<Actor> {
@@ -61,5 +68,8 @@ async function tokenUser(req: Request, token: string): Promise<Actor> {
     return found;
   });
   if (!match) throw new UnauthorizedError("The account token is invalid or has been revoked.");
+  // Each token's requests are metered, so one leaked or looping script cannot flood the platform API.
+  tokenRequests ??= new RateLimiterMemory({ keyPrefix: "token-requests", points: webConfig().tokenRequestsPerMinute, duration: 60 });
+  await consumeOrThrow(tokenRequests, match.tokenId, (seconds) => `This account token made too many requests. Try again in ${seconds} seconds.`);
   return match.user;
 }

@@ -1,5 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
-import { RateLimitError } from "../errors";
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { consumeOrThrow } from "../rate-limit";
 
 /** Sign-ups accepted per client address in `signupWindowSeconds`. */
 export const signupLimit = 20;
@@ -13,12 +13,5 @@ let limiter: RateLimiterMemory | undefined;
  */
 export async function assertSignupAllowed(clientIp: string): Promise<void> {
   limiter ??= new RateLimiterMemory({ keyPrefix: "signup", points: signupLimit, duration: signupWindowSeconds });
-  try {
-    await limiter.consume(clientIp);
-  } catch (rejection) {
-    // rate-limiter-flexible rejects with a RateLimiterRes when the limit is reached, an Error otherwise.
-    if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    const seconds = Math.max(1, Math.ceil(rejection.msBeforeNext / 1000));
-    throw new RateLimitError(`Too many sign-ups from your network. Try again in ${Math.ceil(seconds / 60)} minutes.`, seconds);
-  }
+  await consumeOrThrow(limiter, clientIp, (seconds) => `Too many sign-ups from your network. Try again in ${Math.ceil(seconds / 60)} minutes.`);
 }

@@ -8,6 +8,8 @@ import { createSignedInUser, signIn, startWebPlatform, webRequest, type WebPlatf
  */
 const invalidSignup = { name: "", email: "x", password: "" };
 const tooMany = /^Too many sign-in attempts\. Try again in \d+ minutes?\.$/;
+/** Requests per minute each account token may make in the proxied web below. */
+const TOKEN_REQUESTS = 30;
 
 describe("without a trusted proxy (TRUSTED_PROXY_HOPS=0, the default)", () => {
   let web: WebPlatform;
@@ -75,7 +77,7 @@ describe("behind one trusted proxy (TRUSTED_PROXY_HOPS=1)", () => {
   const via = (client: string, forged?: string) => (forged ? `${forged}, ${client}` : client);
 
   beforeAll(async () => {
-    web = await startWebPlatform({ env: { TRUSTED_PROXY_HOPS: "1" } });
+    web = await startWebPlatform({ env: { TRUSTED_PROXY_HOPS: "1", ACCOUNT_TOKEN_REQUESTS_PER_MINUTE: String(TOKEN_REQUESTS) } });
   });
   afterAll(async () => {
     await web?.dispose();
@@ -127,6 +129,21 @@ describe("behind one trusted proxy (TRUSTED_PROXY_HOPS=1)", () => {
     }
     expect((await signIn(web.url, target.email, target.password, via("192.0.2.66"))).error).toMatch(tooMany);
     expect((await signIn(web.url, target.email, target.password, via("192.0.2.67"))).cookie).toEqual(expect.any(String));
+  });
+
+  it("meters each account token's requests: past the limit 429 with Retry-After, other tokens unaffected", async () => {
+    const user = await createSignedInUser(web.url, "metered");
+    const make = async (name: string) =>
+      ((await webRequest(web.url, "POST", "/api/account/tokens", { cookie: user.cookie, body: { name } })).json.token as { token: string }).token;
+    const [busy, calm] = [await make("busy"), await make("calm")];
+    for (let i = 0; i < TOKEN_REQUESTS; i++) {
+      expect((await webRequest(web.url, "GET", "/api/instances", { bearer: busy, headers: { "x-forwarded-for": via("192.0.2.90") } })).status).toBe(200);
+    }
+    const limited = await webRequest(web.url, "GET", "/api/instances", { bearer: busy, headers: { "x-forwarded-for": via("192.0.2.90") } });
+    expect(limited.status).toBe(429);
+    expect(limited.json.error).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/too many requests/) });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await webRequest(web.url, "GET", "/api/instances", { bearer: calm, headers: { "x-forwarded-for": via("192.0.2.90") } })).status).toBe(200);
   });
 
   it("counts failed account-token checks against the address like failed sign-ins", async () => {
