@@ -1,11 +1,9 @@
-import { IncomingMessage, ServerResponse } from "node:http";
-import { Socket } from "node:net";
 import { describe, expect, it, vi } from "vitest";
 import { ForbiddenError } from "../../../lib/errors";
-import { ExchangeWatch } from "../exchange";
 import type { GatewayRouter } from "../types";
 import { createApiKeyExchange, isImpersonation } from "./api-key";
 import type { GatewayContext } from "./context";
+import { requestContext } from "./test-context";
 
 const KEY = `pbk_AAAAAAAAAAAA_${"B".repeat(43)}`;
 
@@ -28,22 +26,11 @@ describe("isImpersonation", () => {
 });
 
 describe("API-key policy", () => {
-  const contextFor = (url: string, authorization: string): GatewayContext => {
-    const req = new IncomingMessage(new Socket());
-    req.method = "POST";
-    req.url = url;
-    req.headers = { authorization };
-    const res = new ServerResponse(req);
-    return {
-      req,
-      exchange: { kind: "request", res },
-      watch: ExchangeWatch.forRequest(req, res),
-      clientIp: "203.0.113.1",
-      isStream: false,
-      instance: { id: "i1", subdomain: "app" },
-      upstream: { host: "127.0.0.1", port: 8090 },
-    };
-  };
+  const contextFor = (url: string, authorization: string): GatewayContext => ({
+    ...requestContext({ method: "POST", url, headers: { authorization } }),
+    upstream: { host: "127.0.0.1", port: 8090 },
+  });
+
   const router = (): GatewayRouter => ({
     resolve: async () => "i1",
     ensureRunning: async () => ({ host: "127.0.0.1", port: 8090 }),

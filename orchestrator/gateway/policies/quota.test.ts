@@ -1,24 +1,9 @@
-import { IncomingMessage, ServerResponse } from "node:http";
-import { Socket } from "node:net";
 import { describe, expect, it } from "vitest";
 import { toErrorResponse } from "../../../lib/errors";
-import { ExchangeWatch } from "../exchange";
-import type { GatewayContext } from "./context";
 import { quotaPolicy } from "./quota";
+import { requestContext } from "./test-context";
 
-function contextFor(method: string, instanceId: string): GatewayContext {
-  const req = new IncomingMessage(new Socket());
-  req.method = method;
-  const res = new ServerResponse(req);
-  return {
-    req,
-    exchange: { kind: "request", res },
-    watch: ExchangeWatch.forRequest(req, res),
-    clientIp: "203.0.113.1",
-    isStream: false,
-    instance: { id: instanceId, subdomain: "app" },
-  };
-}
+const contextFor = (method: string, instanceId: string) => requestContext({ method, instanceId });
 
 describe("quotaPolicy", () => {
   const policy = quotaPolicy({ overQuota: (id) => id === "full" });
