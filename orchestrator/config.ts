@@ -32,7 +32,15 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   STORAGE_DIR: z.string().min(1).optional(),
   /** Lifecycle timings. */
   IDLE_TIMEOUT_MINUTES: z.coerce.number().min(0).default(15),
-  SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).default(60),
+  /** Between snapshots of a running instance's files (and, without replication, databases); default 5 with replication, else 60. */
+  SNAPSHOT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(60).optional(),
+  /** Continuous replication of each running instance's data.db with Litestream: auto (when its binary is installed), on, off. */
+  REPLICATION: z.enum(["auto", "on", "off"]).default("auto"),
+  LITESTREAM_BINARY_PATH: z.string().min(1).optional(),
+  /** How far back an instance can be restored to a point in time (replicas and snapshots are kept that long). */
+  RESTORE_WINDOW_DAYS: z.coerce.number().min(1).max(365).default(7),
+  /** Between Litestream's full snapshots of a replicated database (bounds the work of a restore). */
+  REPLICA_SNAPSHOT_INTERVAL_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   START_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
   STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WAKE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
@@ -129,11 +137,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     storage: storageConfig(env, platform.dataDir),
     timings: {
       idleTimeoutMs: env.IDLE_TIMEOUT_MINUTES * 60_000,
-      snapshotIntervalMs: env.SNAPSHOT_INTERVAL_SECONDS * 1000,
+      /** null: the default, which depends on whether replication runs. */
+      snapshotIntervalMs: env.SNAPSHOT_INTERVAL_SECONDS === undefined ? null : env.SNAPSHOT_INTERVAL_SECONDS * 1000,
       startTimeoutMs: env.START_TIMEOUT_MS,
       stopTimeoutMs: env.STOP_TIMEOUT_MS,
       wakeTimeoutMs: env.WAKE_TIMEOUT_MS,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
+    },
+    replication: {
+      mode: env.REPLICATION,
+      binary: path.resolve(env.LITESTREAM_BINARY_PATH ?? ".tools/bin/litestream"),
+      workDir: path.join(platform.dataDir, "litestream"),
+      restoreWindowMs: env.RESTORE_WINDOW_DAYS * 86_400_000,
+      snapshotIntervalMs: env.REPLICA_SNAPSHOT_INTERVAL_HOURS * 3_600_000,
     },
     tenantMemoryLimit: env.TENANT_MEMORY_LIMIT,
     tenantMaxProcs: env.TENANT_GOMAXPROCS,

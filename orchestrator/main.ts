@@ -3,6 +3,8 @@ import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
 import { instancesApi } from "./api/instances-api";
 import { deploysApi, templatesApi } from "./api/deploys-api";
+import { backupsApi } from "./api/backups-api";
+import { createBackups } from "./instances/backups";
 import { createDeployRecords } from "./deploys/deploy-records";
 import { createDeployService } from "./deploys/deploy-service";
 import { createTenantCode } from "./deploys/tenant-code";
@@ -30,6 +32,7 @@ import { createSupervisor } from "./supervisor/create-supervisor";
 import { createSync } from "./sync/create-sync";
 import { resolveSandbox } from "./sandbox/resolve-sandbox";
 import { createVolumes } from "./sandbox/volumes";
+import { resolveReplication } from "./replication/resolve-replication";
 import { raiseFdLimit } from "./tools/fd-limit";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
@@ -61,6 +64,9 @@ async function main(): Promise<void> {
   shutdown.add("tenant volumes", 30_000, () => disk.close());
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log, options: { maxFiles: config.tenantMaxFiles } });
+  const replication = await resolveReplication(config.replication, { storageConfig: config.storage, storage, log });
+  // Registered before the tenants' step, so it runs after it: their final syncs go through Litestream.
+  if (replication) shutdown.add("replication (Litestream)", 40_000, () => replication.close());
   const supervisor = createSupervisor({
     config: { pocketbaseBinary, ports: config.ports, tenantMemoryLimit: config.tenantMemoryLimit, tenantMaxProcs: config.tenantMaxProcs, ...config.timings },
     log,
@@ -77,6 +83,7 @@ async function main(): Promise<void> {
     config: {
       ...config,
       tenantUidBase: sandbox ? config.isolation.uidBase : null,
+      restoreWindowMs: config.replication.restoreWindowMs,
       tenantLimits: { ...config.sandbox.limits, diskQuotaBytes: config.sandbox.diskQuotaBytes },
     },
     log,
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
     sandbox,
     code: createTenantCode({ storage, log, records: deployRecords, store }),
     secrets: createTenantSecrets({ db, encryptionKey: config.encryptionKey, log }),
+    replication,
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
   });
   shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());
@@ -114,14 +122,14 @@ async function main(): Promise<void> {
     store,
     lifecycle,
   });
+  const backups = createBackups({ store, lifecycle, controller, replication, restoreWindowMs: config.replication.restoreWindowMs });
   const api = createApi({
     token: config.orchestratorToken,
     log,
     routes: {
-      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl, deploys }).route(
-        "/",
-        deploysApi({ deploys }),
-      ),
+      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl, deploys })
+        .route("/", deploysApi({ deploys }))
+        .route("/", backupsApi({ backups })),
       "/v1/templates": templatesApi(),
       "/v1/events": eventsApi({ bus }),
     },
@@ -131,7 +139,9 @@ async function main(): Promise<void> {
 
   reconciler.start();
   shutdown.add("reconciler", 10_000, () => reconciler.stop());
-  const snapshots = createSnapshotScheduler({ store, lifecycle, intervalMs: config.timings.snapshotIntervalMs, log });
+  // With replication only files are snapshotted while running, so often enough that uploads reach the store within seconds.
+  const snapshotIntervalMs = config.timings.snapshotIntervalMs ?? (replication ? 5_000 : 60_000);
+  const snapshots = createSnapshotScheduler({ store, lifecycle, intervalMs: snapshotIntervalMs, log });
   snapshots.start();
   shutdown.add("periodic snapshots", 60_000, () => snapshots.stop());
   const idleStopper = createIdleStopper({
@@ -146,7 +156,14 @@ async function main(): Promise<void> {
   shutdown.add("idle stopper", 1_000, () => idleStopper.stop());
 
   log.info(
-    { gatewayPort, apiPort: config.api.port, storage: config.storage.driver, dataDir: config.dataDir, sandbox: sandbox !== undefined },
+    {
+      gatewayPort,
+      apiPort: config.api.port,
+      storage: config.storage.driver,
+      dataDir: config.dataDir,
+      sandbox: sandbox !== undefined,
+      replication: replication !== undefined,
+    },
     "orchestrator ready",
   );
 

@@ -6,45 +6,18 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { goInstall, hasGo, reportedVersion } from "./lib/go-tool.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { pocketbaseVersion: version } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).config;
 const binDir = path.join(root, ".tools", "bin");
 const target = path.join(binDir, "pocketbase");
 
-function installedVersion(bin) {
-  try {
-    return execFileSync(bin, ["--version"], { encoding: "utf8" }).trim().split(/\s+/).pop();
-  } catch {
-    return null; // not installed yet, or not runnable: either way it needs (re)installing
-  }
-}
-
-function hasGo() {
-  try {
-    execFileSync("go", ["version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false; // Go is optional: fall back to the release archive
-  }
-}
+const installedVersion = (bin) => reportedVersion(bin, ["--version"]);
 
 function buildFromSource() {
-  const gobin = fs.mkdtempSync(path.join(os.tmpdir(), "pb-build-"));
-  console.log(`[pocketbase] building v${version} from its Go module (about a minute)…`);
-  execFileSync(
-    "go",
-    [
-      "install",
-      "-trimpath",
-      "-ldflags",
-      `-s -w -X github.com/pocketbase/pocketbase.Version=${version}`,
-      `github.com/pocketbase/pocketbase/examples/base@v${version}`,
-    ],
-    { stdio: "inherit", env: { ...process.env, CGO_ENABLED: "0", GOBIN: gobin, GOFLAGS: "-mod=mod" } },
-  );
-  fs.copyFileSync(path.join(gobin, "base"), target);
-  fs.rmSync(gobin, { recursive: true, force: true });
+  const ldflags = `-s -w -X github.com/pocketbase/pocketbase.Version=${version}`;
+  goInstall({ tag: "pocketbase", pkg: "github.com/pocketbase/pocketbase/examples/base", version, target, ldflags });
 }
 
 async function downloadRelease() {

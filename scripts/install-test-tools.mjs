@@ -13,6 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureDebianPackages, SANDBOX_PACKAGES } from "./lib/debian-packages.mjs";
+import { goInstall } from "./lib/go-tool.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { config } = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
@@ -43,11 +44,7 @@ function installSqld(version) {
 
 function installVersitygw(version) {
   if (stampOk("versitygw", version)) return;
-  console.log(`[test-tools] building versitygw v${version} from its Go module (about a minute)…`);
-  execFileSync("go", ["install", "-trimpath", `github.com/versity/versitygw/cmd/versitygw@v${version}`], {
-    stdio: "inherit",
-    env: { ...process.env, CGO_ENABLED: "0", GOBIN: binDir, GOFLAGS: "-mod=mod" },
-  });
+  goInstall({ tag: "test-tools", pkg: "github.com/versity/versitygw/cmd/versitygw", version, target: path.join(binDir, "versitygw") });
   stamp("versitygw", version);
 }
 

@@ -180,6 +180,25 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
     expect(rules).toContain("masquerade");
   });
 
+  it("cannot point the platform's root-run readers (Litestream) at another tenant's database with a symlink", async () => {
+    // Litestream runs as root and opens each tenant's data.db (and its -wal) by path.
+    const victimDb = path.join(orch.tenantDir(victim), "pb_data", "data.db");
+    const made = await sh(`ln -s ${victimDb} /pb/pb_data/stolen.db && ln -s /etc/shadow /pb/pb_data/shadow && echo linked`);
+    expect(made.out).toContain("linked");
+    for (const name of ["stolen.db", "shadow"]) {
+      const link = path.join(orch.tenantDir(evil), "pb_data", name);
+      expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+      let code: string | undefined;
+      try {
+        fs.closeSync(fs.openSync(link, "r"));
+      } catch (err) {
+        code = (err as NodeJS.ErrnoException).code;
+      }
+      expect(code, `root followed ${name}`).toBe("ELOOP");
+    }
+    await tenantShell(client, "evil", "rm -f /pb/pb_data/stolen.db /pb/pb_data/shadow", "DELETE");
+  });
+
   it("has a size-bounded /tmp and a disk quota the kernel enforces; writes through the gateway get 507 at the quota", async () => {
     expect((await sh("dd if=/dev/zero of=/tmp/fill bs=1M count=64")).out).toMatch(/No space left on device/);
     const write = () =>

@@ -301,7 +301,7 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
   it("prunes old generations and the blobs only they referenced", async () => {
     await backend.storage.put(`tenants/${ID}/snapshots/1/data.db.gz.partial-upload-leftover`, Buffer.from("x"));
     const kept = await readManifest(backend.storage, ID, 3);
-    const result = await sync.prune(ID, 1);
+    const result = await sync.prune(ID, [3]);
     expect(result).toMatchObject({ keptGenerations: [3], deletedGenerations: [1, 2] });
     expect(result.deletedBlobs).toBeGreaterThan(0); // gen 2's second file is not in gen 3
     const generations = (await listKeys(backend.storage, `tenants/${ID}/snapshots/`)).map((k) => k.split("/")[3]);

@@ -112,6 +112,9 @@ export const instanceEvents = sqliteTable(
   (t) => [index("instance_events_instance_idx").on(t.instanceId, t.id)],
 );
 
+/** Why a snapshot generation was stored (mirrors the manifest's `reason`). */
+export const snapshotReasons = ["stop", "schedule", "before-deploy", "before-restore", "clone", "import"] as const;
+
 export const snapshots = sqliteTable(
   "snapshots",
   {
@@ -122,6 +125,8 @@ export const snapshots = sqliteTable(
     generation: integer("generation").notNull(),
     manifestKey: text("manifest_key").notNull(),
     sizeBytes: integer("size_bytes").notNull(),
+    /** Why it was taken: stop, schedule, before-deploy, before-restore, import (null: before this was recorded). */
+    reason: text("reason", { enum: snapshotReasons }),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("snapshots_instance_generation_idx").on(t.instanceId, t.generation)],

@@ -4,6 +4,7 @@ import type { Db } from "../../lib/db/client";
 import { instanceEvents, instances, snapshots, type Instance, type NewInstance } from "../../lib/db/schema";
 import { ConflictError, NotFoundError, QuotaExceededError } from "../../lib/errors";
 import type { EventBus } from "./event-bus";
+import type { SnapshotReason } from "../sync/manifest";
 
 const EVENTS_KEPT_PER_INSTANCE = 200;
 
@@ -110,7 +111,7 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       await db.delete(instanceEvents).where(and(eq(instanceEvents.instanceId, instanceId), notInArray(instanceEvents.id, keep)));
     },
     /** Marks a snapshot confirmed in object storage and advances the instance's generation. */
-    async recordSnapshot(instanceId: string, s: { generation: number; manifestKey: string; sizeBytes: number }) {
+    async recordSnapshot(instanceId: string, s: { generation: number; manifestKey: string; sizeBytes: number; reason: SnapshotReason }) {
       await db
         .insert(snapshots)
         .values({ instanceId, ...s, createdAt: now() })
@@ -144,9 +145,20 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       // Lost a race with another allocation for this same instance: theirs stands, ours is skipped for good.
       return (await get(id)).tenantUid ?? uid;
     },
-    /** Drops DB records of generations pruned from object storage. */
-    async forgetSnapshotsBefore(instanceId: string, generation: number): Promise<void> {
-      await db.delete(snapshots).where(and(eq(snapshots.instanceId, instanceId), lt(snapshots.generation, generation)));
+    /** The instance's stored generations, newest first. */
+    listSnapshots(instanceId: string) {
+      return db.select().from(snapshots).where(eq(snapshots.instanceId, instanceId)).orderBy(desc(snapshots.generation));
+    },
+    /** Drops DB records of generations pruned from object storage (all but `kept`, and never the newest). */
+    async forgetSnapshotsExcept(instanceId: string, kept: Iterable<number>): Promise<void> {
+      const [newest] = await db
+        .select({ generation: snapshots.generation })
+        .from(snapshots)
+        .where(eq(snapshots.instanceId, instanceId))
+        .orderBy(desc(snapshots.generation))
+        .limit(1);
+      const keep = [...kept, newest?.generation ?? 0];
+      await db.delete(snapshots).where(and(eq(snapshots.instanceId, instanceId), notInArray(snapshots.generation, keep)));
     },
   };
 }

@@ -16,10 +16,11 @@ import { createKeyedQueue } from "../../lib/keyed-queue";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
 import type { TenantDisk } from "./tenant-disk";
 import type { TenantSecrets } from "./tenant-secrets";
-import { type DataSource, markProvisioned, prepareTenantData, uploadIfChanged } from "./tenant-data";
+import { type DataSource, markProvisioned, prepareTenantData, restorePointOf, type UploadDeps, uploadIfChanged } from "./tenant-data";
 import type { TenantCode } from "../deploys/tenant-code";
 import { writeSyncState } from "../sync/create-sync";
 import type { TenantPaths } from "../tenant/paths";
+import type { Replication } from "../replication/replication";
 
 export type LifecycleDeps = {
   config: {
@@ -28,6 +29,8 @@ export type LifecycleDeps = {
     publicUrl: PublicUrlSettings;
     /** First uid for tenants when they run under their own uid; null: they run as we do. */
     tenantUidBase: number | null;
+    /** How far back restores reach: snapshot generations are kept that long (thinned to one an hour). */
+    restoreWindowMs: number;
     /** Platform defaults of the per-tenant limits; an instance's `resourceLimits` override them. */
     tenantLimits: TenantLimits & { diskQuotaBytes: number };
   };
@@ -44,6 +47,8 @@ export type LifecycleDeps = {
   code?: TenantCode | undefined;
   /** The instance's secrets as environment variables, read at each start (instances/tenant-secrets.ts). */
   secrets?: TenantSecrets | undefined;
+  /** Continuous replication of data.db (Litestream), when the node runs it. */
+  replication?: Replication | undefined;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
 };
@@ -63,6 +68,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   const starting = new Map<string, Promise<TenantProcess>>();
   const queue = createKeyedQueue();
   const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
+  const uploadDeps: UploadDeps = { sync, store, log, replication: deps.replication, restoreWindowMs: config.restoreWindowMs, collectedAt: new Map() };
   const identityOf = async (id: string): Promise<TenantIdentity | undefined> => {
     if (config.tenantUidBase === null) return undefined;
     const uid = await store.ensureTenantUid(id, config.tenantUidBase);
@@ -99,6 +105,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     } else if (e.type === "failed") {
       live.delete(id);
       deps.onLive?.(id, false);
+      await deps.replication?.detach(id);
       const reason = `${e.reason}\n${e.lastLines.slice(-10).join("\n")}`.trim();
       await store.update(id, { status: "failed", statusReason: reason, port: null });
       await store.recordEvent(id, "failed", e.reason);
@@ -116,7 +123,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       const { diskQuotaBytes, ...limits } = limitsOf(instance);
       await disk.ensure(id, diskQuotaBytes);
       const identity = await identityOf(id);
-      const source = await prepareTenantData(sync, instance, paths, identity);
+      const source = await prepareTenantData(sync, instance, paths, identity, deps.replication);
       const secrets = await deps.secrets?.(id);
       const steps: StartSteps = {
         provision: () => supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits),
@@ -136,6 +143,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
       const proc = await launchWithCode(instance, paths, source, identity, steps);
       live.set(id, proc);
+      await attachReplication(id, paths);
       if (source === "new") {
         // Settings live in data.db, so every later start (local or restored) already has them.
         const appUrl = instanceUrl(instance.subdomain, config.publicUrl);
@@ -158,6 +166,22 @@ export function createLifecycle(deps: LifecycleDeps) {
       await store.update(id, { status: "failed", statusReason: errorMessage(err), port: null });
       await store.recordEvent(id, "failed", `Start failed: ${errorMessage(err)}`);
       throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
+    }
+  }
+
+  /**
+   * Starts replicating the running tenant's data.db. A failure is recorded, not fatal: the
+   * tenant's scheduled snapshots then copy the database, as they do without replication.
+   */
+  async function attachReplication(id: string, paths: TenantPaths): Promise<void> {
+    const { replication } = deps;
+    if (!replication) return;
+    try {
+      await replication.attach(id, paths);
+    } catch (err) {
+      await replication.detach(id);
+      log.error({ err, instanceId: id }, "replication could not start");
+      await store.recordEvent(id, "replication_failed", `Continuous replication could not start: ${errorMessage(err)}. Snapshots continue.`);
     }
   }
 
@@ -214,12 +238,18 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   /** Stores the tenant's data as it is now (it is not running) and returns that generation. */
   async function checkpointData(id: string, paths: TenantPaths): Promise<number> {
-    const uploaded = await uploadIfChanged({ sync, store, log }, id, paths, await ownerOf(id));
+    const uploaded = await uploadIfChanged(uploadDeps, id, paths, await ownerOf(id), "before-deploy");
     return uploaded ?? (await store.get(id)).generation;
   }
 
   /** Stops the process (if any) and uploads what changed; failures leave a visible sync_failed. */
   async function doStop(id: string): Promise<void> {
+    await stopProcess(id);
+    await flush(id, "stop");
+  }
+
+  /** Stops PocketBase (if it runs) and then its replication: the final sync has every write. */
+  async function stopProcess(id: string): Promise<void> {
     const proc = live.get(id);
     if (proc) {
       await store.update(id, { status: "stopping" });
@@ -229,12 +259,53 @@ export function createLifecycle(deps: LifecycleDeps) {
       deps.onLive?.(id, false);
       admin.forget(id);
     }
-    await flush(id, "stop");
+    await deps.replication?.detach(id);
+  }
+
+  /**
+   * Restore in place: stops the instance, stores its current state (the safety snapshot, reason
+   * before-restore), puts back its state as of `at`, and starts it again if it is meant to run.
+   * The point is checked before anything stops.
+   */
+  async function doRestore(id: string, at: Date): Promise<{ safetyGeneration: number }> {
+    const point = await restorePointOf(uploadDeps, id, at);
+    const paths = pathsOf(id);
+    await stopProcess(id);
+    await disk.ensure(id, limitsOf(await store.get(id)).diskQuotaBytes);
+    const owner = await ownerOf(id);
+    const safetyGeneration = (await uploadIfChanged(uploadDeps, id, paths, owner, "before-restore")) ?? (await store.get(id)).generation;
+    await sync.restore(id, paths, point.generation, owner, point.replica);
+    // The local copy is now the newest state: the next snapshot stores it as a new generation.
+    await writeSyncState(paths, { generation: (await store.get(id)).generation, fingerprint: null });
+    await store.update(id, { status: "stopped", statusReason: null, port: null });
+    await store.recordEvent(id, "restored", `Restored to ${at.toISOString()}; snapshot ${safetyGeneration} keeps the state from before.`);
+    if ((await store.get(id)).desiredState === "running") await doStart(id);
+    return { safetyGeneration };
+  }
+
+  /**
+   * Fills a new, never started instance with `sourceId`'s state as of `at`: its own superuser and
+   * settings, stored at once as its first generation (reason clone), then started.
+   */
+  async function doClone(sourceId: string, cloneId: string, at: Date): Promise<void> {
+    const point = await restorePointOf(uploadDeps, sourceId, at);
+    const clone = await store.get(cloneId);
+    const paths = pathsOf(cloneId);
+    const { diskQuotaBytes, ...limits } = limitsOf(clone);
+    await disk.ensure(cloneId, diskQuotaBytes);
+    await sync.restore(sourceId, paths, point.generation, await ownerOf(cloneId), point.replica);
+    const password = superuserOf(clone, "").password;
+    await supervisor.ensureSuperuser(cloneId, paths, clone.superuserEmail, password, await identityOf(cloneId), limits);
+    await markProvisioned(paths);
+    await uploadIfChanged(uploadDeps, cloneId, paths, await ownerOf(cloneId), "clone");
+    await store.recordEvent(cloneId, "cloned", `Created from a copy of another instance as of ${at.toISOString()}.`);
+    const proc = await doStart(cloneId);
+    await admin.applyPlatformSettings(superuserOf(clone, proc.url), { appName: clone.name, appUrl: instanceUrl(clone.subdomain, config.publicUrl) });
   }
 
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
     try {
-      const generation = await uploadIfChanged({ sync, store, log }, id, pathsOf(id), await ownerOf(id));
+      const generation = await uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "stop");
       await store.update(id, { status: "stopped", statusReason: null, port: null, lastStoppedAt: new Date() });
       await store.recordEvent(id, "stopped", generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.");
     } catch (err) {
@@ -269,13 +340,21 @@ export function createLifecycle(deps: LifecycleDeps) {
         return (await store.get(id)).desiredState === "running" ? doStart(id) : undefined;
       });
     },
+    /** Restores the instance in place to its state as of `at` (see doRestore). */
+    restoreTo(id: string, at: Date): Promise<{ safetyGeneration: number }> {
+      return queue.run(id, () => doRestore(id, at));
+    },
+    /** Fills the new instance `cloneId` with `sourceId`'s state as of `at` and starts it. */
+    cloneInto(sourceId: string, cloneId: string, at: Date): Promise<void> {
+      return queue.run(cloneId, () => doClone(sourceId, cloneId, at));
+    },
     /** Retries a failed upload of a stopped instance. */
     retryUpload(id: string): Promise<void> {
       return queue.run(id, () => (live.has(id) ? Promise.resolve() : flush(id, "retry")));
     },
     /** Periodic snapshot of a running instance when its files changed. */
     snapshot(id: string): Promise<number | null> {
-      return queue.run(id, async () => (live.has(id) ? uploadIfChanged({ sync, store, log }, id, pathsOf(id), await ownerOf(id)) : null));
+      return queue.run(id, async () => (live.has(id) ? uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "schedule") : null));
     },
     /** Stops the instance without uploading, deletes stored and local data, and the DB row. */
     remove(id: string): Promise<void> {
@@ -283,6 +362,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         await live.get(id)?.stop();
         live.delete(id);
         deps.onLive?.(id, false);
+        await deps.replication?.detach(id);
         await supervisor.release(id);
         await disk.release(id);
         await sync.purge(id);

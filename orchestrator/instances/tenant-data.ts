@@ -1,12 +1,16 @@
 import fs from "node:fs/promises";
 import type { Instance } from "../../lib/db/schema";
+import { UnprocessableError } from "../../lib/errors";
 import type { Logger } from "../logger";
-import { type FileOwner, readSyncState, writeSyncState, type Sync } from "../sync/create-sync";
+import type { Replication, RestoreWindow } from "../replication/replication";
+import { type FileOwner, type ReplicaSource, readSyncState, type SnapshotOptions, writeSyncState, type Sync } from "../sync/create-sync";
+import type { SnapshotReason } from "../sync/manifest";
+import { generationsToKeep } from "../sync/retention";
 import type { TenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 
-/** Generations kept in object storage per instance; older ones (and blobs only they use) are pruned. */
-const SNAPSHOTS_KEPT = 10;
+/** A full collection (reading every kept manifest) runs at most this often per instance while it runs. */
+const COLLECT_EVERY_MS = 3_600_000;
 
 /** How a start obtained the tenant's files. */
 export type DataSource = "local" | "restored" | "new";
@@ -22,13 +26,15 @@ async function exists(p: string): Promise<boolean> {
  * Puts the newest copy of the tenant's data in place before a start: the local folder when it is
  * at least as new as the generation confirmed in the DB, otherwise the stored snapshot (given to `owner`).
  */
-export async function prepareTenantData(sync: Sync, instance: Instance, paths: TenantPaths, owner?: FileOwner): Promise<DataSource> {
+export async function prepareTenantData(sync: Sync, instance: Instance, paths: TenantPaths, owner?: FileOwner, replication?: Replication): Promise<DataSource> {
   const local = await readSyncState(paths);
   if (local && local.generation >= instance.generation && (await exists(paths.dataDir))) return "local";
-  await sync.restore(instance.id, paths, instance.generation, owner);
+  const replica = await replicaSource(replication, instance.id);
+  await sync.restore(instance.id, paths, instance.generation, owner, replica);
   // A new tenant's state is written only once it is provisioned (see markProvisioned), so a
-  // first start that fails half-way provisions again next time.
-  if (instance.generation === 0) return "new";
+  // first start that fails half-way provisions again next time. One that ran (and was replicated)
+  // before its first snapshot was stored is not new.
+  if (instance.generation === 0 && !replica?.txid) return "new";
   await writeSyncState(paths, { generation: instance.generation, fingerprint: await sync.fingerprint(paths) });
   return "restored";
 }
@@ -38,34 +44,107 @@ export function markProvisioned(paths: TenantPaths): Promise<void> {
   return writeSyncState(paths, { generation: 0, fingerprint: null });
 }
 
+/** What storing a snapshot needs; `collectedAt` remembers each instance's last full collection. */
+export type UploadDeps = {
+  sync: Sync;
+  store: InstanceStore;
+  log: Logger;
+  replication?: Replication | undefined;
+  restoreWindowMs: number;
+  collectedAt: Map<string, number>;
+};
+
+/**
+ * The tenant's replica as a restore source: its newest state, or its state as of `at` (a moment
+ * after its newest transaction is simply its newest state; Litestream itself would refuse it).
+ */
+async function replicaSource(
+  replication: Replication | undefined,
+  instanceId: string,
+  at?: { time: Date; window: RestoreWindow },
+): Promise<ReplicaSource | undefined> {
+  if (!replication) return undefined;
+  const txid = await replication.storedTxid(instanceId);
+  const timestamp = at && at.window && at.time.getTime() < Date.parse(at.window.to) ? at.time : undefined;
+  return { txid, pointInTime: at !== undefined, restoreTo: (dest) => replication.restore(instanceId, dest, timestamp) };
+}
+
+/** What a restore to a point in time uses: the files of a stored generation, data.db from the replica when it reaches back that far. */
+export type RestorePoint = { generation: number; replica: ReplicaSource | undefined };
+
+/**
+ * Where the tenant's state as of `at` comes from: the newest snapshot generation taken at or before
+ * it (its files; its database copies too, when the replica does not reach back to `at`), and the
+ * replica as of `at` when its window covers it. Throws 422 when nothing stored covers `at`.
+ */
+export async function restorePointOf(deps: Pick<UploadDeps, "store" | "replication">, instanceId: string, at: Date): Promise<RestorePoint> {
+  if (at.getTime() > Date.now()) throw new UnprocessableError("The restore point is in the future.", { fieldErrors: { at: ["Choose a moment in the past."] } });
+  const stored = await deps.store.listSnapshots(instanceId); // newest first
+  const snapshot = stored.find((s) => s.createdAt.getTime() <= at.getTime());
+  const window = deps.replication ? await deps.replication.window(instanceId) : null;
+  const covered = window !== null && Date.parse(window.from) <= at.getTime();
+  if (!covered && !snapshot) {
+    const earliest = window?.from ?? stored.at(-1)?.createdAt.toISOString();
+    throw new UnprocessableError(earliest ? `Nothing is stored from before ${earliest}.` : "This instance has no backups yet.", {
+      fieldErrors: { at: ["Choose a moment inside the restore window."] },
+    });
+  }
+  return {
+    generation: snapshot?.generation ?? stored.at(-1)?.generation ?? 0,
+    replica: covered ? await replicaSource(deps.replication, instanceId, { time: at, window }) : undefined,
+  };
+}
+
 /**
  * Uploads a new snapshot generation when the tenant's files changed since the last confirmed one.
  * Returns the new generation, or null when there was nothing to upload. Local files are untouched;
- * only files `owner` (the tenant's uid, when it has its own) owns are read.
+ * only files `owner` (the tenant's uid, when it has its own) owns are read. A scheduled snapshot of
+ * a tenant Litestream replicates stores its files only (the databases are carried over); every
+ * other snapshot copies the databases too, noting how far the replica was then.
  */
 export async function uploadIfChanged(
-  deps: { sync: Sync; store: InstanceStore; log: Logger },
+  deps: UploadDeps,
   instanceId: string,
   paths: TenantPaths,
-  owner?: FileOwner,
+  owner: FileOwner | undefined,
+  reason: SnapshotReason,
 ): Promise<number | null> {
   const state = await readSyncState(paths);
   if (!state) return null; // never started on this host: nothing local to upload
   const instance = await deps.store.get(instanceId);
-  const fingerprint = await deps.sync.fingerprint(paths);
+  const carry = reason === "schedule" && deps.replication?.isAttached(instanceId) === true;
+  const fingerprint = await deps.sync.fingerprint(paths, carry ? "files" : "all");
   if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
   const generation = Math.max(instance.generation, state.generation) + 1;
   const started = Date.now();
-  const result = await deps.sync.upload(instanceId, paths, generation, owner);
+  const options: SnapshotOptions = carry
+    ? { databases: "carry", reason }
+    : { databases: "copy", reason, replicaTxid: await deps.replication?.storedTxid(instanceId) };
+  const result = await deps.sync.upload(instanceId, paths, generation, owner, options);
   await deps.store.recordSnapshot(instanceId, result);
   await writeSyncState(paths, { generation, fingerprint });
+  await pruneGenerations(deps, instanceId, reason);
+  deps.log.info(
+    { instanceId, generation, reason, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started },
+    "snapshot uploaded",
+  );
+  return generation;
+}
+
+/**
+ * Keeps the generations the retention policy wants (sync/retention.ts). Scheduled snapshots prune
+ * lightly; a stop, or an hour since the last full collection, also deletes what nothing kept references.
+ */
+async function pruneGenerations(deps: UploadDeps, instanceId: string, reason: SnapshotReason): Promise<void> {
+  const now = Date.now();
+  const collect = reason !== "schedule" || now - (deps.collectedAt.get(instanceId) ?? 0) > COLLECT_EVERY_MS;
   try {
-    await deps.sync.prune(instanceId, SNAPSHOTS_KEPT);
-    await deps.store.forgetSnapshotsBefore(instanceId, generation - SNAPSHOTS_KEPT + 1);
+    const keep = generationsToKeep(await deps.store.listSnapshots(instanceId), now, deps.restoreWindowMs);
+    await deps.sync.prune(instanceId, keep, { collect });
+    await deps.store.forgetSnapshotsExcept(instanceId, keep);
+    if (collect) deps.collectedAt.set(instanceId, now);
   } catch (err) {
     // The new generation is safely stored; old ones are pruned again after the next upload.
     deps.log.warn({ err, instanceId }, "pruning old snapshots failed");
   }
-  deps.log.info({ instanceId, generation, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started }, "snapshot uploaded");
-  return generation;
 }

@@ -41,6 +41,7 @@ export function createVolumes() {
         await createImage(paths.volumeImage, wanted);
       }
       if (!(await isMountPoint(paths.volume))) await mount(paths);
+      else if (!(await mountOptions(paths.volume)).includes("nosymfollow")) await run("mount", ["-o", `remount,${SYMLINK_SAFE}`, paths.volume]); // mounted by an older version
       await growToCapacity(paths, wanted);
       await fs.chmod(paths.volume, 0o711);
     },
@@ -90,9 +91,22 @@ async function growToCapacity(paths: TenantPaths, wanted: number): Promise<void>
 
 const MIB = 1024 * 1024;
 
+/**
+ * nosymfollow: the kernel follows no symlink on a tenant's disk, so no root process that opens a
+ * tenant's file by path (Litestream opens each data.db) can be redirected to another file.
+ */
+const SYMLINK_SAFE = "nosymfollow";
+
 /** nosuid/nodev: nothing on a tenant's disk can carry privileges; noatime saves writes. */
 function mount(paths: TenantPaths): Promise<void> {
-  return run("mount", ["-o", "loop,nosuid,nodev,noatime", paths.volumeImage, paths.volume]);
+  return run("mount", ["-o", `loop,nosuid,nodev,noatime,${SYMLINK_SAFE}`, paths.volumeImage, paths.volume]);
+}
+
+/** The mount options of the filesystem mounted at `dir` (from /proc/self/mountinfo). */
+async function mountOptions(dir: string): Promise<string[]> {
+  const mountinfo = await fs.readFile("/proc/self/mountinfo", "utf8");
+  const line = mountinfo.split("\n").find((l) => l.split(" ")[4] === dir);
+  return line?.split(" ")[5]?.split(",") ?? [];
 }
 
 async function isMountPoint(dir: string): Promise<boolean> {

@@ -2,16 +2,18 @@ import os from "node:os";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
-import { fingerprintTenant } from "./fingerprint";
+import { type FingerprintScope, fingerprintTenant } from "./fingerprint";
 import { tenantPrefix } from "./keys";
 import { storedGenerations } from "./manifest-store";
 import { type PruneResult, pruneSnapshots } from "./prune";
-import { restoreSnapshot } from "./restore";
+import { type ReplicaSource, restoreSnapshot } from "./restore";
 import { defaultSqliteCli, type SqliteCli } from "./sqlite-snapshot";
 import type { FileOwner } from "./tenant-file";
-import { type SnapshotResult, uploadSnapshot } from "./upload";
+import { type SnapshotOptions, type SnapshotResult, uploadSnapshot } from "./upload";
 
 export type { FileOwner } from "./tenant-file";
+export type { ReplicaSource } from "./restore";
+export type { SnapshotOptions } from "./upload";
 export { readSyncState, writeSyncState } from "./sync-state";
 
 /** Snapshots of tenants in object storage: upload, restore, change detection, deletion. */
@@ -22,20 +24,26 @@ export interface Sync {
    * (default: this process's uid) owns, and runs SQLite as `owner` when that is another user.
    * Fails when the tenant has more than `maxFiles` files.
    */
-  upload(instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<SnapshotResult>;
-  /** Restores `generation` into paths (data/hooks/migrations), replacing them atomically, files given to `owner`; meta/ is kept. generation 0 = nothing stored: just ensure empty dirs exist. */
-  restore(instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<void>;
-  /** Cheap fingerprint (sizes + mtimes, incl. WAL files) of everything persisted, to detect changes between periodic snapshots. */
-  fingerprint(paths: TenantPaths): Promise<string>;
+  upload(instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner, options?: SnapshotOptions): Promise<SnapshotResult>;
+  /**
+   * Restores `generation` into paths (data/hooks/migrations), replacing them atomically, files given
+   * to `owner`; meta/ is kept. data.db comes from `replica` instead when it is newer than the
+   * generation's copy (or always, when the restore is to a point in time). generation 0 = no
+   * snapshot stored: empty folders, plus data.db from the replica if it has one.
+   */
+  restore(instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner, replica?: ReplicaSource): Promise<void>;
+  /** Cheap fingerprint (sizes + mtimes, incl. WAL files unless only "files") of everything persisted, to detect changes between periodic snapshots. */
+  fingerprint(paths: TenantPaths, scope?: FingerprintScope): Promise<string>;
   /** Newest generation found in storage for the instance (0 if none). */
   latestGeneration(instanceId: string): Promise<number>;
   /** Deletes every stored object of the instance. */
   purge(instanceId: string): Promise<void>;
   /**
-   * Keeps the newest `keep` generations, deleting older ones and unreferenced blobs. Run it in the
-   * instance's queue, never concurrently with an upload of the same instance.
+   * Deletes the complete generations not in `keep` (never the newest); with `collect`, also what
+   * no kept generation references (see prune.ts). Run it in the instance's queue, never
+   * concurrently with an upload of the same instance.
    */
-  prune(instanceId: string, keep: number): Promise<PruneResult>;
+  prune(instanceId: string, keep: Iterable<number>, options?: { collect: boolean }): Promise<PruneResult>;
 }
 
 /** Tuning knobs; the defaults were measured with bench/stop-upload.ts on a 2-core host. */
@@ -70,20 +78,20 @@ export function createSync(deps: { storage: ObjectStorage; log: Logger; options?
   const now = deps.now ?? (() => new Date());
 
   return {
-    async upload(instanceId, paths, generation, owner) {
+    async upload(instanceId, paths, generation, owner, snapshot = { databases: "copy", reason: "schedule" }) {
       const gzip = { level: options.gzipLevel, parallelism: options.gzipParallelism, chunkBytes: options.gzipChunkBytes };
       const uploadDeps = { storage, log, gzip, concurrency: options.uploadConcurrency, maxFiles: options.maxFiles, sqlite: options.sqlite, now };
       try {
-        return await uploadSnapshot(uploadDeps, instanceId, paths, generation, owner);
+        return await uploadSnapshot(uploadDeps, instanceId, paths, generation, owner, snapshot);
       } catch (err) {
         log.error({ err, instanceId, generation, root: paths.root }, "snapshot upload failed; local files kept");
         throw err;
       }
     },
 
-    async restore(instanceId, paths, generation, owner) {
+    async restore(instanceId, paths, generation, owner, replica) {
       try {
-        await restoreSnapshot({ storage, log, concurrency: options.downloadConcurrency }, instanceId, paths, generation, owner);
+        await restoreSnapshot({ storage, log, concurrency: options.downloadConcurrency }, instanceId, paths, generation, owner, replica);
       } catch (err) {
         log.error({ err, instanceId, generation, root: paths.root }, "snapshot restore failed; local files unchanged");
         throw err;
@@ -101,6 +109,6 @@ export function createSync(deps: { storage: ObjectStorage; log: Logger; options?
       log.info({ instanceId, deleted }, "purged stored snapshots");
     },
 
-    prune: (instanceId, keep) => pruneSnapshots(storage, log, instanceId, keep),
+    prune: (instanceId, keep, pruning = { collect: true }) => pruneSnapshots(storage, log, instanceId, keep, pruning),
   };
 }

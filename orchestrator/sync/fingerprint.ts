@@ -5,14 +5,18 @@ import { databaseNames } from "./keys";
 import { lstatOrNull } from "./local-files";
 import { walkPersistedFiles } from "./tenant-walk";
 
+/** "files": everything but the databases (which Litestream replicates on its own). */
+export type FingerprintScope = "all" | "files";
+
 /**
  * A cheap digest of sizes and mtimes of everything a snapshot persists. The databases' WAL files
  * are included because PocketBase's writes land there first; the `-shm` index is not content.
  * Streamed (memory does not grow with the number of files); nothing is read or followed.
  */
-export async function fingerprintTenant(paths: TenantPaths): Promise<string> {
+export async function fingerprintTenant(paths: TenantPaths, scope: FingerprintScope = "all"): Promise<string> {
   const hash = createHash("sha256");
-  for (const name of databaseNames) {
+  hash.update(`${scope}\n`);
+  for (const name of scope === "all" ? databaseNames : []) {
     for (const file of [name, `${name}-wal`]) {
       const stat = await lstatOrNull(path.join(paths.dataDir, file));
       if (stat?.isFile()) hash.update(`pb_data/${file}\t${stat.size}\t${stat.mtimeMs}\n`);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { snapshotReasons } from "../../lib/db/schema";
 import { databaseNames } from "./keys";
 
 /**
@@ -24,12 +25,20 @@ const size = z.number().int().min(0);
 
 const databaseSchema = z.object({
   name: z.enum(databaseNames),
+  /** The stored copy: this generation's, or an earlier one's that a snapshot of files only carried over. */
   key: z.string().min(1),
   /** Of the uncompressed database, verified after download. */
   sha256,
   size,
   compressedSize: size,
+  /**
+   * data.db only: the newest transaction in the tenant's Litestream replica when this copy was
+   * taken (the copy holds at least that much). A replica further ahead is newer than this copy.
+   */
+  replicaTxid: size.optional(),
 });
+
+export type SnapshotReason = (typeof snapshotReasons)[number];
 
 const fileSchema = z.object({
   path: z.string().refine(isPersistedPath, "path must be a relative path under a persisted folder"),
@@ -44,6 +53,7 @@ const header = {
   generation: z.number().int().min(1),
   createdAt: z.iso.datetime(),
   databases: z.array(databaseSchema),
+  reason: z.enum(snapshotReasons).optional(),
 };
 
 const manifestV1Schema = z.object({ format: z.literal(1), ...header, files: z.array(fileSchema) });

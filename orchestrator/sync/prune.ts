@@ -1,54 +1,71 @@
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
-import { blobKey, manifestKey, snapshotsPrefix, tenantPrefix } from "./keys";
+import { blobKey, snapshotsPrefix, tenantPrefix } from "./keys";
 import { manifestFiles, readManifest } from "./manifest-store";
 
 export type PruneResult = { keptGenerations: number[]; deletedGenerations: number[]; deletedBlobs: number };
 
 /**
- * Keeps the newest `keep` complete generations and deletes older ones, abandoned partial uploads
- * below the newest complete one, and blobs no kept manifest references. Must not run while an
- * upload of the same instance is in progress (its new blobs are not referenced yet).
+ * Deletes the complete generations not in `keep` (the newest complete one always stays), and
+ * partial uploads below the newest complete one. Light by default: only their manifests and file
+ * lists go (no reads). With `collect`, every kept manifest is read and everything nothing kept
+ * references goes too: database copies no kept manifest carried over, and unreferenced blobs.
+ * Must not run while an upload of the same instance is in progress (its new objects are not
+ * referenced yet).
  */
-export async function pruneSnapshots(storage: ObjectStorage, log: Logger, instanceId: string, keep: number): Promise<PruneResult> {
-  if (!Number.isInteger(keep) || keep < 1) throw new Error(`prune must keep at least one generation, got ${keep}`);
-  const { complete, all } = await generationsInStorage(storage, instanceId);
-  const kept = complete.slice(-keep);
-  const oldestKept = kept[0];
-  if (oldestKept === undefined) return { keptGenerations: [], deletedGenerations: [], deletedBlobs: 0 };
-  // Read every kept manifest before deleting anything: an unreadable one aborts the prune.
+export async function pruneSnapshots(
+  storage: ObjectStorage,
+  log: Logger,
+  instanceId: string,
+  keep: Iterable<number>,
+  options: { collect: boolean },
+): Promise<PruneResult> {
+  const objects = await objectsByGeneration(storage, instanceId);
+  const complete = [...objects.keys()].filter((g) => objects.get(g)?.some((k) => k.endsWith("/manifest.json"))).sort((a, b) => a - b);
+  const newest = complete.at(-1);
+  if (newest === undefined) return { keptGenerations: [], deletedGenerations: [], deletedBlobs: 0 };
+  const wanted = new Set(keep);
+  const kept = complete.filter((g) => wanted.has(g) || g === newest);
+  const doomed = [...objects.keys()].filter((g) => g < newest && !kept.includes(g)).sort((a, b) => a - b);
+  for (const generation of doomed) {
+    // The manifest goes first, so a half-deleted generation never looks complete.
+    const keys = (objects.get(generation) ?? []).sort((a, b) => Number(b.endsWith("/manifest.json")) - Number(a.endsWith("/manifest.json")));
+    for (const key of keys) if (key.endsWith("/manifest.json") || key.endsWith("/files.ndjson.gz")) await storage.deletePrefix(key);
+  }
+  const deletedBlobs = options.collect ? await collect(storage, instanceId, kept, objects) : 0;
+  log.info({ instanceId, kept: kept.length, deletedGenerations: doomed, deletedBlobs, collect: options.collect }, "pruned old snapshots");
+  return { keptGenerations: kept, deletedGenerations: doomed, deletedBlobs };
+}
+
+/** Deletes what no kept manifest references: leftover objects of other generations, and blobs. */
+async function collect(storage: ObjectStorage, instanceId: string, kept: number[], objects: Map<number, string[]>): Promise<number> {
+  // Read every kept manifest before deleting anything: an unreadable one aborts the collection.
   const referenced = new Set<string>();
   for (const generation of kept) {
     const manifest = await readManifest(storage, instanceId, generation);
+    for (const db of manifest.databases) referenced.add(db.key);
     for await (const file of manifestFiles(storage, manifest)) referenced.add(blobKey(instanceId, file.sha256));
   }
-  const newest = kept.at(-1) ?? oldestKept;
-  const doomed = all.filter((g) => g < oldestKept || (g < newest && !kept.includes(g)));
-  for (const generation of doomed) {
-    // The manifest goes first, so a half-deleted generation never looks complete.
-    await storage.deletePrefix(manifestKey(instanceId, generation));
-    await storage.deletePrefix(`${snapshotsPrefix(instanceId)}${generation}/`);
+  const newest = kept.at(-1) ?? 0;
+  for (const [generation, keys] of objects) {
+    if (kept.includes(generation) || generation > newest) continue;
+    for (const key of keys) if (!referenced.has(key)) await storage.deletePrefix(key);
   }
   let deletedBlobs = 0;
   for await (const { key } of storage.list(`${tenantPrefix(instanceId)}blobs/`)) {
     if (!referenced.has(key)) deletedBlobs += await storage.deletePrefix(key);
   }
-  log.info({ instanceId, kept, deletedGenerations: doomed, deletedBlobs }, "pruned old snapshots");
-  return { keptGenerations: kept, deletedGenerations: doomed, deletedBlobs };
+  return deletedBlobs;
 }
 
-/** Generations with a manifest, and every generation with any object (ascending). */
-async function generationsInStorage(storage: ObjectStorage, instanceId: string): Promise<{ complete: number[]; all: number[] }> {
+/** Every stored object under the instance's snapshots, by generation. */
+async function objectsByGeneration(storage: ObjectStorage, instanceId: string): Promise<Map<number, string[]>> {
   const prefix = snapshotsPrefix(instanceId);
-  const complete = new Set<number>();
-  const all = new Set<number>();
+  const byGeneration = new Map<number, string[]>();
   for await (const { key } of storage.list(prefix)) {
-    const [generation, name] = key.slice(prefix.length).split("/");
-    const n = Number(generation);
+    const n = Number(key.slice(prefix.length).split("/")[0]);
     if (!Number.isSafeInteger(n) || n < 1) continue;
-    all.add(n);
-    if (name === "manifest.json") complete.add(n);
+    byGeneration.set(n, [...(byGeneration.get(n) ?? []), key]);
   }
-  const ascending = (s: Set<number>) => [...s].sort((a, b) => a - b);
-  return { complete: ascending(complete), all: ascending(all) };
+  return byGeneration;
 }

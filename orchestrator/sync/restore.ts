@@ -15,6 +15,21 @@ import { download, type Transferred } from "./transfer";
 
 export type RestoreDeps = { storage: ObjectStorage; log: Logger; concurrency: number };
 
+/**
+ * The tenant's Litestream replica of data.db, as a restore sees it: its newest stored transaction,
+ * whether the restore is to a point in time (then the replica is used whatever the copies), and a
+ * way to write the database to a path.
+ */
+export type ReplicaSource = { txid: number; pointInTime: boolean; restoreTo(dest: string): Promise<void> };
+
+/** Whether data.db comes from the replica rather than from the generation's copy `copy`. */
+export function useReplica(replica: ReplicaSource | undefined, copy: ManifestDatabase | undefined): replica is ReplicaSource {
+  if (!replica || replica.txid === 0) return false;
+  if (replica.pointInTime || !copy) return true;
+  // A copy from before replication (no replicaTxid) is older than any replica.
+  return replica.txid > (copy.replicaTxid ?? -1);
+}
+
 /** Downloads started but not yet recorded in the hash cache: bounds memory and open files. */
 const WINDOW = 64;
 
@@ -25,12 +40,19 @@ const WINDOW = 64;
  * failure leaves the local folders as they were; `meta/` is never touched (except the hash cache,
  * refreshed at the end). The tenant's previous folders are deleted without following any link.
  */
-export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<void> {
-  if (generation === 0) {
+export async function restoreSnapshot(
+  deps: RestoreDeps,
+  instanceId: string,
+  paths: TenantPaths,
+  generation: number,
+  owner?: FileOwner,
+  replica?: ReplicaSource,
+): Promise<void> {
+  if (generation === 0 && !useReplica(replica, undefined)) {
     for (const dir of [paths.meta, ...tenantDirectories(paths).map((d) => d.target)]) await fs.mkdir(dir, { recursive: true });
     return;
   }
-  const manifest = await readManifest(deps.storage, instanceId, generation);
+  const manifest = generation === 0 ? emptyManifest(instanceId) : await readManifest(deps.storage, instanceId, generation);
   // Staged on the tenant's volume: the folders it replaces live there, and renames stay on one filesystem.
   const parent = paths.volume;
   await fs.mkdir(parent, { recursive: true });
@@ -41,7 +63,7 @@ export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, pat
   let keepStaging = false;
   try {
     const fresh = path.join(staging, "new");
-    await downloadAll(deps, manifest, fresh, cache, owner);
+    await downloadAll(deps, manifest, fresh, cache, owner, replica);
     await swapInDirectories(tenantDirectories(paths), fresh, path.join(staging, "old"), deps.log);
     committed = true;
     await cache.commit();
@@ -55,7 +77,14 @@ export async function restoreSnapshot(deps: RestoreDeps, instanceId: string, pat
 }
 
 /** Downloads every database and file of `manifest` under `into`, verifying sizes and hashes. */
-async function downloadAll(deps: RestoreDeps, manifest: Manifest, into: string, cache: HashCacheWriter, owner: FileOwner | undefined): Promise<void> {
+async function downloadAll(
+  deps: RestoreDeps,
+  manifest: Manifest,
+  into: string,
+  cache: HashCacheWriter,
+  owner: FileOwner | undefined,
+  replica: ReplicaSource | undefined,
+): Promise<void> {
   for (const dir of ["pb_data", "pb_hooks", "pb_migrations"]) {
     await fs.mkdir(path.join(into, dir), { recursive: true });
     await giveTo(path.join(into, dir), owner);
@@ -65,14 +94,35 @@ async function downloadAll(deps: RestoreDeps, manifest: Manifest, into: string, 
     window: WINDOW,
     onResult: (restored) => (restored ? cache.add(restored) : undefined),
   });
+  const replicated = useReplica(
+    replica,
+    manifest.databases.find((d) => d.name === "data.db"),
+  );
   try {
-    for (const db of manifest.databases) await pool.push(() => downloadDatabase(deps, db, into, owner, pool));
+    if (replicated) await pool.push(() => restoreFromReplica(replica, into, owner));
+    for (const db of manifest.databases) {
+      if (db.name === "data.db" && replicated) continue;
+      await pool.push(() => downloadDatabase(deps, db, into, owner, pool));
+    }
     for await (const file of manifestFiles(deps.storage, manifest)) await pool.push(() => downloadFile(deps, manifest.instanceId, file, into, owner, pool));
     await pool.finish();
   } catch (err) {
     await pool.settle();
     throw err;
   }
+}
+
+/** Writes data.db from the Litestream replica (into our staging folder), then gives it to the tenant. */
+async function restoreFromReplica(replica: ReplicaSource, into: string, owner: FileOwner | undefined): Promise<null> {
+  const dest = path.join(into, "pb_data", "data.db");
+  await replica.restoreTo(dest);
+  await giveTo(dest, owner);
+  return null;
+}
+
+/** What a tenant that never stored a snapshot restores from: no files, no database copies. */
+function emptyManifest(instanceId: string): Manifest {
+  return { format: 1, instanceId, generation: 1, createdAt: new Date(0).toISOString(), databases: [], files: [] };
 }
 
 async function downloadDatabase(

@@ -6,7 +6,7 @@ import type { TenantPaths } from "../tenant/paths";
 import { copyDatabases, type DatabaseCopy } from "./database-copies";
 import { hashCacheFile } from "./hash-cache";
 import { databaseKey, databaseNames, fileListKey, manifestKey } from "./keys";
-import { MANIFEST_FORMAT, type Manifest, type ManifestDatabase, serializeManifest } from "./manifest";
+import { MANIFEST_FORMAT, type Manifest, type ManifestDatabase, serializeManifest, type SnapshotReason } from "./manifest";
 import { manifestFiles, readManifest, storedGenerations } from "./manifest-store";
 import { createNdjsonWriter, type NdjsonWritten } from "./ndjson";
 import type { ParallelGzipOptions } from "./parallel-gzip";
@@ -15,7 +15,15 @@ import type { SqliteCli } from "./sqlite-snapshot";
 import type { FileOwner } from "./tenant-file";
 import { uploadCompressed, uploadRaw } from "./transfer";
 
-export type SnapshotResult = { generation: number; manifestKey: string; sizeBytes: number; uploadedBytes: number };
+export type SnapshotResult = { generation: number; manifestKey: string; sizeBytes: number; uploadedBytes: number; reason: SnapshotReason };
+
+/**
+ * How a snapshot treats the databases. "copy": a consistent copy of each (VACUUM INTO); data.db's
+ * entry records `replicaTxid`, the replica's newest transaction at that moment. "carry": Litestream
+ * replicates data.db continuously, so only the files are snapshotted and the previous generation's
+ * database entries are carried over (a restore takes data.db from the replica when it is newer).
+ */
+export type SnapshotOptions = { databases: "copy"; replicaTxid?: number; reason: SnapshotReason } | { databases: "carry"; reason: SnapshotReason };
 
 export type UploadDeps = {
   storage: ObjectStorage;
@@ -34,23 +42,36 @@ export type UploadDeps = {
  * never by a path a tenant could redirect (`owner`: whose files they must be; default: ours).
  * Temporary copies live in `meta/`, or in a tenant-writable staging folder when SQLite runs as the tenant.
  */
-export async function uploadSnapshot(deps: UploadDeps, instanceId: string, paths: TenantPaths, generation: number, owner?: FileOwner): Promise<SnapshotResult> {
-  const stored = await storedBlobs(deps, instanceId, generation);
+export async function uploadSnapshot(
+  deps: UploadDeps,
+  instanceId: string,
+  paths: TenantPaths,
+  generation: number,
+  owner: FileOwner | undefined,
+  options: SnapshotOptions,
+): Promise<SnapshotResult> {
+  const previous = await previousManifest(deps, instanceId, generation);
+  const stored = await storedBlobs(deps, previous);
   await fs.mkdir(paths.meta, { recursive: true });
   const temp = await fs.mkdtemp(path.join(paths.meta, "snapshot-"));
   try {
     const phase = phaseTimer();
-    const copied = await copyDatabases(deps, paths, temp, owner);
+    const copied = options.databases === "copy" ? await copyDatabases(deps, paths, temp, owner) : { copies: [], release: async () => undefined };
     const vacuumMs = phase();
     const listFile = path.join(temp, "files.ndjson.gz");
-    const { databases, files, listed } = await sendContent(deps, { instanceId, generation, paths, owner, stored, listFile }, copied);
+    const sent = await sendContent(deps, { instanceId, generation, paths, owner, stored, listFile }, copied);
     const filesMs = phase();
-    const manifest = await storeManifest(deps, { instanceId, generation, databases, listed, listFile });
+    const databases =
+      options.databases === "copy"
+        ? sent.databases.map((d) => (d.name === "data.db" && options.replicaTxid !== undefined ? { ...d, replicaTxid: options.replicaTxid } : d))
+        : (previous?.databases ?? []);
+    const { files, listed } = sent;
+    const manifest = await storeManifest(deps, { instanceId, generation, databases, listed, listFile, reason: options.reason });
     deps.log.debug({ instanceId, generation, files: files.count, vacuumMs, filesMs, manifestMs: phase() }, "snapshot phases");
     const dbBytes = databases.reduce((n, d) => n + d.size, 0);
-    const dbStored = databases.reduce((n, d) => n + d.compressedSize, 0);
+    const dbStored = sent.databases.reduce((n, d) => n + d.compressedSize, 0);
     const uploadedBytes = dbStored + files.uploadedBytes + listed.size + manifest.bytes;
-    return { generation, manifestKey: manifest.key, sizeBytes: dbBytes + files.bytes, uploadedBytes };
+    return { generation, manifestKey: manifest.key, sizeBytes: dbBytes + files.bytes, uploadedBytes, reason: options.reason };
   } finally {
     await fs.rm(temp, { recursive: true, force: true });
   }
@@ -83,7 +104,7 @@ async function sendContent(
 /** Stores the file list, then the manifest (last: its presence means the generation is complete). */
 async function storeManifest(
   deps: UploadDeps,
-  job: { instanceId: string; generation: number; databases: ManifestDatabase[]; listed: NdjsonWritten; listFile: string },
+  job: { instanceId: string; generation: number; databases: ManifestDatabase[]; listed: NdjsonWritten; listFile: string; reason: SnapshotReason },
 ): Promise<{ key: string; bytes: number }> {
   const listKey = fileListKey(job.instanceId, job.generation);
   await uploadLocalFile(deps.storage, listKey, job.listFile);
@@ -94,6 +115,7 @@ async function storeManifest(
     generation: job.generation,
     createdAt: deps.now().toISOString(),
     databases: job.databases,
+    reason: job.reason,
     files: { key: listKey, sha256: listed.sha256, compressedSize: listed.size, count: listed.count },
   };
   const key = manifestKey(job.instanceId, job.generation);
@@ -113,17 +135,27 @@ function phaseTimer(): () => number {
   };
 }
 
-/** sha256 of the blobs the newest complete manifest older than `generation` references: no re-upload needed. */
-async function storedBlobs(deps: UploadDeps, instanceId: string, generation: number): Promise<Set<string>> {
-  const stored = new Set<string>();
+/** The newest complete generation older than `generation`, if any and readable. */
+async function previousManifest(deps: UploadDeps, instanceId: string, generation: number): Promise<Manifest | null> {
   const latest = (await storedGenerations(deps.storage, instanceId)).filter((g) => g < generation).at(-1);
-  if (latest === undefined) return stored;
+  if (latest === undefined) return null;
   try {
-    const previous = await readManifest(deps.storage, instanceId, latest);
+    return await readManifest(deps.storage, instanceId, latest);
+  } catch (err) {
+    // Only costs a full upload of the files (and carries no database over), which is still a correct snapshot.
+    deps.log.warn({ err, instanceId, generation: latest }, "previous manifest unreadable; uploading every file");
+    return null;
+  }
+}
+
+/** sha256 of the blobs `previous` references: no re-upload needed. */
+async function storedBlobs(deps: UploadDeps, previous: Manifest | null): Promise<Set<string>> {
+  const stored = new Set<string>();
+  if (!previous) return stored;
+  try {
     for await (const file of manifestFiles(deps.storage, previous)) stored.add(file.sha256);
   } catch (err) {
-    // Only costs a full upload of the files, which is still a correct snapshot.
-    deps.log.warn({ err, instanceId, generation: latest }, "previous manifest unreadable; uploading every file");
+    deps.log.warn({ err, instanceId: previous.instanceId, generation: previous.generation }, "previous file list unreadable; uploading every file");
     stored.clear();
   }
   return stored;

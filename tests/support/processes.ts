@@ -6,6 +6,19 @@ import fs from "node:fs";
  * The sandbox's own bwrap processes are not PocketBase and do not count.
  */
 export function pocketbaseProcessesUnder(under: string): number[] {
+  return processesWhere((argv, pid) => {
+    if (!argv.includes("serve") || !argv[0]?.endsWith("pocketbase")) return false;
+    return argv.some((a) => a.startsWith(under)) || readOrEmpty(`/proc/${pid}/mountinfo`).includes(under);
+  });
+}
+
+/** Pids of the live Litestream process of the orchestrator whose data dir is `under` (its config lives there). */
+export function litestreamProcessesUnder(under: string): number[] {
+  return processesWhere((argv) => argv[0]?.endsWith("litestream") === true && argv.some((a) => a.startsWith(under)));
+}
+
+/** Pids of live (not zombie) processes whose argv matches. */
+function processesWhere(matches: (argv: string[], pid: string) => boolean): number[] {
   const pids: number[] = [];
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
@@ -15,10 +28,9 @@ export function pocketbaseProcessesUnder(under: string): number[] {
     } catch {
       continue; // the process exited while we listed /proc
     }
-    const state = fs.readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.[0];
-    if (state === "Z") continue;
-    if (!argv.includes("serve") || !argv[0]?.endsWith("pocketbase")) continue;
-    if (argv.some((a) => a.startsWith(under)) || readOrEmpty(`/proc/${entry}/mountinfo`).includes(under)) pids.push(Number(entry));
+    const state = readOrEmpty(`/proc/${entry}/stat`).split(") ")[1]?.[0];
+    if (state === undefined || state === "Z") continue;
+    if (matches(argv, entry)) pids.push(Number(entry));
   }
   return pids;
 }

@@ -1,0 +1,192 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { execa } from "execa";
+import type { StorageConfig } from "../config";
+import type { Logger } from "../logger";
+import type { ObjectStorage } from "../storage/object-storage";
+import type { TenantPaths } from "../tenant/paths";
+import { type LitestreamDaemon, startLitestream } from "./litestream-daemon";
+import { replicaEnv, replicaUrl, storedReplicaTxid } from "./replica-location";
+
+/** How one tenant's replication stands, for the dashboard and the platform API. */
+export type ReplicationStatus =
+  | { state: "off" }
+  | {
+      state: "replicating";
+      /** When the newest transaction in the store was captured (Litestream ships within a second or so). */
+      lastReplicatedAt: string | null;
+      /** Age of the oldest transaction not yet in the store: above a few seconds the store is unreachable or slow. */
+      lagSeconds: number;
+      /** Transactions captured locally and not yet in the store. */
+      pendingTransactions: number;
+      error: string | null;
+    };
+
+/** The span a tenant's database can be restored to (Litestream's files in the store). */
+export type RestoreWindow = { from: string; to: string } | null;
+
+export type Replication = ReturnType<typeof createReplication> extends Promise<infer R> ? R : never;
+
+type LtxInfo = { level: number; min_txid: string; max_txid: string; size: number; timestamp: string };
+
+const DATABASE = "data.db";
+/** A start waits this long for the tenant's first replication to reach the store. */
+const FIRST_SYNC_SECONDS = 15;
+/** Listing a replica retries while the store is down: a restore or the backups page gives up after this. */
+const WINDOW_TIMEOUT_MS = 5_000;
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const LTX_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.ltx$/;
+
+/**
+ * Litestream's level-0 files beside a database (`.data.db-litestream/ltx/0/`), oldest first: one
+ * per captured transaction, stamped when captured. Only names and mtimes are read; the folder is on
+ * the tenant's volume, mounted nosymfollow.
+ */
+async function localTransactions(dbPath: string): Promise<{ txid: number; capturedAtMs: number }[]> {
+  const dir = path.join(path.dirname(dbPath), `.${path.basename(dbPath)}-litestream`, "ltx", "0");
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  const found: { txid: number; capturedAtMs: number }[] = [];
+  for (const name of names) {
+    const match = LTX_NAME.exec(name);
+    const stat = match ? await fs.lstat(path.join(dir, name)).catch(() => null) : null;
+    if (match?.[2] && stat?.isFile()) found.push({ txid: Number.parseInt(match[2], 16), capturedAtMs: stat.mtimeMs });
+  }
+  return found.sort((a, b) => a.txid - b.txid);
+}
+/** A final sync (at stop) gets this long to reach the store; the stop snapshot holds everything anyway. */
+const FINAL_SYNC_SECONDS = 30;
+
+/**
+ * Continuous replication of every running tenant's data.db with the node's one Litestream
+ * process: `attach` once PocketBase runs (its -wal/-shm exist and are the tenant's), `detach` after
+ * it stopped (a final sync). Restores read the replica with `litestream restore`.
+ *
+ * Litestream runs as root and opens each database by path, so it must never be redirected by a
+ * tenant's symlink: tenant volumes are mounted `nosymfollow` (sandbox/volumes.ts). Its own state
+ * (`.data.db-litestream/`) sits beside the database, on the tenant's volume, where a tenant can only
+ * spoil its own replication.
+ */
+export async function createReplication(deps: {
+  binary: string;
+  workDir: string;
+  storageConfig: StorageConfig;
+  storage: ObjectStorage;
+  restoreWindowMs: number;
+  snapshotIntervalMs: number;
+  log: Logger;
+}) {
+  const { storageConfig, storage, log } = deps;
+  const env = replicaEnv(storageConfig);
+  /** Database path of every attached tenant: registered again whenever Litestream restarts. */
+  const attached = new Map<string, string>();
+  /** The newest stored transaction last seen per tenant, and when: for the status while the store is unreachable. */
+  const lastStored = new Map<string, { txid: number; atMs: number }>();
+  const databaseOf = (paths: TenantPaths) => path.join(paths.dataDir, DATABASE);
+
+  const register = (instanceId: string, dbPath: string) =>
+    daemon.request("POST", "/register", { path: dbPath, replica_url: replicaUrl(storageConfig, instanceId) });
+
+  const daemon: LitestreamDaemon = await startLitestream({
+    binary: deps.binary,
+    workDir: deps.workDir,
+    settings: { restoreWindowMs: deps.restoreWindowMs, snapshotIntervalMs: deps.snapshotIntervalMs },
+    env,
+    log,
+    onStarted: async () => {
+      for (const [id, dbPath] of attached) await register(id, dbPath).catch((err: unknown) => log.error({ err, instanceId: id }, "re-registering with Litestream failed"));
+    },
+  });
+
+  const litestream = (args: string[], timeoutMs?: number) =>
+    execa(deps.binary, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, extendEnv: false, reject: false, timeout: timeoutMs });
+
+  return {
+    /**
+     * Registers the database and waits until its current state is in the store (Litestream's first
+     * sync), so a start is only reported once a host loss would no longer lose the tenant.
+     */
+    async attach(instanceId: string, paths: TenantPaths): Promise<void> {
+      const dbPath = databaseOf(paths);
+      attached.set(instanceId, dbPath);
+      lastStored.set(instanceId, { txid: 0, atMs: Date.now() });
+      await register(instanceId, dbPath);
+      await daemon.request("POST", "/sync", { path: dbPath, wait: true, timeout: FIRST_SYNC_SECONDS }, (FIRST_SYNC_SECONDS + 5) * 1000);
+    },
+
+    /** Final sync and unregistration; never throws (the stop snapshot that follows holds everything). */
+    async detach(instanceId: string): Promise<void> {
+      const dbPath = attached.get(instanceId);
+      if (!dbPath) return;
+      attached.delete(instanceId);
+      lastStored.delete(instanceId);
+      try {
+        await daemon.request("POST", "/unregister", { path: dbPath, timeout: FINAL_SYNC_SECONDS }, (FINAL_SYNC_SECONDS + 5) * 1000);
+      } catch (err) {
+        log.warn({ err, instanceId }, "Litestream's final sync failed; the stop snapshot covers it");
+      }
+    },
+
+    isAttached: (instanceId: string) => attached.has(instanceId),
+
+    /**
+     * Compares the transactions Litestream has captured locally (its level-0 files beside the
+     * database, stamped when captured) with the newest one in the store. Litestream's own socket is
+     * not asked: it blocks while an upload hangs on an unreachable store, exactly when this matters.
+     */
+    async status(instanceId: string): Promise<ReplicationStatus> {
+      const dbPath = attached.get(instanceId);
+      if (!dbPath) return { state: "off" };
+      const local = await localTransactions(dbPath);
+      const seen = lastStored.get(instanceId) ?? { txid: 0, atMs: Date.now() };
+      let stored = seen.txid;
+      let error: string | null = null;
+      try {
+        stored = await storedReplicaTxid(storage, storageConfig.driver, instanceId);
+        lastStored.set(instanceId, { txid: stored, atMs: Date.now() });
+      } catch (err) {
+        error = `The object store cannot be reached (${errorText(err)}); writes are kept locally and sent once it is back.`;
+      }
+      const pending = local.filter((t) => t.txid > stored);
+      const oldestPending = pending[0];
+      const replicated = local.filter((t) => t.txid <= stored).at(-1);
+      // While the store cannot be read, the lag is at least the time since it last could be; before
+      // Litestream captured anything, it is the time since the tenant was attached.
+      const unknownSince = error || local.length === 0 ? seen.atMs : Infinity;
+      const sinceMs = Math.min(oldestPending?.capturedAtMs ?? Infinity, unknownSince);
+      return {
+        state: "replicating",
+        lastReplicatedAt: replicated ? new Date(replicated.capturedAtMs).toISOString() : null,
+        lagSeconds: Number.isFinite(sinceMs) ? Math.max(0, Math.round((Date.now() - sinceMs) / 1000)) : 0,
+        pendingTransactions: pending.length,
+        error,
+      };
+    },
+
+    /** Newest transaction of the tenant in the store (0: never replicated). */
+    storedTxid: (instanceId: string) => storedReplicaTxid(storage, storageConfig.driver, instanceId),
+
+    /** Restores the tenant's database, as of `at` (default: its newest state), to `dest` (a path of ours). */
+    async restore(instanceId: string, dest: string, at?: Date): Promise<void> {
+      const args = ["restore", "-o", dest, ...(at ? ["-timestamp", at.toISOString()] : []), replicaUrl(storageConfig, instanceId)];
+      const result = await litestream(args);
+      if (result.exitCode !== 0) throw new Error(`Restoring the database from its replica failed: ${String(result.stderr || result.stdout).trim()}`);
+    },
+
+    /** From when to when the tenant's database can be restored; null when nothing is replicated. */
+    async window(instanceId: string): Promise<RestoreWindow> {
+      const result = await litestream(["ltx", "-level", "all", "-json", replicaUrl(storageConfig, instanceId)], WINDOW_TIMEOUT_MS);
+      if (result.timedOut) throw new Error(`Listing the replica took longer than ${WINDOW_TIMEOUT_MS} ms (is the object store reachable?)`);
+      if (result.exitCode !== 0) throw new Error(`Listing the replica failed: ${String(result.stderr).trim()}`);
+      const files = JSON.parse(String(result.stdout)) as LtxInfo[];
+      // A restore starts from a snapshot (level 9) or from the very first transaction.
+      const bases = files.filter((f) => f.level === 9 || Number.parseInt(f.min_txid, 16) === 1).map((f) => Date.parse(f.timestamp));
+      if (bases.length === 0) return null;
+      const from = bases.reduce((a, b) => Math.min(a, b));
+      const to = files.reduce((latest, f) => Math.max(latest, Date.parse(f.timestamp)), from);
+      return { from: new Date(from).toISOString(), to: new Date(to).toISOString() };
+    },
+
+    /** Stops Litestream after syncing what it has. */
+    close: () => daemon.stop(),
+  };
+}

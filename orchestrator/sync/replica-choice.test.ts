@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import type { ManifestDatabase } from "./manifest";
+import { useReplica } from "./restore";
+
+const copy = (replicaTxid?: number): ManifestDatabase => ({ name: "data.db", key: "k", sha256: "0".repeat(64), size: 1, compressedSize: 1, replicaTxid });
+const replica = (txid: number, pointInTime = false) => ({ txid, pointInTime, restoreTo: async () => undefined });
+
+describe("useReplica: where a restore takes data.db from", () => {
+  it("uses the snapshot copy without a replica, or with an empty one", () => {
+    expect(useReplica(undefined, copy(3))).toBe(false);
+    expect(useReplica(replica(0), copy())).toBe(false);
+  });
+
+  it("uses the copy when it is at least as new as the replica (a clean stop)", () => {
+    expect(useReplica(replica(7), copy(7))).toBe(false);
+    expect(useReplica(replica(7), copy(9))).toBe(false);
+  });
+
+  it("uses the replica when it is newer than the copy (a lost host), when the copy predates replication, or when there is no copy", () => {
+    expect(useReplica(replica(8), copy(7))).toBe(true);
+    expect(useReplica(replica(1), copy())).toBe(true);
+    expect(useReplica(replica(1), undefined)).toBe(true);
+  });
+
+  it("always uses the replica for a restore to a point in time", () => {
+    expect(useReplica(replica(7, true), copy(9))).toBe(true);
+  });
+});

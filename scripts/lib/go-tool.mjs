@@ -1,0 +1,43 @@
+// Builds a pinned tool from its Go module into .tools/bin, the way every Go tool of the project is
+// installed (PocketBase, Litestream, versitygw): CGO off, trimmed paths, module mode.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** True when a `go` toolchain is on the PATH. */
+export function hasGo() {
+  try {
+    execFileSync("go", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false; // Go is optional for some tools (they have a release archive to fall back on)
+  }
+}
+
+/**
+ * `go install <pkg>@v<version>` into a temporary GOBIN, then copies the binary (named after the
+ * package's last path segment) to `target`. `ldflags` are passed through.
+ */
+export function goInstall({ tag, pkg, version, target, ldflags }) {
+  const gobin = fs.mkdtempSync(path.join(os.tmpdir(), `${tag}-build-`));
+  console.log(`[${tag}] building v${version} from its Go module (a minute or two)…`);
+  const args = ["install", "-trimpath", ...(ldflags ? ["-ldflags", ldflags] : []), `${pkg}@v${version}`];
+  try {
+    execFileSync("go", args, { stdio: "inherit", env: { ...process.env, CGO_ENABLED: "0", GOBIN: gobin, GOFLAGS: "-mod=mod" } });
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.copyFileSync(path.join(gobin, path.basename(pkg)), target);
+    fs.chmodSync(target, 0o755);
+  } finally {
+    fs.rmSync(gobin, { recursive: true, force: true });
+  }
+}
+
+/** The last word `bin <args>` prints (its version), or null when it is missing or does not run. */
+export function reportedVersion(bin, args) {
+  try {
+    return execFileSync(bin, args, { encoding: "utf8" }).trim().split(/\s+/).pop().replace(/^v/, "");
+  } catch {
+    return null; // not installed yet, or not runnable: either way it needs (re)installing
+  }
+}
