@@ -93,7 +93,8 @@ export async function createReplication(deps: {
     env,
     log,
     onStarted: async () => {
-      for (const [id, dbPath] of attached) await register(id, dbPath).catch((err: unknown) => log.error({ err, instanceId: id }, "re-registering with Litestream failed"));
+      for (const [id, dbPath] of attached)
+        await register(id, dbPath).catch((err: unknown) => log.error({ err, instanceId: id }, "re-registering with Litestream failed"));
     },
   });
 
