@@ -1,6 +1,7 @@
 import { createParser } from "eventsource-parser";
 import type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
 import { AppError, NotFoundError, UnavailableError, type ErrorBody } from "./errors";
+import type { BackupsOverview } from "./backups-json";
 
 /** An instance as the orchestrator's internal API returns it (no superuser fields, ISO dates). */
 export type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
@@ -71,6 +72,14 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
       call<{ deploy: DeployJson }>("POST", `${id(instanceId)}/deploys/${segment(deployId)}/rollback`).then((r) => r.deploy),
     templates: () => call<{ templates: Array<{ id: string; name: string; description: string }> }>("GET", "/v1/templates").then((r) => r.templates),
     /** Opens the event stream; the caller reads it with `readOrchestratorEvents`. */
+    backups: async (instanceId: string) => call<BackupsOverview>("GET", `${id(instanceId)}/backups`),
+    /** The instance as a .tar.gz PocketBase directory: the orchestrator's response, streamed on to the caller. */
+    download: async (instanceId: string) => send({ baseUrl, token }, "GET", `${id(instanceId)}/archive`, {}),
+    /** Restores in place to `at`; resolves once done (the instance runs again if it was meant to). */
+    restore: async (instanceId: string, at: string) => call<{ instance: InstanceJson; safetyGeneration: number }>("POST", `${id(instanceId)}/restore`, { at }),
+    /** A new instance of the same owner with this one's state at `at`; `quota` is the owner's instance limit. */
+    clone: async (instanceId: string, input: { name: string; subdomain: string; at: string; quota: number }) =>
+      call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/clone`, input).then((r) => r.instance),
     events: async (signal: AbortSignal): Promise<ReadableStream<Uint8Array>> => {
       const res = await fetch(new URL("/v1/events", baseUrl), {
         headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },

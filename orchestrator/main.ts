@@ -1,10 +1,11 @@
 // The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
+import path from "node:path";
 import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
 import { instancesApi } from "./api/instances-api";
 import { deploysApi, templatesApi } from "./api/deploys-api";
 import { backupsApi } from "./api/backups-api";
-import { createBackups } from "./instances/backups";
+import { createBackups } from "./backups/backups";
 import { createDeployRecords } from "./deploys/deploy-records";
 import { createDeployService } from "./deploys/deploy-service";
 import { createTenantCode } from "./deploys/tenant-code";
@@ -122,7 +123,17 @@ async function main(): Promise<void> {
     store,
     lifecycle,
   });
-  const backups = createBackups({ store, lifecycle, controller, replication, restoreWindowMs: config.replication.restoreWindowMs });
+  const backups = createBackups({
+    store,
+    lifecycle,
+    controller,
+    replication,
+    restoreWindowMs: config.replication.restoreWindowMs,
+    sync,
+    storage,
+    log,
+    workDir: path.join(config.dataDir, "work", "exports"),
+  });
   const api = createApi({
     token: config.orchestratorToken,
     log,

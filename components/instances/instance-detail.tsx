@@ -10,6 +10,7 @@ import type { ApiKeyView } from "@/lib/data/api-keys";
 import type { InstanceView } from "@/lib/data/instances";
 import type { InstanceEventJson } from "@/lib/orchestrator-client";
 import { ApiKeysSection } from "./api-keys-section";
+import { BackupsSection } from "./backups-section";
 import { DeleteInstanceDialog } from "./delete-instance-dialog";
 import { DeploysSection } from "./deploys-section";
 import { EventsList } from "./events-list";
@@ -64,6 +65,7 @@ export function InstanceDetail({ initial, initialEvents, initialKeys }: Props) {
         <IdleSetting instance={instance} onChange={setInstance} />
       </div>
       <DeploysSection instance={instance} events={events} />
+      <BackupsSection instance={instance} />
       <LogTail instanceId={instance.id} status={instance.status} />
       <ApiKeysSection instanceId={instance.id} initialKeys={initialKeys} />
       <SecretsSection instance={instance} />

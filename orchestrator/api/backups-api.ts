@@ -1,8 +1,9 @@
+import { Readable } from "node:stream";
 import { Hono } from "hono";
 import { z } from "zod";
 import { instanceJson } from "../../lib/instance-json";
 import { cloneSchema, restoreSchema } from "../../lib/validations/backups";
-import type { Backups } from "../instances/backups";
+import type { Backups } from "../backups/backups";
 import { parseJson } from "./parse";
 
 const cloneBodySchema = cloneSchema.extend({ quota: z.number().int().min(0).optional() });
@@ -12,6 +13,12 @@ export function backupsApi(deps: { backups: Backups }) {
   const { backups } = deps;
   return new Hono()
     .get("/:id/backups", async (c) => c.json(await backups.overview(c.req.param("id"))))
+    .get("/:id/archive", async (c) => {
+      const { filename, stream } = await backups.download(c.req.param("id"));
+      c.header("content-type", "application/gzip");
+      c.header("content-disposition", `attachment; filename="${filename}"`);
+      return c.body(Readable.toWeb(stream) as ReadableStream<Uint8Array>);
+    })
     .post("/:id/restore", async (c) => {
       const { at } = await parseJson(c, restoreSchema);
       const { instance, safetyGeneration } = await backups.restore(c.req.param("id"), new Date(at));

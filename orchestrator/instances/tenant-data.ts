@@ -2,7 +2,8 @@ import fs from "node:fs/promises";
 import type { Instance } from "../../lib/db/schema";
 import { UnprocessableError } from "../../lib/errors";
 import type { Logger } from "../logger";
-import type { Replication, RestoreWindow } from "../replication/replication";
+import type { RestoreWindow } from "../../lib/backups-json";
+import type { Replication } from "../replication/replication";
 import { type FileOwner, type ReplicaSource, readSyncState, type SnapshotOptions, writeSyncState, type Sync } from "../sync/create-sync";
 import type { SnapshotReason } from "../sync/manifest";
 import { generationsToKeep } from "../sync/retention";
@@ -58,7 +59,7 @@ export type UploadDeps = {
  * The tenant's replica as a restore source: its newest state, or its state as of `at` (a moment
  * after its newest transaction is simply its newest state; Litestream itself would refuse it).
  */
-async function replicaSource(
+export async function replicaSource(
   replication: Replication | undefined,
   instanceId: string,
   at?: { time: Date; window: RestoreWindow },

@@ -7,31 +7,15 @@ import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
 import { type LitestreamDaemon, startLitestream } from "./litestream-daemon";
 import { replicaEnv, replicaUrl, storedReplicaTxid } from "./replica-location";
-
-/** How one tenant's replication stands, for the dashboard and the platform API. */
-export type ReplicationStatus =
-  | { state: "off" }
-  | {
-      state: "replicating";
-      /** When the newest transaction in the store was captured (Litestream ships within a second or so). */
-      lastReplicatedAt: string | null;
-      /** Age of the oldest transaction not yet in the store: above a few seconds the store is unreachable or slow. */
-      lagSeconds: number;
-      /** Transactions captured locally and not yet in the store. */
-      pendingTransactions: number;
-      error: string | null;
-    };
-
-/** The span a tenant's database can be restored to (Litestream's files in the store). */
-export type RestoreWindow = { from: string; to: string } | null;
+import type { ReplicationStatus, RestoreWindow } from "../../lib/backups-json";
 
 export type Replication = ReturnType<typeof createReplication> extends Promise<infer R> ? R : never;
 
 type LtxInfo = { level: number; min_txid: string; max_txid: string; size: number; timestamp: string };
 
 const DATABASE = "data.db";
-/** A start waits this long for the tenant's first replication to reach the store. */
-const FIRST_SYNC_SECONDS = 15;
+/** A start (the first sync) or a download waits this long for the tenant's writes to reach the store. */
+const SYNC_NOW_SECONDS = 15;
 /** Listing a replica retries while the store is down: a restore or the backups page gives up after this. */
 const WINDOW_TIMEOUT_MS = 5_000;
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -98,6 +82,8 @@ export async function createReplication(deps: {
     },
   });
 
+  const syncNow = (dbPath: string) => daemon.request("POST", "/sync", { path: dbPath, wait: true, timeout: SYNC_NOW_SECONDS }, (SYNC_NOW_SECONDS + 5) * 1000);
+
   const litestream = (args: string[], timeoutMs?: number) =>
     execa(deps.binary, args, { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, extendEnv: false, reject: false, timeout: timeoutMs });
 
@@ -111,7 +97,13 @@ export async function createReplication(deps: {
       attached.set(instanceId, dbPath);
       lastStored.set(instanceId, { txid: 0, atMs: Date.now() });
       await register(instanceId, dbPath);
-      await daemon.request("POST", "/sync", { path: dbPath, wait: true, timeout: FIRST_SYNC_SECONDS }, (FIRST_SYNC_SECONDS + 5) * 1000);
+      await syncNow(dbPath);
+    },
+
+    /** Ships what the tenant has written until now to the store, and waits for it (no-op when not attached). */
+    async flush(instanceId: string): Promise<void> {
+      const dbPath = attached.get(instanceId);
+      if (dbPath) await syncNow(dbPath);
     },
 
     /** Final sync and unregistration; never throws (the stop snapshot that follows holds everything). */

@@ -1,0 +1,105 @@
+import type { Instance } from "../../lib/db/schema";
+import type { BackupsOverview, ReplicationStatus } from "../../lib/backups-json";
+import type { Replication } from "../replication/replication";
+import type { InstanceController } from "../instances/controller";
+import type { InstanceStore } from "../instances/instance-store";
+import type { Lifecycle } from "../instances/lifecycle";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs/promises";
+import type { Readable } from "node:stream";
+import pLimit from "p-limit";
+import { installCode } from "../deploys/install-code";
+import { replicaSource } from "../instances/tenant-data";
+import type { Logger } from "../logger";
+import type { ObjectStorage } from "../storage/object-storage";
+import type { Sync } from "../sync/create-sync";
+import { removeTenantTree } from "../sync/remove-tree";
+import { tenantPaths } from "../tenant/paths";
+import { streamPocketbaseArchive } from "./archive";
+
+/** Downloads being built at once on this node (each needs a scratch copy of the instance on disk). */
+const EXPORTS_AT_ONCE = 2;
+
+/** Backups of one instance: what can be restored, restore in place, clone into a new instance, download. */
+export function createBackups(deps: {
+  store: InstanceStore;
+  lifecycle: Lifecycle;
+  controller: InstanceController;
+  replication: Replication | undefined;
+  restoreWindowMs: number;
+  sync: Sync;
+  storage: ObjectStorage;
+  log: Logger;
+  /** Scratch space of ours (never a tenant's volume) for the copies downloads are built from. */
+  workDir: string;
+}) {
+  const { store, lifecycle, controller, replication } = deps;
+  const exporting = pLimit(EXPORTS_AT_ONCE);
+  return {
+    async overview(id: string): Promise<BackupsOverview> {
+      await store.get(id); // 404 for an unknown instance
+      const status: ReplicationStatus = replication ? await replication.status(id) : { state: "off" };
+      const storeDown = status.state === "replicating" && status.error !== null;
+      const [window, snapshots] = await Promise.all([
+        // With the store unreachable the window is unknown (the status says why); listing it would only wait.
+        replication && !storeDown ? replication.window(id).catch(() => null) : null,
+        store.listSnapshots(id),
+      ]);
+      return {
+        replication: status,
+        window,
+        restoreWindowDays: Math.round(deps.restoreWindowMs / 86_400_000),
+        snapshots: snapshots.map((s) => ({ generation: s.generation, createdAt: s.createdAt.toISOString(), sizeBytes: s.sizeBytes, reason: s.reason })),
+      };
+    },
+
+    /** Restores in place; resolves when done (the instance runs again if it was meant to). */
+    async restore(id: string, at: Date): Promise<{ instance: Instance; safetyGeneration: number }> {
+      await store.get(id);
+      const { safetyGeneration } = await lifecycle.restoreTo(id, at);
+      return { instance: await store.get(id), safetyGeneration };
+    },
+
+    /** Creates an instance of the same owner holding the source's state at `at`; removed again if that fails. */
+    async clone(sourceId: string, input: { name: string; subdomain: string; at: Date }, quota?: number): Promise<Instance> {
+      const source = await store.get(sourceId);
+      const clone = await controller.create(source.ownerId, { name: input.name, subdomain: input.subdomain }, quota);
+      try {
+        await store.update(clone.id, { desiredState: "running" });
+        await lifecycle.cloneInto(sourceId, clone.id, input.at);
+      } catch (err) {
+        await controller.remove(clone.id); // all or nothing: no half-filled clone
+        throw err;
+      }
+      return store.get(clone.id);
+    },
+
+    /**
+     * The instance's newest stored state as a PocketBase directory (.tar.gz, streamed): a running
+     * instance's changed files and last writes are stored first, then everything is restored into a scratch folder
+     * (data.db from the replica when newer, pb_public from its live deploy) and archived from there.
+     */
+    async download(id: string): Promise<{ filename: string; stream: Readable }> {
+      return exporting(async () => {
+        await lifecycle.snapshot(id);
+        await replication?.flush(id);
+        const instance = await store.get(id);
+        await fs.mkdir(deps.workDir, { recursive: true, mode: 0o700 });
+        const scratch = tenantPaths(deps.workDir, `export-${randomBytes(6).toString("hex")}`);
+        const cleanup = () =>
+          removeTenantTree(scratch.root).catch((err: unknown) => deps.log.warn({ err, instanceId: id }, "removing a download's scratch copy failed"));
+        try {
+          await deps.sync.restore(id, scratch, instance.generation, undefined, await replicaSource(replication, id));
+          if (instance.deployId) await installCode(deps, id, scratch, instance.deployId, undefined);
+        } catch (err) {
+          await cleanup();
+          throw err;
+        }
+        const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+        return { filename: `${instance.subdomain}-${stamp}.tar.gz`, stream: streamPocketbaseArchive(scratch.volume, cleanup) };
+      });
+    },
+  };
+}
+
+export type Backups = ReturnType<typeof createBackups>;
