@@ -9,6 +9,7 @@ const pureLib = [
   "db/**",
   "validations/**",
   "errors",
+  "backups-json",
   "api-keys",
   "crypto/**",
   "platform-env",
@@ -62,7 +63,7 @@ export default tseslint.config(
                 .map((m) => m.slice(0, -3))
                 .join("|")})/|(?:${pureLib.filter((m) => !m.endsWith("/**")).join("|")})$)`,
               message:
-                "The orchestrator may import only pure lib/ modules (db, validations, errors, api-keys, crypto, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
+                "The orchestrator may import only pure lib/ modules (db, validations, errors, backups-json, api-keys, crypto, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
             },
           ],
         },

@@ -16,7 +16,7 @@ export type ReplicationStatus =
 export type RestoreWindow = { from: string; to: string } | null;
 
 /** A stored snapshot generation as listed on the backups page. */
-export type SnapshotJson = { generation: number; createdAt: string; sizeBytes: number; reason: string | null };
+type SnapshotJson = { generation: number; createdAt: string; sizeBytes: number; reason: string | null };
 
 /** What the backups page shows: replication, the continuous restore window, and stored snapshots. */
 export type BackupsOverview = {
