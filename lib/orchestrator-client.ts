@@ -73,6 +73,23 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
     templates: () => call<{ templates: Array<{ id: string; name: string; description: string }> }>("GET", "/v1/templates").then((r) => r.templates),
     /** Opens the event stream; the caller reads it with `readOrchestratorEvents`. */
     backups: async (instanceId: string) => call<BackupsOverview>("GET", `${id(instanceId)}/backups`),
+    /** Streams an existing PocketBase's backup zip to the orchestrator, which creates and starts an instance from it. */
+    importArchive: async (
+      input: { ownerId: string; name: string; subdomain: string; quota: number },
+      upload: { body: ReadableStream<Uint8Array>; contentType: string; contentLength: string | null },
+    ) => {
+      const headers: Record<string, string> = { "content-type": upload.contentType };
+      if (upload.contentLength) headers["content-length"] = upload.contentLength;
+      const query = new URLSearchParams({ ownerId: input.ownerId, name: input.name, subdomain: input.subdomain, quota: String(input.quota) });
+      const res = await send({ baseUrl, token }, "POST", `/v1/instances/import?${query.toString()}`, {
+        headers,
+        body: upload.body,
+        duplex: "half",
+      } as RequestInit & {
+        headers: Record<string, string>;
+      });
+      return ((await res.json()) as { instance: InstanceJson }).instance;
+    },
     /** The instance as a .tar.gz PocketBase directory: the orchestrator's response, streamed on to the caller. */
     download: async (instanceId: string) => send({ baseUrl, token }, "GET", `${id(instanceId)}/archive`, {}),
     /** Restores in place to `at`; resolves once done (the instance runs again if it was meant to). */

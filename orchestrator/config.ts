@@ -90,6 +90,8 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   /** Deploys per instance whose files stay in object storage (for the file view and rollback). */
   DEPLOYS_KEPT: z.coerce.number().int().min(1).max(1000).default(20),
   ALLOW_UNSANDBOXED_DEPLOYS: bool.default(false),
+  /** Largest PocketBase backup an import accepts (upload and unpacked); default: the disk quota. */
+  IMPORT_MAX_SIZE: byteSize.optional(),
   /** Gateway limits (0 turns a cap off): time to send headers, idle keep-alive, connections, streams, rates per second. */
   GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
   GATEWAY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
@@ -162,6 +164,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       /** Bundles are checked and staged here (ours alone) before they are stored. */
       workDir: path.join(platform.dataDir, "work", "deploys"),
     },
+    imports: { maxBytes: env.IMPORT_MAX_SIZE ?? env.TENANT_DISK_QUOTA, maxFiles: env.TENANT_MAX_FILES },
     sandbox: {
       // Namespaces, cgroups and firewall tables are named per data folder, so two orchestrators on one host stay apart.
       scope: createHash("sha256").update(platform.dataDir).digest("hex").slice(0, 4),

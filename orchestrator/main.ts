@@ -132,7 +132,8 @@ async function main(): Promise<void> {
     sync,
     storage,
     log,
-    workDir: path.join(config.dataDir, "work", "exports"),
+    workDir: path.join(config.dataDir, "work", "backups"),
+    importLimits: config.imports,
   });
   const api = createApi({
     token: config.orchestratorToken,

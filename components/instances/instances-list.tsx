@@ -8,6 +8,7 @@ import { useNow } from "@/components/shared/use-now";
 import type { InstanceView } from "@/lib/data/instances";
 import { formatRelative } from "@/lib/utils";
 import { CreateInstanceDialog } from "./create-instance-dialog";
+import { ImportInstanceDialog } from "./import-instance-dialog";
 import { LiveIndicator } from "./live-indicator";
 import { StatusBadge } from "./status-badge";
 import { useInstanceStream } from "./use-instance-stream";
@@ -36,11 +37,14 @@ export function InstancesList({ initial, quota, urlTemplate }: { initial: Instan
             {instances.length} of {quota} used · <LiveIndicator live={live} />
           </p>
         </div>
-        <CreateInstanceDialog
-          disabledReason={atQuota ? `You have reached your limit of ${quota} instances. Delete one to create another.` : undefined}
-          urlTemplate={urlTemplate}
-          onCreated={(created) => setInstances((list) => (list.some((i) => i.id === created.id) ? list : [created, ...list]))}
-        />
+        <div className="flex flex-wrap items-start gap-2">
+          <ImportInstanceDialog disabled={atQuota} />
+          <CreateInstanceDialog
+            disabledReason={atQuota ? `You have reached your limit of ${quota} instances. Delete one to create another.` : undefined}
+            urlTemplate={urlTemplate}
+            onCreated={(created) => setInstances((list) => (list.some((i) => i.id === created.id) ? list : [created, ...list]))}
+          />
+        </div>
       </div>
       {instances.length === 0 ? (
         <EmptyState />

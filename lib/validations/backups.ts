@@ -9,3 +9,6 @@ export const restoreSchema = z.object({ at: atSchema });
 
 /** Clone: a new instance (own name and subdomain) with the state of this one at `at`. */
 export const cloneSchema = createInstanceSchema.pick({ name: true, subdomain: true }).extend({ at: atSchema });
+
+/** Import: a new instance (name, subdomain) created from an existing PocketBase's backup zip. */
+export const importSchema = createInstanceSchema.pick({ name: true, subdomain: true });

@@ -16,6 +16,19 @@ import type { Sync } from "../sync/create-sync";
 import { removeTenantTree } from "../sync/remove-tree";
 import { tenantPaths } from "../tenant/paths";
 import { streamPocketbaseArchive } from "./archive";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { UnsupportedMediaTypeError } from "../../lib/errors";
+import { type BundleLimits, bundleTooLarge, InvalidBundleError } from "../deploys/bundle-rules";
+import { bundleEntries, bundleFormatOf } from "../deploys/read-bundle";
+import { integrityProblemsAs } from "../sync/sqlite-snapshot";
+import { drain } from "../tools/drain";
+import { extractImport, InvalidImportError } from "./import-archive";
+import { importSchema } from "../../lib/validations/backups";
+import { parseInput } from "../api/parse";
+
+/** An uploaded import as the internal API passes it on. */
+export type ImportUpload = { body: Readable; contentType: string | undefined; contentLength: number | undefined };
 
 /** Downloads being built at once on this node (each needs a scratch copy of the instance on disk). */
 const EXPORTS_AT_ONCE = 2;
@@ -30,8 +43,10 @@ export function createBackups(deps: {
   sync: Sync;
   storage: ObjectStorage;
   log: Logger;
-  /** Scratch space of ours (never a tenant's volume) for the copies downloads are built from. */
+  /** Scratch space of ours (never a tenant's volume) for the copies downloads are built from, and spooled imports. */
   workDir: string;
+  /** An import's upload and unpacked size (at most the disk quota), and its files. */
+  importLimits: BundleLimits;
 }) {
   const { store, lifecycle, controller, replication } = deps;
   const exporting = pLimit(EXPORTS_AT_ONCE);
@@ -98,6 +113,55 @@ export function createBackups(deps: {
         const stamp = new Date().toISOString().replace(/[:.]/g, "-");
         return { filename: `${instance.subdomain}-${stamp}.tar.gz`, stream: streamPocketbaseArchive(scratch.volume, cleanup) };
       });
+    },
+
+    /**
+     * Creates an instance from an existing PocketBase's backup zip (its admin UI's, or a zipped
+     * pb_data): the upload is spooled and opened first (413/415/422 before anything is created),
+     * then the instance is created, filled (entries checked, databases integrity-checked as the
+     * tenant) and started; if any of that fails the instance is removed again.
+     */
+    async importArchive(ownerId: string, query: Record<string, string | undefined>, upload: ImportUpload, quota?: number): Promise<Instance> {
+      const limits = deps.importLimits;
+      const body = new PassThrough();
+      upload.body.pipe(body);
+      await fs.mkdir(deps.workDir, { recursive: true, mode: 0o700 });
+      const spool = await fs.mkdtemp(path.join(deps.workDir, "import-"));
+      try {
+        const input = parseInput(importSchema, { name: query.name, subdomain: query.subdomain });
+        if (bundleFormatOf(upload.contentType) !== "zip")
+          throw new UnsupportedMediaTypeError("An import is a .zip (application/zip): a PocketBase backup or a zipped pb_data folder.");
+        if (upload.contentLength !== undefined && upload.contentLength > limits.maxBytes) throw bundleTooLarge(limits);
+        const entries = bundleEntries("zip", body, limits, spool);
+        const first = await entries.next(); // the whole upload is spooled and its directory read here
+        const rest = (async function* () {
+          if (!first.done) yield first.value;
+          yield* { [Symbol.asyncIterator]: () => entries };
+        })();
+        const instance = await controller.create(ownerId, input, quota);
+        try {
+          await lifecycle.importInto(instance.id, "Created from an imported PocketBase backup.", async (pbData, owner) => {
+            const extracted = await extractImport(rest, pbData, limits);
+            // As the tenant (in its sandbox): SQLite reading a hostile file must not run with our rights.
+            const as = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+            for (const name of extracted.databases) {
+              const problems = await integrityProblemsAs(as, path.join(pbData, name));
+              if (problems) throw new InvalidImportError(`${name} failed SQLite's integrity check: ${problems}`);
+            }
+            deps.log.info({ instanceId: instance.id, files: extracted.files, bytes: extracted.bytes, skipped: extracted.skipped }, "import extracted");
+          });
+        } catch (err) {
+          await controller.remove(instance.id); // all or nothing
+          throw err;
+        }
+        return store.get(instance.id);
+      } catch (err) {
+        upload.body.unpipe(body);
+        await drain(upload.body, limits.maxBytes);
+        throw err instanceof InvalidBundleError ? new InvalidImportError(err.message) : err; // the zip itself is broken
+      } finally {
+        await fs.rm(spool, { recursive: true, force: true });
+      }
     },
   };
 }

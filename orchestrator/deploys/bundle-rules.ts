@@ -33,21 +33,32 @@ export function bundleTooLarge(limits: BundleLimits): PayloadTooLargeError {
  * control characters or colons, bounded lengths. Throws InvalidBundleError saying which rule broke.
  */
 export function checkEntryPath(raw: string): string {
-  const shown = JSON.stringify(raw.slice(0, 200));
-  if (raw.startsWith("/")) throw new InvalidBundleError(`Bundle entry ${shown} has an absolute path; only relative paths are allowed.`);
-  if (FORBIDDEN.test(raw)) throw new InvalidBundleError(`Bundle entry ${shown} has a backslash, colon or control character in its name.`);
+  const p = checkArchivePath(raw, "Bundle entry", (message) => new InvalidBundleError(message));
+  if (!(CODE_ROOTS as readonly string[]).includes(p.split("/")[0] ?? "")) {
+    throw new InvalidBundleError(
+      `Bundle entry ${JSON.stringify(raw.slice(0, 200))} is outside ${CODE_ROOTS.map((r) => `${r}/`).join(", ")}; a bundle holds only those folders.`,
+    );
+  }
+  return p;
+}
+
+/**
+ * The path rules every uploaded archive's entries follow (deploy bundles, imports): relative, no
+ * `.`/`..`/empty segments, no backslashes, control characters or colons, bounded lengths. Returns
+ * the path normalised; `fail` makes the error, named after `noun` and the entry.
+ */
+export function checkArchivePath(raw: string, noun: string, fail: (message: string) => Error): string {
+  const shown = `${noun} ${JSON.stringify(raw.slice(0, 200))}`;
+  if (raw.startsWith("/")) throw fail(`${shown} has an absolute path; only relative paths are allowed.`);
+  if (FORBIDDEN.test(raw)) throw fail(`${shown} has a backslash, colon or control character in its name.`);
   let p = raw;
   while (p.startsWith("./")) p = p.slice(2);
   if (p.endsWith("/")) p = p.slice(0, -1);
-  if (Buffer.byteLength(p) > MAX_PATH_BYTES) throw new InvalidBundleError(`Bundle entry ${shown} has a path longer than ${MAX_PATH_BYTES} bytes.`);
-  const segments = p.split("/");
-  for (const segment of segments) {
-    if (segment === "..") throw new InvalidBundleError(`Bundle entry ${shown} leads out of its folder ("..").`);
-    if (segment === "" || segment === ".") throw new InvalidBundleError(`Bundle entry ${shown} has an empty or "." path segment.`);
-    if (Buffer.byteLength(segment) > MAX_NAME_BYTES) throw new InvalidBundleError(`Bundle entry ${shown} has a name longer than ${MAX_NAME_BYTES} bytes.`);
-  }
-  if (!(CODE_ROOTS as readonly string[]).includes(segments[0] ?? "")) {
-    throw new InvalidBundleError(`Bundle entry ${shown} is outside ${CODE_ROOTS.map((r) => `${r}/`).join(", ")}; a bundle holds only those folders.`);
+  if (Buffer.byteLength(p) > MAX_PATH_BYTES) throw fail(`${shown} has a path longer than ${MAX_PATH_BYTES} bytes.`);
+  for (const segment of p.split("/")) {
+    if (segment === "..") throw fail(`${shown} leads out of its folder ("..").`);
+    if (segment === "" || segment === ".") throw fail(`${shown} has an empty or "." path segment.`);
+    if (Buffer.byteLength(segment) > MAX_NAME_BYTES) throw fail(`${shown} has a name longer than ${MAX_NAME_BYTES} bytes.`);
   }
   return p;
 }

@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError, PayloadTooLargeError, PreconditionFailedE
 import type { InstanceStore } from "../instances/instance-store";
 import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
+import { drain } from "../tools/drain";
 import type { ObjectStorage } from "../storage/object-storage";
 import { type BundleLimits, bundleTooLarge } from "./bundle-rules";
 import type { DeployRecords } from "./deploy-records";
@@ -36,19 +37,6 @@ export type DeployServiceDeps = {
   store: InstanceStore;
   lifecycle: Pick<Lifecycle, "restart">;
 };
-
-/** Reads and drops the rest of a stream, up to `limit` bytes (then it is destroyed). */
-async function drain(stream: Readable, limit: number): Promise<void> {
-  let seen = 0;
-  try {
-    for await (const chunk of stream) {
-      seen += (chunk as Buffer).length;
-      if (seen > limit) return void stream.destroy();
-    }
-  } catch {
-    // the sender went away: nothing left to drain
-  }
-}
 
 /** Largest file the file view returns. */
 const MAX_VIEWED_FILE_BYTES = 1024 * 1024;

@@ -40,7 +40,8 @@ export async function stageBundle(entries: AsyncIterable<BundleEntry>, dir: stri
   return { files, sizeBytes: total };
 }
 
-async function writeCounted(entry: BundleEntry, dest: string, room: number, limits: BundleLimits): Promise<{ size: number; sha256: string }> {
+/** Writes an entry's bytes to `dest` (a new file of ours), failing past `room` bytes; returns size and sha256. */
+export async function writeCounted(entry: BundleEntry, dest: string, room: number, limits: BundleLimits): Promise<{ size: number; sha256: string }> {
   const hash = createHash("sha256");
   let size = 0;
   const meter = new Transform({

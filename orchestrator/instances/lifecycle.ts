@@ -8,6 +8,7 @@ import type { TenantLimits } from "../sandbox/cgroups";
 import type { Sandbox } from "../sandbox/create-sandbox";
 import { removeTenantTree } from "../sync/remove-tree";
 import type { FileOwner, TenantCommand } from "../sync/tenant-file";
+import { replaceTenantData } from "../sync/replace-data";
 import type { Supervisor, SupervisorEvent, TenantIdentity, TenantProcess } from "../supervisor/create-supervisor";
 import type { Sync } from "../sync/create-sync";
 import { tenantPaths } from "../tenant/paths";
@@ -283,24 +284,32 @@ export function createLifecycle(deps: LifecycleDeps) {
     return { safetyGeneration };
   }
 
-  /**
-   * Fills a new, never started instance with `sourceId`'s state as of `at`: its own superuser and
-   * settings, stored at once as its first generation (reason clone), then started.
-   */
+  /** Fills the new instance `cloneId` with `sourceId`'s state as of `at` (the point is checked first). */
   async function doClone(sourceId: string, cloneId: string, at: Date): Promise<void> {
     const point = await restorePointOf(uploadDeps, sourceId, at);
-    const clone = await store.get(cloneId);
-    const paths = pathsOf(cloneId);
-    const { diskQuotaBytes, ...limits } = limitsOf(clone);
-    await disk.ensure(cloneId, diskQuotaBytes);
-    await sync.restore(sourceId, paths, point.generation, await ownerOf(cloneId), point.replica);
-    const password = superuserOf(clone, "").password;
-    await supervisor.ensureSuperuser(cloneId, paths, clone.superuserEmail, password, await identityOf(cloneId), limits);
+    await adopt(cloneId, "clone", `Created from a copy of another instance as of ${at.toISOString()}.`, (paths, owner) =>
+      sync.restore(sourceId, paths, point.generation, owner, point.replica),
+    );
+  }
+
+  /**
+   * Gives a new, never started instance its first data (`fill` puts pb_data, pb_hooks and
+   * pb_migrations in place, given to `owner`), then its own platform superuser and settings; stores
+   * it at once as its first generation (`reason`), and starts it (PocketBase runs its migrations).
+   */
+  async function adopt(id: string, reason: "clone" | "import", event: string, fill: (paths: TenantPaths, owner: FileOwner | undefined) => Promise<void>) {
+    const instance = await store.get(id);
+    const paths = pathsOf(id);
+    const { diskQuotaBytes, ...limits } = limitsOf(instance);
+    await disk.ensure(id, diskQuotaBytes);
+    const owner = await ownerOf(id);
+    await fill(paths, owner);
+    await supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, await identityOf(id), limits);
     await markProvisioned(paths);
-    await uploadIfChanged(uploadDeps, cloneId, paths, await ownerOf(cloneId), "clone");
-    await store.recordEvent(cloneId, "cloned", `Created from a copy of another instance as of ${at.toISOString()}.`);
-    const proc = await doStart(cloneId);
-    await admin.applyPlatformSettings(superuserOf(clone, proc.url), { appName: clone.name, appUrl: instanceUrl(clone.subdomain, config.publicUrl) });
+    await uploadIfChanged(uploadDeps, id, paths, owner, reason);
+    await store.recordEvent(id, reason === "clone" ? "cloned" : "imported", event);
+    const proc = await doStart(id);
+    await admin.applyPlatformSettings(superuserOf(instance, proc.url), { appName: instance.name, appUrl: instanceUrl(instance.subdomain, config.publicUrl) });
   }
 
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
@@ -347,6 +356,14 @@ export function createLifecycle(deps: LifecycleDeps) {
     /** Fills the new instance `cloneId` with `sourceId`'s state as of `at` and starts it. */
     cloneInto(sourceId: string, cloneId: string, at: Date): Promise<void> {
       return queue.run(cloneId, () => doClone(sourceId, cloneId, at));
+    },
+    /**
+     * Fills the new instance `id` with imported data and starts it: `fill` writes pb_data into a
+     * fresh folder of ours on the instance's volume (and may refuse it), which then replaces the
+     * instance's empty folders.
+     */
+    importInto(id: string, event: string, fill: (freshPbData: string, owner: FileOwner | undefined) => Promise<void>): Promise<void> {
+      return queue.run(id, () => adopt(id, "import", event, (paths, owner) => replaceTenantData(paths, owner, log, (fresh) => fill(fresh, owner))));
     },
     /** Retries a failed upload of a stopped instance. */
     retryUpload(id: string): Promise<void> {

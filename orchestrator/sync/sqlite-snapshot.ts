@@ -59,26 +59,38 @@ export const defaultSqliteCli: SqliteCli = { binary: "sqlite3", timeoutMs: 10 * 
  * `dest` must be in a folder the tenant can write to; read the copy back as a hostile file.
  */
 export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: string, cli: SqliteCli = defaultSqliteCli): Promise<void> {
-  const sql = (db: string, into: string) => [
-    "-batch",
-    "-bail",
-    "-init",
-    "/dev/null",
-    "-cmd",
-    `.timeout ${cli.busyTimeoutMs}`,
-    db,
-    `VACUUM INTO ${sqlString(into)}`,
-  ];
-  // In the sandbox, a hostile database that subverted SQLite would find no network, no other process and no host files.
+  const into = (outDir: string) => `VACUUM INTO ${sqlString(`${outDir}/${path.basename(dest)}`)}`;
+  const result = await runSqliteAs(owner, source, into, path.dirname(dest), cli);
+  if (result.failed) {
+    const why = result.stderr.trim().slice(0, 500) || result.shortMessage;
+    throw new Error(`VACUUM INTO failed for ${source} as uid ${owner.uid}: ${why}`);
+  }
+}
+
+/**
+ * `PRAGMA integrity_check` of a database the tenant gave us (an import), run as the tenant (in its
+ * sandbox when it has one): null when the database is sound, else SQLite's findings or error.
+ */
+export async function integrityProblemsAs(owner: FileOwner, database: string, cli: SqliteCli = defaultSqliteCli): Promise<string | null> {
+  const result = await runSqliteAs(owner, database, () => "PRAGMA integrity_check", null, cli);
+  const out = String(result.stdout).trim();
+  if (!result.failed && out === "ok") return null;
+  return (out || String(result.stderr).trim() || result.shortMessage || "sqlite3 failed").slice(0, 500);
+}
+
+/**
+ * Runs one SQL statement on `database` in `sqlite3` as `owner`: in its sandbox (where a hostile
+ * database that subverted SQLite finds no network, no other process and no host files), or under
+ * its uid. The database's folder is bound writable (readers of a WAL database write its -shm), and
+ * `outDir`, when given, too; `statement` gets the output folder's path as the process sees it.
+ */
+async function runSqliteAs(owner: FileOwner, database: string, statement: (outDir: string) => string, outDir: string | null, cli: SqliteCli) {
+  const argv = (db: string, out: string) => ["-batch", "-bail", "-init", "/dev/null", "-cmd", `.timeout ${cli.busyTimeoutMs}`, db, statement(out)];
+  const binds = [{ host: path.dirname(database), inside: SOURCE_DIR, writable: true }];
+  if (outDir) binds.push({ host: outDir, inside: DEST_DIR, writable: true });
   const command = owner.sandboxed
-    ? await owner.sandboxed(
-        ["/usr/bin/sqlite3", ...sql(`${SOURCE_DIR}/${path.basename(source)}`, `${DEST_DIR}/${path.basename(dest)}`)],
-        [
-          { host: path.dirname(source), inside: SOURCE_DIR, writable: true }, // readers of a WAL database write its -shm
-          { host: path.dirname(dest), inside: DEST_DIR, writable: true },
-        ],
-      )
-    : { file: cli.binary, args: sql(source, dest) };
+    ? await owner.sandboxed(["/usr/bin/sqlite3", ...argv(`${SOURCE_DIR}/${path.basename(database)}`, DEST_DIR)], binds)
+    : { file: cli.binary, args: argv(database, outDir ?? DEST_DIR) };
   const result = await execa(command.file, command.args, {
     ...(owner.sandboxed ? {} : { uid: owner.uid, gid: owner.gid }),
     env: { PATH: "/usr/bin:/bin" },
@@ -90,10 +102,7 @@ export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: s
     reject: false,
   });
   if (result.code === "ENOENT") throw new Error(`The ${cli.binary} command is missing: install the sqlite3 package (snapshots run it as the tenant)`);
-  if (result.failed) {
-    const why = result.stderr.trim().slice(0, 500) || result.shortMessage;
-    throw new Error(`VACUUM INTO failed for ${source} as uid ${owner.uid}: ${why}`);
-  }
+  return result;
 }
 
 /** Where a sandboxed `sqlite3` sees the tenant's databases and its output folder. */
