@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { Command } from "commander";
+import { registerBackups } from "./commands/backups";
 import { registerDeploy } from "./commands/deploy";
 import { registerDeploys } from "./commands/deploys";
 import { registerInstances } from "./commands/instances";
@@ -33,6 +34,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDeploy(program, ctx);
   registerDeploys(program, ctx);
   registerSecrets(program, ctx);
+  registerBackups(program, ctx);
   registerLogs(program, ctx);
   registerKeys(program, ctx);
   registerOpen(program, ctx);

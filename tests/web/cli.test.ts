@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { execaSync } from "execa";
 import PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCliHome, runCli, type CliResult } from "../support/cli";
@@ -126,6 +127,29 @@ describe("picobase CLI", () => {
     const open = await cli("open", "--instance", sub, "--json", "--no-browser");
     ok(open);
     expect((JSON.parse(open.stdout) as { url: string }).url).toContain(`${sub}.localhost`);
+  });
+
+  it("shows backups, downloads the instance, and clones it as of a moment", async () => {
+    const backups = await cli("backups", "--instance", sub, "--json");
+    ok(backups);
+    const overview = JSON.parse(backups.stdout) as { replication: { state: string }; snapshots: unknown[] };
+    expect(overview.replication.state).toBe("replicating");
+    expect(overview.snapshots.length).toBeGreaterThan(0);
+    expect((await cli("backups", "--instance", sub)).stdout).toMatch(/Continuous backup: up to date/);
+
+    const file = path.join(project, "download.tar.gz");
+    const saved = await cli("download", "--instance", sub, "--output", file);
+    ok(saved);
+    expect(saved.stdout).toContain("pocketbase serve --dir pb_data");
+    const listing = execaSync("tar", ["tzf", file]).stdout.split("\n");
+    expect(listing).toEqual(expect.arrayContaining(["pb_data/data.db", "pb_hooks/", "pb_public/index.html"]));
+    fs.rmSync(file);
+
+    const clone = await cli("clone", "--instance", sub, "--to", "1s", "--name", "Moods copy", "--subdomain", `${sub}-copy`, "--json");
+    ok(clone);
+    expect(JSON.parse(clone.stdout)).toMatchObject({ subdomain: `${sub}-copy`, status: "running" });
+    const bad = await cli("restore", "--instance", sub, "--to", "last week", "--yes");
+    expect(bad.exitCode).toBe(2);
   });
 
   it("says when the dashboard cannot be reached", async () => {

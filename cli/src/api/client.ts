@@ -12,6 +12,8 @@ type RequestOptions = {
 export type ApiClient = {
   readonly baseUrl: string;
   request<T>(method: string, path: string, options?: RequestOptions): Promise<T>;
+  /** Like `request`, but resolves with the (2xx) response itself, for a body to stream (a download). */
+  response(method: string, path: string, options?: RequestOptions): Promise<Response>;
 };
 
 type ClientOptions = {
@@ -31,6 +33,9 @@ export function createApiClient(options: ClientOptions): ApiClient {
   return {
     baseUrl,
     async request<T>(method: string, path: string, req: RequestOptions = {}): Promise<T> {
+      return readJson<T>(await this.response(method, path, req), baseUrl);
+    },
+    async response(method: string, path: string, req: RequestOptions = {}): Promise<Response> {
       const url = urlOf(baseUrl, path, req.query);
       const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: "application/json", ...req.headers };
       const init: StreamingInit = { method, headers, redirect: "manual" };
@@ -43,7 +48,7 @@ export function createApiClient(options: ClientOptions): ApiClient {
       }
       const res = await send(options.fetch, url, init, baseUrl);
       if (!res.ok) throw await apiErrorOf(res, options.unauthorizedHint);
-      return readJson<T>(res, baseUrl);
+      return res;
     },
   };
 }

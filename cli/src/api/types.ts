@@ -48,3 +48,12 @@ export type BearerSecret = {
 };
 
 export type Secret = { name: string; updatedAt: string };
+
+/** GET /api/instances/:id/backups. */
+export type Backups = {
+  replication:
+    { state: "off" } | { state: "replicating"; lastReplicatedAt: string | null; lagSeconds: number; pendingTransactions: number; error: string | null };
+  window: { from: string; to: string } | null;
+  restoreWindowDays: number;
+  snapshots: { generation: number; createdAt: string; sizeBytes: number; reason: string | null }[];
+};
