@@ -1,5 +1,6 @@
 // Wake benchmark: a stopped instance with a ~10 MB data.db stored in the S3 server, no local copy;
-// time from the first request through the gateway to its 200 (restore + start + proxy).
+// time from the first request through the gateway to its 200 (restore + start + proxy), with
+// continuous replication on (Litestream) and off (snapshots only), in the same run.
 // Baseline in the same run: bare `pocketbase serve` start-to-healthy on a local copy.
 // Usage: npx tsx bench/wake.ts [iterations=20]
 import { randomBytes } from "node:crypto";
@@ -10,57 +11,67 @@ import { execa } from "execa";
 import getPort from "get-port";
 import { createGatewayClient } from "../tests/support/gateway-client";
 import { runningInstance, startOrchestrator } from "../tests/support/orchestrator";
-import { startS3Server } from "../tests/support/s3-server";
+import { startS3Server, type S3Server } from "../tests/support/s3-server";
 import { tools } from "../tests/support/tools";
 import { waitFor } from "../tests/support/wait";
 import { summarize } from "./stats";
 
 const iterations = Number(process.argv[2] ?? 20);
-const s3 = await startS3Server();
-const orch = await startOrchestrator({ env: { ...s3.env, LOG_LEVEL: "warn" } });
-const client = createGatewayClient({ port: orch.gatewayPort });
 
+/** Wakes of a 10 MB instance from the store with `env`; returns the samples and a local copy of its pb_data. */
+async function measureWake(s3: S3Server, env: Record<string, string>, sub: string): Promise<{ samples: number[]; copy: string }> {
+  const orch = await startOrchestrator({ env: { ...s3.env, LOG_LEVEL: "warn", ...env } });
+  const client = createGatewayClient({ port: orch.gatewayPort });
+  try {
+    const { id, pb } = await runningInstance(orch, client, sub);
+    await pb.collections.create({ name: "blobs", type: "base", fields: [{ name: "body", type: "text", max: 200000 }] });
+    for (let i = 0; i < 100; i++) await pb.collection("blobs").create({ body: randomBytes(75 * 1024).toString("base64") });
+    await orch.api("POST", `/v1/instances/${id}/stop?wait=1`);
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), "wake-baseline-"));
+    fs.cpSync(path.join(orch.tenantDir(id), "pb_data"), copy, { recursive: true });
+    const samples: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      orch.wipeTenant(id);
+      const t0 = performance.now();
+      const res = await client.fetch(client.url(sub, "/api/health"));
+      samples.push(performance.now() - t0);
+      if (res.status !== 200) throw new Error(`wake answered ${res.status}`);
+      await orch.api("POST", `/v1/instances/${id}/stop?wait=1`);
+    }
+    return { samples, copy };
+  } finally {
+    await client.close();
+    await orch.dispose();
+  }
+}
+
+const s3 = await startS3Server();
 try {
-  const sub = "wake-bench";
-  const { id, pb } = await runningInstance(orch, client, sub);
-  await pb.collections.create({ name: "blobs", type: "base", fields: [{ name: "body", type: "text", max: 200000 }] });
-  for (let i = 0; i < 100; i++) await pb.collection("blobs").create({ body: randomBytes(75 * 1024).toString("base64") });
-  await orch.api("POST", `/v1/instances/${id}/stop?wait=1`);
-  const dbSize = fs.statSync(path.join(orch.tenantDir(id), "pb_data/data.db")).size;
-  console.log(`data.db: ${(dbSize / 1e6).toFixed(1)} MB; stored in versitygw (S3) at ${s3.endpoint}`);
+  const off = await measureWake(s3, { REPLICATION: "off" }, "wake-snapshots");
+  const on = await measureWake(s3, { REPLICATION: "on" }, "wake-replicated");
+  console.log(
+    `data.db: ${(fs.statSync(path.join(on.copy, "data.db")).size / 1e6).toFixed(1)} MB; stored in versitygw (S3); load ${os.loadavg()[0]?.toFixed(2)}`,
+  );
 
   // Baseline: bare PocketBase on a local copy of the same data.
-  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "wake-baseline-"));
-  fs.cpSync(path.join(orch.tenantDir(id), "pb_data"), copy, { recursive: true });
   const baseline: number[] = [];
   for (let i = 0; i < iterations; i++) {
     const port = await getPort();
     const t0 = performance.now();
-    const child = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, "--dir", copy], { reject: false });
+    const child = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, "--dir", on.copy], { reject: false });
     await waitFor("baseline health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { intervalMs: 10 });
     baseline.push(performance.now() - t0);
     child.kill("SIGTERM");
     await child;
   }
 
-  const wake: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    orch.wipeTenant(id);
-    const t0 = performance.now();
-    const res = await client.fetch(client.url(sub, "/api/health"));
-    wake.push(performance.now() - t0);
-    if (res.status !== 200) throw new Error(`wake answered ${res.status}`);
-    await orch.api("POST", `/v1/instances/${id}/stop?wait=1`);
-  }
-
   console.log("");
   const b = summarize("baseline: bare pocketbase serve (local)", baseline);
-  const w = summarize("wake: restore 10 MB from S3 + start", wake);
-  console.log(`ratio wake/baseline: p50 ${(w.p50 / b.p50).toFixed(2)}x, p99 ${(w.p99 / b.p99).toFixed(2)}x`);
-  console.log(`target p50 <= 500 ms: ${w.p50 <= 500 ? "met" : "MISSED"}; p99 <= 1000 ms: ${w.p99 <= 1000 ? "met" : "MISSED"}`);
-  fs.rmSync(copy, { recursive: true, force: true });
+  const s = summarize("wake, snapshots only (REPLICATION=off)", off.samples);
+  const r = summarize("wake, replication on (Litestream)", on.samples);
+  console.log(`ratio wake/baseline: snapshots p50 ${(s.p50 / b.p50).toFixed(2)}x, replication p50 ${(r.p50 / b.p50).toFixed(2)}x`);
+  console.log(`replication vs snapshots only: p50 ${(r.p50 / s.p50).toFixed(2)}x, p99 ${(r.p99 / s.p99).toFixed(2)}x (target: no slower, <= 1.1x)`);
+  for (const dir of [off.copy, on.copy]) fs.rmSync(dir, { recursive: true, force: true });
 } finally {
-  await client.close();
-  await orch.dispose();
   await s3.dispose();
 }

@@ -20,7 +20,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { UnsupportedMediaTypeError } from "../../lib/errors";
 import { type BundleLimits, bundleTooLarge, InvalidBundleError } from "../deploys/bundle-rules";
-import { bundleEntries, bundleFormatOf } from "../deploys/read-bundle";
+import { type BundleEntry, bundleEntries, bundleFormatOf } from "../deploys/read-bundle";
 import { integrityProblemsAs } from "../sync/sqlite-snapshot";
 import { drain } from "../tools/drain";
 import { extractImport, InvalidImportError } from "./import-archive";
@@ -127,16 +127,18 @@ export function createBackups(deps: {
       upload.body.pipe(body);
       await fs.mkdir(deps.workDir, { recursive: true, mode: 0o700 });
       const spool = await fs.mkdtemp(path.join(deps.workDir, "import-"));
+      let entries: AsyncGenerator<BundleEntry> | undefined;
       try {
         const input = parseInput(importSchema, { name: query.name, subdomain: query.subdomain });
         if (bundleFormatOf(upload.contentType) !== "zip")
           throw new UnsupportedMediaTypeError("An import is a .zip (application/zip): a PocketBase backup or a zipped pb_data folder.");
         if (upload.contentLength !== undefined && upload.contentLength > limits.maxBytes) throw bundleTooLarge(limits);
-        const entries = bundleEntries("zip", body, limits, spool);
+        entries = bundleEntries("zip", body, limits, spool);
         const first = await entries.next(); // the whole upload is spooled and its directory read here
+        const opened = entries;
         const rest = (async function* () {
           if (!first.done) yield first.value;
-          yield* { [Symbol.asyncIterator]: () => entries };
+          yield* { [Symbol.asyncIterator]: () => opened };
         })();
         const instance = await controller.create(ownerId, input, quota);
         try {
@@ -160,6 +162,7 @@ export function createBackups(deps: {
         await drain(upload.body, limits.maxBytes);
         throw err instanceof InvalidBundleError ? new InvalidImportError(err.message) : err; // the zip itself is broken
       } finally {
+        await entries?.return(undefined); // closes the zip if the import stopped before its end
         await fs.rm(spool, { recursive: true, force: true });
       }
     },

@@ -144,7 +144,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
       const proc = await launchWithCode(instance, paths, source, identity, steps);
       live.set(id, proc);
-      await attachReplication(id, paths);
+      attachReplication(id, paths);
       if (source === "new") {
         // Settings live in data.db, so every later start (local or restored) already has them.
         const appUrl = instanceUrl(instance.subdomain, config.publicUrl);
@@ -171,19 +171,20 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   /**
-   * Starts replicating the running tenant's data.db. A failure is recorded, not fatal: the
-   * tenant's scheduled snapshots then copy the database, as they do without replication.
+   * Starts replicating the running tenant's data.db, without holding up the start (a wake). A
+   * failure is recorded, not fatal: the tenant's scheduled snapshots then copy the database, as
+   * they do without replication.
    */
-  async function attachReplication(id: string, paths: TenantPaths): Promise<void> {
+  function attachReplication(id: string, paths: TenantPaths): void {
     const { replication } = deps;
-    if (!replication) return;
-    try {
-      await replication.attach(id, paths);
-    } catch (err) {
-      await replication.detach(id);
-      log.error({ err, instanceId: id }, "replication could not start");
-      await store.recordEvent(id, "replication_failed", `Continuous replication could not start: ${errorMessage(err)}. Snapshots continue.`);
-    }
+    replication
+      ?.attach(id, paths)
+      .catch(async (err: unknown) => {
+        await replication.detach(id);
+        log.error({ err, instanceId: id }, "replication could not start");
+        await store.recordEvent(id, "replication_failed", `Continuous replication could not start: ${errorMessage(err)}. Snapshots continue.`);
+      })
+      .catch((err: unknown) => log.error({ err, instanceId: id }, "recording a replication failure failed"));
   }
 
   /**

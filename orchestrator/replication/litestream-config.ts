@@ -20,6 +20,11 @@ export function litestreamConfig(settings: LitestreamSettings): string {
   const config = {
     socket: { enabled: true, path: settings.socketPath, permissions: 0o600 },
     snapshot: { interval: hours(settings.snapshotIntervalMs), retention: hours(settings.restoreWindowMs) },
+    // Compaction and the level-0 retention check list each replica's files on every run, idle or
+    // not: at Litestream's defaults (30 s, 15 s) that is ~6 requests a minute per tenant while it
+    // runs. Less often keeps an idle tenant near zero; restores read level 0 until it is compacted.
+    levels: [{ interval: "5m" }, { interval: "1h" }, { interval: "6h" }],
+    "l0-retention-check-interval": "5m",
     retention: { enabled: true },
     logging: { level: "warn", type: "json", stderr: true },
     dbs: [],

@@ -1,3 +1,4 @@
+import { constants as fsConstants } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
@@ -14,7 +15,7 @@ export type Replication = ReturnType<typeof createReplication> extends Promise<i
 type LtxInfo = { level: number; min_txid: string; max_txid: string; size: number; timestamp: string };
 
 const DATABASE = "data.db";
-/** A start (the first sync) or a download waits this long for the tenant's writes to reach the store. */
+/** A download waits this long for the tenant's last writes to reach the store. */
 const SYNC_NOW_SECONDS = 15;
 /** Listing a replica retries while the store is down: a restore or the backups page gives up after this. */
 const WINDOW_TIMEOUT_MS = 5_000;
@@ -23,20 +24,39 @@ const LTX_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.ltx$/;
 
 /**
  * Litestream's level-0 files beside a database (`.data.db-litestream/ltx/0/`), oldest first: one
- * per captured transaction, stamped when captured. Only names and mtimes are read; the folder is on
- * the tenant's volume, mounted nosymfollow.
+ * per captured transaction. Only names are read here; the folder is on the tenant's volume,
+ * mounted nosymfollow.
  */
-async function localTransactions(dbPath: string): Promise<{ txid: number; capturedAtMs: number }[]> {
+async function localTransactions(dbPath: string): Promise<{ txid: number; file: string }[]> {
   const dir = path.join(path.dirname(dbPath), `.${path.basename(dbPath)}-litestream`, "ltx", "0");
   const names = await fs.readdir(dir).catch(() => [] as string[]);
-  const found: { txid: number; capturedAtMs: number }[] = [];
+  const found: { txid: number; file: string }[] = [];
   for (const name of names) {
     const match = LTX_NAME.exec(name);
-    const stat = match ? await fs.lstat(path.join(dir, name)).catch(() => null) : null;
-    if (match?.[2] && stat?.isFile()) found.push({ txid: Number.parseInt(match[2], 16), capturedAtMs: stat.mtimeMs });
+    if (match?.[2]) found.push({ txid: Number.parseInt(match[2], 16), file: path.join(dir, name) });
   }
   return found.sort((a, b) => a.txid - b.txid);
 }
+
+/**
+ * When a transaction was captured: the timestamp in its LTX header (milliseconds, at byte 32 after
+ * the "LTX1" magic), which a file fetched back from the replica keeps; null when unreadable.
+ */
+async function capturedAt(file: string): Promise<number | null> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const header = Buffer.alloc(40);
+    const { bytesRead } = await handle.read(header, 0, 40, 0);
+    if (bytesRead < 40 || header.toString("latin1", 0, 4) !== "LTX1") return null;
+    return Number(header.readBigInt64BE(32));
+  } catch {
+    return null; // gone (compacted away) or not a regular file
+  } finally {
+    await handle?.close();
+  }
+}
+
 /** A final sync (at stop) gets this long to reach the store; the stop snapshot holds everything anyway. */
 const FINAL_SYNC_SECONDS = 30;
 
@@ -65,6 +85,8 @@ export async function createReplication(deps: {
   const attached = new Map<string, string>();
   /** The newest stored transaction last seen per tenant, and when: for the status while the store is unreachable. */
   const lastStored = new Map<string, { txid: number; atMs: number }>();
+  /** Registrations in flight (settled either way), which a detach waits for. */
+  const registering = new Map<string, Promise<void>>();
   const databaseOf = (paths: TenantPaths) => path.join(paths.dataDir, DATABASE);
 
   const register = (instanceId: string, dbPath: string) =>
@@ -89,15 +111,20 @@ export async function createReplication(deps: {
 
   return {
     /**
-     * Registers the database and waits until its current state is in the store (Litestream's first
-     * sync), so a start is only reported once a host loss would no longer lose the tenant.
+     * Registers the database; resolves once Litestream has it (a start need not wait: the data is
+     * already stored as a snapshot, or brand new). Litestream takes its first copy within a second
+     * or so. A detach waits for the registration, so the two never cross.
      */
-    async attach(instanceId: string, paths: TenantPaths): Promise<void> {
+    attach(instanceId: string, paths: TenantPaths): Promise<void> {
       const dbPath = databaseOf(paths);
       attached.set(instanceId, dbPath);
       lastStored.set(instanceId, { txid: 0, atMs: Date.now() });
-      await register(instanceId, dbPath);
-      await syncNow(dbPath);
+      const registered = register(instanceId, dbPath).then(() => undefined);
+      registering.set(
+        instanceId,
+        registered.catch(() => undefined),
+      );
+      return registered;
     },
 
     /** Ships what the tenant has written until now to the store, and waits for it (no-op when not attached). */
@@ -108,6 +135,8 @@ export async function createReplication(deps: {
 
     /** Final sync and unregistration; never throws (the stop snapshot that follows holds everything). */
     async detach(instanceId: string): Promise<void> {
+      await registering.get(instanceId);
+      registering.delete(instanceId);
       const dbPath = attached.get(instanceId);
       if (!dbPath) return;
       attached.delete(instanceId);
@@ -140,15 +169,16 @@ export async function createReplication(deps: {
         error = `The object store cannot be reached (${errorText(err)}); writes are kept locally and sent once it is back.`;
       }
       const pending = local.filter((t) => t.txid > stored);
-      const oldestPending = pending[0];
+      const oldestPendingAt = pending[0] ? await capturedAt(pending[0].file) : null;
       const replicated = local.filter((t) => t.txid <= stored).at(-1);
+      const replicatedAt = replicated ? await capturedAt(replicated.file) : null;
       // While the store cannot be read, the lag is at least the time since it last could be; before
       // Litestream captured anything, it is the time since the tenant was attached.
       const unknownSince = error || local.length === 0 ? seen.atMs : Infinity;
-      const sinceMs = Math.min(oldestPending?.capturedAtMs ?? Infinity, unknownSince);
+      const sinceMs = Math.min(oldestPendingAt ?? (pending.length > 0 ? seen.atMs : Infinity), unknownSince);
       return {
         state: "replicating",
-        lastReplicatedAt: replicated ? new Date(replicated.capturedAtMs).toISOString() : null,
+        lastReplicatedAt: replicatedAt === null ? null : new Date(replicatedAt).toISOString(),
         lagSeconds: Number.isFinite(sinceMs) ? Math.max(0, Math.round((Date.now() - sinceMs) / 1000)) : 0,
         pendingTransactions: pending.length,
         error,

@@ -190,6 +190,27 @@ describe("dashboard in Chromium", () => {
     expect(records.map((r) => r.title as string).sort()).toEqual([...todos].sort());
   });
 
+  it("restores it to a moment before a record was added, from the Backups card (confirming first)", async () => {
+    const card = page.getByTestId("backups-card");
+    await card.getByText(/Continuous backup is up to date/).waitFor({ timeout: 30_000 });
+    await new Promise((r) => setTimeout(r, 2_500)); // Litestream captures and ships within a second or so
+    const moment = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    await sdkWithKey().collection("todos").create({ title: "added after the restore point" });
+    const local = new Date(moment.getTime() - moment.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+    await card.getByLabel("Restore point").fill(local);
+    await card.getByRole("button", { name: "Restore…" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText(/current state is kept as a snapshot/).waitFor();
+    await page.screenshot({ path: path.join(shots, "06a-restore-confirm.png") });
+    await dialog.getByRole("button", { name: "Restore" }).click();
+    await dialog.waitFor({ state: "detached", timeout: 60_000 });
+    await status("running").waitFor({ timeout: 60_000 });
+    const records = await sdkWithKey().collection("todos").getFullList();
+    expect(records.map((r) => r.title as string).sort()).toEqual([...todos].sort());
+    await card.getByTestId("snapshot-row").getByText("Before a restore").first().waitFor();
+  });
+
   it("opens the PocketBase admin UI already signed in", async () => {
     const [popup] = await Promise.all([context.waitForEvent("page"), page.getByRole("button", { name: "Open admin" }).click()]);
     await popup.waitForURL(`${state.url}/_/**`);
