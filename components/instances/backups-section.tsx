@@ -196,7 +196,7 @@ function SnapshotList({ instance, overview, onDone }: { instance: InstanceView; 
               <span className="font-medium">{new Date(s.createdAt).toLocaleString()}</span>
               <span className="text-muted-foreground">
                 {" "}
-                · {formatRelative(s.createdAt, now)} · {formatBytes(s.sizeBytes)} · {REASONS[s.reason ?? ""] ?? "Snapshot"}
+                · #{s.generation} · {formatRelative(s.createdAt, now)} · {formatBytes(s.sizeBytes)} · {REASONS[s.reason ?? ""] ?? "Snapshot"}
               </span>
             </div>
             <RestoreButton instance={instance} at={s.createdAt} onDone={onDone} label="Restore" />
