@@ -80,6 +80,13 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
     await s3?.dispose();
   });
 
+  /** After a lost host: the tenant's local disk is gone, the orchestrator starts again and brings it back from the store. */
+  const backOnANewDisk = async (id: string, pb: PocketBase, su: { email: string; password: string }) => {
+    orch.wipeTenant(id);
+    await orch.restart();
+    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 }).toBe("running");
+    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+  };
   const overview = async (id: string) => (await orch.api("GET", `/v1/instances/${id}/backups`)).body as unknown as Overview;
   /** Waits until everything written before now is in the store (Litestream captures within a second, then ships). */
   const replicatedUpToNow = async (id: string) => {
@@ -97,11 +104,7 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
     await sleep(4_000);
     const killedAt = await loseHost(orch);
     await writer.stop();
-    orch.wipeTenant(id);
-
-    await orch.restart();
-    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 }).toBe("running");
-    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    await backOnANewDisk(id, pb, su);
     const present = await ticksPresent(pb);
     const lost = writer.acked.filter((a) => !present.has(a.n));
     expect(writer.acked.length).toBeGreaterThan(40);
@@ -145,10 +148,7 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
     await pb.collection("ticks").create({ n: 3 });
     await replicatedUpToNow(id);
     await loseHost(orch);
-    orch.wipeTenant(id);
-    await orch.restart();
-    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 }).toBe("running");
-    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    await backOnANewDisk(id, pb, su);
     expect([...(await ticksPresent(pb))].sort()).toEqual([1, 3]);
   });
 
@@ -181,10 +181,7 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
     await replicatedUpToNow(id);
 
     await loseHost(orch);
-    orch.wipeTenant(id);
-    await orch.restart();
-    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 }).toBe("running");
-    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    await backOnANewDisk(id, pb, su);
     const present = await ticksPresent(pb);
     expect(writer.acked.filter((a) => !present.has(a.n))).toEqual([]);
   });

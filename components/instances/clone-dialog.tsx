@@ -13,6 +13,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import type { InstanceView } from "@/lib/data/instances";
 import { cloneSchema } from "@/lib/validations/backups";
+import { SubdomainField } from "./subdomain-field";
 import { useSubdomainCheck } from "./use-subdomain-check";
 
 /** "Clone…": a new instance (name, subdomain) holding this one's state at `at`; opens it when ready. */
@@ -63,17 +64,7 @@ export function CloneDialog({ instance, at, compact = false }: { instance: Insta
           <Field id="clone-name" label="Name" error={errors.name}>
             <Input id="clone-name" name="name" defaultValue={`${instance.name} (copy)`.slice(0, 64)} aria-invalid={!!errors.name} />
           </Field>
-          <Field id="clone-subdomain" label="Subdomain" error={subError ?? errors.at}>
-            <Input
-              id="clone-subdomain"
-              name="subdomain"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={subdomain}
-              onChange={(e) => setSubdomain(e.target.value.toLowerCase())}
-              aria-invalid={!!subError}
-            />
-          </Field>
+          <SubdomainField id="clone-subdomain" value={subdomain} onChange={setSubdomain} error={subError ?? errors.at} />
           <DialogFooter>
             <Button type="submit" pending={pending} disabled={check.state === "unavailable"}>
               Create clone

@@ -14,6 +14,7 @@ import { Input } from "@/components/ui/input";
 import type { InstanceView } from "@/lib/data/instances";
 import { createInstanceSchema } from "@/lib/validations/instance";
 import { TemplatePicker } from "./template-picker";
+import { SubdomainField } from "./subdomain-field";
 import { useSubdomainCheck, type SubdomainCheck } from "./use-subdomain-check";
 
 type Props = { disabledReason?: string | undefined; urlTemplate: string; onCreated: (i: InstanceView) => void };
@@ -53,18 +54,13 @@ export function CreateInstanceDialog({ disabledReason, urlTemplate, onCreated }:
           <Field id="instance-name" label="Name" error={form.errors.name}>
             <Input id="instance-name" name="name" placeholder="My app" autoFocus aria-invalid={!!form.errors.name} />
           </Field>
-          <Field id="instance-subdomain" label="Subdomain" error={subError} hint={subdomainHint(check, subdomain, urlTemplate)}>
-            <Input
-              id="instance-subdomain"
-              name="subdomain"
-              placeholder="my-app"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={subdomain}
-              onChange={(e) => setSubdomain(e.target.value.toLowerCase())}
-              aria-invalid={!!subError}
-            />
-          </Field>
+          <SubdomainField
+            id="instance-subdomain"
+            value={subdomain}
+            onChange={setSubdomain}
+            error={subError}
+            hint={subdomainHint(check, subdomain, urlTemplate)}
+          />
           <TemplatePicker error={form.errors.template} />
           <DialogFooter>
             <Button type="submit" pending={form.pending} disabled={check.state === "unavailable"}>

@@ -13,6 +13,7 @@ import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, D
 import { Input } from "@/components/ui/input";
 import type { InstanceView } from "@/lib/data/instances";
 import { importSchema } from "@/lib/validations/backups";
+import { SubdomainField } from "./subdomain-field";
 import { useSubdomainCheck } from "./use-subdomain-check";
 
 /**
@@ -82,18 +83,7 @@ export function ImportInstanceDialog({ disabled }: { disabled: boolean }) {
           <Field id="import-name" label="Name" error={errors.name}>
             <Input id="import-name" name="name" placeholder="My app" aria-invalid={!!errors.name} />
           </Field>
-          <Field id="import-subdomain" label="Subdomain" error={subError}>
-            <Input
-              id="import-subdomain"
-              name="subdomain"
-              placeholder="my-app"
-              autoCapitalize="none"
-              spellCheck={false}
-              value={subdomain}
-              onChange={(e) => setSubdomain(e.target.value.toLowerCase())}
-              aria-invalid={!!subError}
-            />
-          </Field>
+          <SubdomainField id="import-subdomain" value={subdomain} onChange={setSubdomain} error={subError} />
           <Field id="import-backup" label="Backup (.zip)" error={errors.backup}>
             <Input id="import-backup" name="backup" type="file" accept=".zip,application/zip" aria-invalid={!!errors.backup} />
           </Field>
