@@ -1,4 +1,5 @@
 // The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
+import fs from "node:fs/promises";
 import path from "node:path";
 import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
@@ -34,6 +35,7 @@ import { createSync } from "./sync/create-sync";
 import { resolveSandbox } from "./sandbox/resolve-sandbox";
 import { createVolumes } from "./sandbox/volumes";
 import { resolveReplication } from "./replication/resolve-replication";
+import { storedReplicaTxid } from "./replication/replica-location";
 import { raiseFdLimit } from "./tools/fd-limit";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     code: createTenantCode({ storage, log, records: deployRecords, store }),
     secrets: createTenantSecrets({ db, encryptionKey: config.encryptionKey, log }),
     replication,
+    replicaPosition: (id) => storedReplicaTxid(storage, config.storage.driver, id),
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
   });
   shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());
@@ -123,6 +126,8 @@ async function main(): Promise<void> {
     store,
     lifecycle,
   });
+  // Scratch copies of downloads and spooled imports a previous run left behind (a crash mid-way).
+  await fs.rm(path.join(config.dataDir, "work", "backups"), { recursive: true, force: true });
   const backups = createBackups({
     store,
     lifecycle,

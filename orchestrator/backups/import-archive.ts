@@ -28,6 +28,8 @@ export type ExtractedImport = { files: number; bytes: number; databases: string[
 export async function extractImport(entries: AsyncIterable<BundleEntry>, pbData: string, limits: BundleLimits): Promise<ExtractedImport> {
   const index = createEntryIndex(limits);
   const result: ExtractedImport = { files: 0, bytes: 0, databases: [], skipped: [] };
+  let skippedBytes = 0;
+  let skippedEntries = 0;
   for await (const entry of entries) {
     const raw = checkArchivePath(entry.path, "Archive entry", (message) => new InvalidImportError(message));
     const p = raw === "pb_data" ? "" : raw.startsWith("pb_data/") ? raw.slice("pb_data/".length) : raw;
@@ -39,6 +41,10 @@ export async function extractImport(entries: AsyncIterable<BundleEntry>, pbData:
     }
     const taken = TAKEN.test(p) || p === "storage";
     if (!taken) {
+      // Skipped entries are still inflated (to read past them): they count against the limits too.
+      skippedBytes += entry.kind === "file" ? entry.size : 0;
+      if (result.bytes + skippedBytes > limits.maxBytes) throw bundleTooLarge(limits);
+      if (++skippedEntries > limits.maxFiles) throw new InvalidImportError(`The archive has more than ${limits.maxFiles.toLocaleString("en-US")} entries.`);
       if (result.skipped.length < 20) result.skipped.push(p);
       continue;
     }
@@ -49,9 +55,9 @@ export async function extractImport(entries: AsyncIterable<BundleEntry>, pbData:
       continue;
     }
     index.addFile(`pb_data/${p}`);
-    if (result.bytes + entry.size > limits.maxBytes) throw bundleTooLarge(limits);
+    if (result.bytes + skippedBytes + entry.size > limits.maxBytes) throw bundleTooLarge(limits);
     await fs.mkdir(path.dirname(dest), { recursive: true, mode: 0o755 });
-    const written = await writeCounted(entry, dest, limits.maxBytes - result.bytes, limits);
+    const written = await writeCounted(entry, dest, limits.maxBytes - result.bytes - skippedBytes, limits);
     await fs.chmod(dest, 0o644);
     result.bytes += written.size;
     result.files++;

@@ -73,6 +73,11 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
     list(): Promise<Instance[]> {
       return db.select().from(instances);
     },
+    /** Throws the quota error when `ownerId` already has `quota` instances (a cheap early check; `create` is the atomic one). */
+    async assertBelowQuota(ownerId: string, quota: number): Promise<void> {
+      const [owned] = await db.select({ n: count() }).from(instances).where(eq(instances.ownerId, ownerId));
+      if ((owned?.n ?? 0) >= quota) throw new QuotaExceededError(quota, owned?.n ?? quota);
+    },
     /** Inserts an instance; with `quota`, only while its owner has fewer than that many (else 403). */
     async create(values: NewInstance, quota?: number): Promise<Instance> {
       try {

@@ -50,6 +50,8 @@ export type LifecycleDeps = {
   secrets?: TenantSecrets | undefined;
   /** Continuous replication of data.db (Litestream), when the node runs it. */
   replication?: Replication | undefined;
+  /** The newest transaction of a tenant's replica in the store (0: none), whether or not replication runs now. */
+  replicaPosition: (instanceId: string) => Promise<number>;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
 };
@@ -69,7 +71,15 @@ export function createLifecycle(deps: LifecycleDeps) {
   const starting = new Map<string, Promise<TenantProcess>>();
   const queue = createKeyedQueue();
   const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
-  const uploadDeps: UploadDeps = { sync, store, log, replication: deps.replication, restoreWindowMs: config.restoreWindowMs, collectedAt: new Map() };
+  const uploadDeps: UploadDeps = {
+    sync,
+    store,
+    log,
+    replication: deps.replication,
+    replicaPosition: deps.replicaPosition,
+    restoreWindowMs: config.restoreWindowMs,
+    collectedAt: new Map(),
+  };
   const identityOf = async (id: string): Promise<TenantIdentity | undefined> => {
     if (config.tenantUidBase === null) return undefined;
     const uid = await store.ensureTenantUid(id, config.tenantUidBase);

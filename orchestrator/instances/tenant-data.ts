@@ -51,6 +51,12 @@ export type UploadDeps = {
   store: InstanceStore;
   log: Logger;
   replication?: Replication | undefined;
+  /**
+   * The newest transaction of the tenant's replica in the store (0: none), read from the store
+   * itself, so copies record it even while replication is off (a replica from an earlier run is
+   * then known to be older than them).
+   */
+  replicaPosition: (instanceId: string) => Promise<number>;
   restoreWindowMs: number;
   collectedAt: Map<string, number>;
 };
@@ -113,14 +119,13 @@ export async function uploadIfChanged(
   const state = await readSyncState(paths);
   if (!state) return null; // never started on this host: nothing local to upload
   const instance = await deps.store.get(instanceId);
-  const carry = reason === "schedule" && deps.replication?.isAttached(instanceId) === true;
+  const carry = reason === "schedule" && deps.replication?.isReplicating(instanceId) === true;
   const fingerprint = await deps.sync.fingerprint(paths, carry ? "files" : "all");
   if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
   const generation = Math.max(instance.generation, state.generation) + 1;
   const started = Date.now();
-  const options: SnapshotOptions = carry
-    ? { databases: "carry", reason }
-    : { databases: "copy", reason, replicaTxid: await deps.replication?.storedTxid(instanceId) };
+  // Read before any copy is taken: the copy holds at least that much.
+  const options: SnapshotOptions = { databases: carry ? "carry" : "copy", reason, replicaTxid: await deps.replicaPosition(instanceId) };
   const result = await deps.sync.upload(instanceId, paths, generation, owner, options);
   await deps.store.recordSnapshot(instanceId, result);
   await writeSyncState(paths, { generation, fingerprint });

@@ -9,6 +9,8 @@ import { socketRequest } from "./control-socket";
 import { litestreamConfig, type LitestreamSettings } from "./litestream-config";
 
 export type LitestreamDaemon = {
+  /** Whether it runs and answered on its socket since it last (re)started. */
+  isUp(): boolean;
   /** A JSON request to its control socket, once it listens. */
   request<T>(method: "GET" | "POST", urlPath: string, body?: unknown, timeoutMs?: number): Promise<T>;
   /** Stops it (SIGTERM: it syncs what it has before exiting). */
@@ -43,9 +45,11 @@ export async function startLitestream(opts: {
   const stopping = new AbortController();
   let child: ReturnType<typeof execa> | undefined;
   let ready: Promise<void> = Promise.resolve();
+  let up = false;
   let markReady: () => void = () => undefined;
   const resetReady = () => {
-    ready = new Promise<void>((resolve) => (markReady = resolve));
+    up = false;
+    ready = new Promise<void>((resolve) => (markReady = () => ((up = true), resolve())));
   };
   resetReady();
 
@@ -84,6 +88,7 @@ export async function startLitestream(opts: {
   });
 
   return {
+    isUp: () => up,
     async request(method, urlPath, body, timeoutMs) {
       await withTimeout(ready, READY_TIMEOUT_MS, "Litestream is not running");
       return socketRequest(socketPath, method, urlPath, body, timeoutMs);

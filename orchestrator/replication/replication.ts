@@ -19,7 +19,6 @@ const DATABASE = "data.db";
 const SYNC_NOW_SECONDS = 15;
 /** Listing a replica retries while the store is down: a restore or the backups page gives up after this. */
 const WINDOW_TIMEOUT_MS = 5_000;
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const LTX_NAME = /^([0-9a-f]{16})-([0-9a-f]{16})\.ltx$/;
 
 /**
@@ -85,8 +84,9 @@ export async function createReplication(deps: {
   const attached = new Map<string, string>();
   /** The newest stored transaction last seen per tenant, and when: for the status while the store is unreachable. */
   const lastStored = new Map<string, { txid: number; atMs: number }>();
-  /** Registrations in flight (settled either way), which a detach waits for. */
+  /** Registrations in flight (settled either way), which a detach waits for, and those that succeeded. */
   const registering = new Map<string, Promise<void>>();
+  const registered = new Set<string>();
   const databaseOf = (paths: TenantPaths) => path.join(paths.dataDir, DATABASE);
 
   const register = (instanceId: string, dbPath: string) =>
@@ -99,8 +99,11 @@ export async function createReplication(deps: {
     env,
     log,
     onStarted: async () => {
-      for (const [id, dbPath] of attached)
-        await register(id, dbPath).catch((err: unknown) => log.error({ err, instanceId: id }, "re-registering with Litestream failed"));
+      for (const [id, dbPath] of attached) {
+        await register(id, dbPath)
+          .then(() => void registered.add(id))
+          .catch((err: unknown) => log.error({ err, instanceId: id }, "re-registering with Litestream failed"));
+      }
     },
   });
 
@@ -119,12 +122,12 @@ export async function createReplication(deps: {
       const dbPath = databaseOf(paths);
       attached.set(instanceId, dbPath);
       lastStored.set(instanceId, { txid: 0, atMs: Date.now() });
-      const registered = register(instanceId, dbPath).then(() => undefined);
+      const done = register(instanceId, dbPath).then(() => void registered.add(instanceId));
       registering.set(
         instanceId,
-        registered.catch(() => undefined),
+        done.catch(() => undefined),
       );
-      return registered;
+      return done;
     },
 
     /** Ships what the tenant has written until now to the store, and waits for it (no-op when not attached). */
@@ -137,6 +140,7 @@ export async function createReplication(deps: {
     async detach(instanceId: string): Promise<void> {
       await registering.get(instanceId);
       registering.delete(instanceId);
+      registered.delete(instanceId);
       const dbPath = attached.get(instanceId);
       if (!dbPath) return;
       attached.delete(instanceId);
@@ -148,7 +152,11 @@ export async function createReplication(deps: {
       }
     },
 
-    isAttached: (instanceId: string) => attached.has(instanceId),
+    /**
+     * Whether the tenant's data.db is being replicated right now: attached, registered, and
+     * Litestream running. Scheduled snapshots leave the databases to the replica only then.
+     */
+    isReplicating: (instanceId: string) => attached.has(instanceId) && registered.has(instanceId) && daemon.isUp(),
 
     /**
      * Compares the transactions Litestream has captured locally (its level-0 files beside the
@@ -166,7 +174,8 @@ export async function createReplication(deps: {
         stored = await storedReplicaTxid(storage, storageConfig.driver, instanceId);
         lastStored.set(instanceId, { txid: stored, atMs: Date.now() });
       } catch (err) {
-        error = `The object store cannot be reached (${errorText(err)}); writes are kept locally and sent once it is back.`;
+        log.warn({ err, instanceId }, "reading the replica's position failed");
+        error = "The object store cannot be reached; writes are kept on the server and sent once it answers.";
       }
       const pending = local.filter((t) => t.txid > stored);
       const oldestPendingAt = pending[0] ? await capturedAt(pending[0].file) : null;

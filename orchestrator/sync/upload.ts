@@ -23,7 +23,7 @@ export type SnapshotResult = { generation: number; manifestKey: string; sizeByte
  * replicates data.db continuously, so only the files are snapshotted and the previous generation's
  * database entries are carried over (a restore takes data.db from the replica when it is newer).
  */
-export type SnapshotOptions = { databases: "copy"; replicaTxid?: number; reason: SnapshotReason } | { databases: "carry"; reason: SnapshotReason };
+export type SnapshotOptions = { databases: "copy" | "carry"; replicaTxid?: number; reason: SnapshotReason };
 
 export type UploadDeps = {
   storage: ObjectStorage;
@@ -51,24 +51,26 @@ export async function uploadSnapshot(
   options: SnapshotOptions,
 ): Promise<SnapshotResult> {
   const previous = await previousManifest(deps, instanceId, generation);
+  // Only a database entry can be carried over: without one (a first snapshot), the databases are copied.
+  const databases = options.databases === "carry" && previous?.databases.some((d) => d.name === "data.db") ? "carry" : "copy";
   const stored = await storedBlobs(deps, previous);
   await fs.mkdir(paths.meta, { recursive: true });
   const temp = await fs.mkdtemp(path.join(paths.meta, "snapshot-"));
   try {
     const phase = phaseTimer();
-    const copied = options.databases === "copy" ? await copyDatabases(deps, paths, temp, owner) : { copies: [], release: async () => undefined };
+    const copied = databases === "copy" ? await copyDatabases(deps, paths, temp, owner) : { copies: [], release: async () => undefined };
     const vacuumMs = phase();
     const listFile = path.join(temp, "files.ndjson.gz");
     const sent = await sendContent(deps, { instanceId, generation, paths, owner, stored, listFile }, copied);
     const filesMs = phase();
-    const databases =
-      options.databases === "copy"
+    const entries =
+      databases === "copy"
         ? sent.databases.map((d) => (d.name === "data.db" && options.replicaTxid !== undefined ? { ...d, replicaTxid: options.replicaTxid } : d))
         : (previous?.databases ?? []);
     const { files, listed } = sent;
-    const manifest = await storeManifest(deps, { instanceId, generation, databases, listed, listFile, reason: options.reason });
+    const manifest = await storeManifest(deps, { instanceId, generation, databases: entries, listed, listFile, reason: options.reason });
     deps.log.debug({ instanceId, generation, files: files.count, vacuumMs, filesMs, manifestMs: phase() }, "snapshot phases");
-    const dbBytes = databases.reduce((n, d) => n + d.size, 0);
+    const dbBytes = entries.reduce((n, d) => n + d.size, 0);
     const dbStored = sent.databases.reduce((n, d) => n + d.compressedSize, 0);
     const uploadedBytes = dbStored + files.uploadedBytes + listed.size + manifest.bytes;
     return { generation, manifestKey: manifest.key, sizeBytes: dbBytes + files.bytes, uploadedBytes, reason: options.reason };
