@@ -2,7 +2,6 @@ import fs from "node:fs/promises";
 import type { Instance } from "../../lib/db/schema";
 import { UnprocessableError } from "../../lib/errors";
 import type { Logger } from "../logger";
-import type { RestoreWindow } from "../../lib/backups-json";
 import type { Replication } from "../replication/replication";
 import { type FileOwner, type ReplicaSource, readSyncState, type SnapshotOptions, writeSyncState, type Sync } from "../sync/create-sync";
 import type { SnapshotReason } from "../sync/manifest";
@@ -61,19 +60,11 @@ export type UploadDeps = {
   collectedAt: Map<string, number>;
 };
 
-/**
- * The tenant's replica as a restore source: its newest state, or its state as of `at` (a moment
- * after its newest transaction is simply its newest state; Litestream itself would refuse it).
- */
-export async function replicaSource(
-  replication: Replication | undefined,
-  instanceId: string,
-  at?: { time: Date; window: RestoreWindow },
-): Promise<ReplicaSource | undefined> {
+/** The tenant's replica as a restore source: its newest state, or its state as of `at`. */
+export async function replicaSource(replication: Replication | undefined, instanceId: string, at?: Date): Promise<ReplicaSource | undefined> {
   if (!replication) return undefined;
   const txid = await replication.storedTxid(instanceId);
-  const timestamp = at && at.window && at.time.getTime() < Date.parse(at.window.to) ? at.time : undefined;
-  return { txid, pointInTime: at !== undefined, restoreTo: (dest) => replication.restore(instanceId, dest, timestamp) };
+  return { txid, pointInTime: at !== undefined, restoreTo: (dest) => replication.restore(instanceId, dest, at) };
 }
 
 /** What a restore to a point in time uses: the files of a stored generation, data.db from the replica when it reaches back that far. */
@@ -98,7 +89,7 @@ export async function restorePointOf(deps: Pick<UploadDeps, "store" | "replicati
   }
   return {
     generation: snapshot?.generation ?? stored.at(-1)?.generation ?? 0,
-    replica: covered ? await replicaSource(deps.replication, instanceId, { time: at, window }) : undefined,
+    replica: covered ? await replicaSource(deps.replication, instanceId, at) : undefined,
   };
 }
 

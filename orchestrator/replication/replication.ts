@@ -198,9 +198,19 @@ export async function createReplication(deps: {
     storedTxid: (instanceId: string) => storedReplicaTxid(storage, storageConfig.driver, instanceId),
 
     /** Restores the tenant's database, as of `at` (default: its newest state), to `dest` (a path of ours). */
+    /**
+     * Restores the tenant's database as of `at` (default: its newest state) to `dest`, a path of ours.
+     * A moment after the replica's newest transaction is its newest state: Litestream refuses such a
+     * timestamp ("timestamp does not exist"), so the newest state is restored instead. That is
+     * decided here, when the restore runs (after a stop's final sync), not when it was asked for.
+     */
     async restore(instanceId: string, dest: string, at?: Date): Promise<void> {
-      const args = ["restore", "-o", dest, ...(at ? ["-timestamp", at.toISOString()] : []), replicaUrl(storageConfig, instanceId)];
-      const result = await litestream(args);
+      const url = replicaUrl(storageConfig, instanceId);
+      let result = await litestream(["restore", "-o", dest, ...(at ? ["-timestamp", at.toISOString()] : []), url]);
+      if (at && result.exitCode !== 0 && /timestamp does not exist/.test(String(result.stderr))) {
+        const window = await this.window(instanceId);
+        if (window && at.getTime() >= Date.parse(window.from)) result = await litestream(["restore", "-o", dest, url]);
+      }
       if (result.exitCode !== 0) throw new Error(`Restoring the database from its replica failed: ${String(result.stderr || result.stdout).trim()}`);
     },
 
