@@ -144,7 +144,11 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
     const backups = await orch.db.query.snapshots.findMany({ where: (s, { eq }) => eq(s.instanceId, id) });
     expect(backups.map((s) => s.reason)).toContain("before-restore");
 
-    // The restored state is what the instance now replicates: it survives a lost host too.
+    // The restored state is stored by the time the restore answers: a host lost right then keeps it.
+    await loseHost(orch);
+    await backOnANewDisk(id, pb, su);
+    expect([...(await ticksPresent(pb))]).toEqual([1]);
+    // And it is what the instance replicates from then on.
     await pb.collection("ticks").create({ n: 3 });
     await replicatedUpToNow(id);
     await loseHost(orch);

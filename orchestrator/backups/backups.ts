@@ -67,7 +67,7 @@ export function createBackups(deps: {
    */
   async function buildDownload(id: string): Promise<{ filename: string; stream: Readable }> {
     await lifecycle.snapshot(id);
-    await replication?.flush(id);
+    await replication?.flush(id).catch((err: unknown) => deps.log.warn({ err, instanceId: id }, "shipping the last writes before a download failed"));
     const instance = await store.get(id);
     await fs.mkdir(deps.workDir, { recursive: true, mode: 0o700 });
     const scratch = tenantPaths(deps.workDir, `export-${randomBytes(6).toString("hex")}`);

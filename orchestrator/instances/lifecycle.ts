@@ -291,7 +291,13 @@ export function createLifecycle(deps: LifecycleDeps) {
     await writeSyncState(paths, { generation: (await store.get(id)).generation, fingerprint: null });
     await store.update(id, { status: "stopped", statusReason: null, port: null });
     await store.recordEvent(id, "restored", `Restored to ${at.toISOString()}; snapshot ${safetyGeneration} keeps the state from before.`);
-    if ((await store.get(id)).desiredState === "running") await doStart(id);
+    if ((await store.get(id)).desiredState === "running") {
+      await doStart(id);
+      // Until Litestream has shipped the restored database, a lost host would bring back the state from before.
+      await deps.replication
+        ?.flush(id)
+        .catch((err: unknown) => log.warn({ err, instanceId: id }, "shipping the restored database at once failed; Litestream retries"));
+    }
     return { safetyGeneration };
   }
 

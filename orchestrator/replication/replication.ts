@@ -132,6 +132,7 @@ export async function createReplication(deps: {
 
     /** Ships what the tenant has written until now to the store, and waits for it (no-op when not attached). */
     async flush(instanceId: string): Promise<void> {
+      await registering.get(instanceId);
       const dbPath = attached.get(instanceId);
       if (dbPath) await syncNow(dbPath);
     },
