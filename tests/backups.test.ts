@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes } from "node:crypto";
 import { tarGzFiles, zip } from "./support/bundles";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
-import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
+import { deployableEnv, runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 import { expectPostsIntact, seedPosts } from "./support/tenant-data";
 import { tools } from "./support/tools";
 import { waitForHttp } from "./support/wait";
@@ -38,7 +38,7 @@ describe("backups: download and import", () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-backups-"));
 
   beforeAll(async () => {
-    orch = await startOrchestrator({ env: process.getuid?.() === 0 ? {} : { ALLOW_UNSANDBOXED_DEPLOYS: "1" } });
+    orch = await startOrchestrator({ env: deployableEnv() });
     client = createGatewayClient({ port: orch.gatewayPort });
   });
   afterAll(async () => {

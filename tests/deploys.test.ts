@@ -5,7 +5,7 @@ import type { DeployJson } from "../lib/instance-json";
 import { tarGzFiles } from "./support/bundles";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { exerciseMoodboard } from "./support/moodboard";
-import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
+import { deployableEnv, runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 
 // Deploys through the orchestrator's internal API against real PocketBase: the switch, its
 // automatic rollback (code and pre-migration data), rollback on request, and pending deploys.
@@ -40,8 +40,7 @@ describe("deploys", () => {
   let client: GatewayClient;
 
   beforeAll(async () => {
-    // As root (CI) tenants run sandboxed; elsewhere deploys need the operator's explicit opt-out.
-    orch = await startOrchestrator({ env: process.getuid?.() === 0 ? {} : { ALLOW_UNSANDBOXED_DEPLOYS: "1" } });
+    orch = await startOrchestrator({ env: deployableEnv() });
     client = createGatewayClient({ port: orch.gatewayPort });
   });
   afterAll(async () => {
@@ -209,7 +208,7 @@ describe("deploys without a sandbox", () => {
 
 describe("old deploys", () => {
   it("keep their history, but only the newest DEPLOYS_KEPT keep their files in storage", async () => {
-    const orch = await startOrchestrator({ env: { DEPLOYS_KEPT: "2", ...(process.getuid?.() === 0 ? {} : { ALLOW_UNSANDBOXED_DEPLOYS: "1" }) } });
+    const orch = await startOrchestrator({ env: { DEPLOYS_KEPT: "2", ...deployableEnv() } });
     try {
       const id = await orch.createInstance("old-deploys");
       const ids: string[] = [];

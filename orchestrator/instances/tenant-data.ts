@@ -115,8 +115,7 @@ export async function uploadIfChanged(
   if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
   const generation = Math.max(instance.generation, state.generation) + 1;
   const started = Date.now();
-  // Read before any copy is taken: the copy holds at least that much.
-  const options: SnapshotOptions = { databases: carry ? "carry" : "copy", reason, replicaTxid: await deps.replicaPosition(instanceId) };
+  const options: SnapshotOptions = { databases: carry ? "carry" : "copy", reason, replicaTxid: () => deps.replicaPosition(instanceId) };
   const result = await deps.sync.upload(instanceId, paths, generation, owner, options);
   await deps.store.recordSnapshot(instanceId, result);
   await writeSyncState(paths, { generation, fingerprint });

@@ -32,6 +32,9 @@ export type OrchestratorOptions = {
 /** A real orchestrator process (`tsx orchestrator/main.ts`) on free ports and a temp data dir. */
 export type OrchestratorHandle = Awaited<ReturnType<typeof startOrchestrator>>;
 
+/** Environment that lets tests deploy: as root (CI) tenants run sandboxed; elsewhere deploys need the operator's explicit opt-out. */
+export const deployableEnv = (): Record<string, string> => (process.getuid?.() === 0 ? {} : { ALLOW_UNSANDBOXED_DEPLOYS: "1" });
+
 /** Starts the orchestrator and waits until its internal API answers. */
 export async function startOrchestrator(options: OrchestratorOptions = {}) {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "picobase-orch-"));
