@@ -18,8 +18,47 @@ export const users = sqliteTable("users", {
   name: text("name").notNull(),
   email: text("email").notNull().unique(),
   passwordHash: text("password_hash").notNull(),
+  /** When the user proved they read mail at `email` (null: not yet; see lib/data/email-tokens.ts). */
+  emailVerifiedAt: integer("email_verified_at", { mode: "timestamp_ms" }),
   createdAt: createdAt(),
 });
+
+/** What a mailed link lets its holder do. */
+export const emailTokenPurposes = ["verify-email", "reset-password"] as const;
+
+/** Single-use, expiring links sent by mail; only a hash of the secret is stored. */
+export const emailTokens = sqliteTable(
+  "email_tokens",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: emailTokenPurposes }).notNull(),
+    /** SHA-256 hex of the secret in the link. */
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [index("email_tokens_user_idx").on(t.userId, t.purpose)],
+);
+
+/** Mails the platform sent about an instance or account, so a notice is not repeated too often. */
+export const notices = sqliteTable(
+  "notices",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").references(() => instances.id, { onDelete: "cascade" }),
+    /** e.g. "instance-failed", "quota-warning". */
+    kind: text("kind").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("notices_user_kind_idx").on(t.userId, t.kind, t.createdAt)],
+);
 
 /**
  * Signed-in dashboard sessions. The session cookie (a next-auth JWT) names one by id; it is valid
@@ -198,6 +237,36 @@ export const accountTokens = sqliteTable(
   (t) => [index("account_tokens_user_idx").on(t.userId)],
 );
 
+/** A custom domain's verification state: never verified yet, verified (routed), or verified once and since lost. */
+export const domainStatuses = ["pending", "verified", "lost"] as const;
+
+/**
+ * Host names an owner points at one of their instances (`api.example.com`). Routed by the gateway
+ * and given a certificate only while `verified`; a host name belongs to one instance at most.
+ */
+export const customDomains = sqliteTable(
+  "custom_domains",
+  {
+    id: text("id").primaryKey(),
+    instanceId: text("instance_id")
+      .notNull()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    /** Lower-case, no trailing dot. */
+    hostname: text("hostname").notNull().unique(),
+    /** The value the owner publishes in a TXT record to prove the domain is theirs. */
+    verifyToken: text("verify_token").notNull(),
+    status: text("status", { enum: domainStatuses }).notNull().default("pending"),
+    /** The instance's primary domain: PocketBase's app URL (mail links, OAuth redirects) uses it. */
+    isPrimary: integer("is_primary", { mode: "boolean" }).notNull().default(false),
+    /** Why the last check did not verify it (shown to the owner); null after a successful check. */
+    lastError: text("last_error"),
+    checkedAt: integer("checked_at", { mode: "timestamp_ms" }),
+    verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("custom_domains_instance_idx").on(t.instanceId)],
+);
+
 export type User = typeof users.$inferSelect;
 export type Instance = typeof instances.$inferSelect;
 export type NewInstance = typeof instances.$inferInsert;
@@ -208,6 +277,10 @@ export type Deploy = typeof deploys.$inferSelect;
 export type DeployStatus = (typeof deployStatuses)[number];
 export type InstanceSecret = typeof instanceSecrets.$inferSelect;
 export type AccountToken = typeof accountTokens.$inferSelect;
+export type EmailToken = typeof emailTokens.$inferSelect;
+export type EmailTokenPurpose = (typeof emailTokenPurposes)[number];
+export type CustomDomain = typeof customDomains.$inferSelect;
+export type DomainStatus = (typeof domainStatuses)[number];
 export type InstanceStatus = (typeof instanceStatuses)[number];
 export type DesiredState = (typeof desiredStates)[number];
 
