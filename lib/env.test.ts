@@ -36,6 +36,19 @@ describe("loadWebConfig", () => {
     expect(config.publicUrl.baseDomain).toBe("picobase.dev");
   });
 
+  it("never touches DATA_DIR when every secret is set (a dashboard running as its own user)", () => {
+    const unreadable = path.join(dir, "not-mine");
+    const config = loadWebConfig({
+      DATA_DIR: unreadable,
+      TURSO_DATABASE_URL: "http://127.0.0.1:8081",
+      NEXTAUTH_SECRET: "n".repeat(32),
+      ORCHESTRATOR_TOKEN: "o".repeat(32),
+      ENCRYPTION_KEY: "e".repeat(64),
+    });
+    expect(config).toMatchObject({ nextAuthSecret: "n".repeat(32), orchestratorToken: "o".repeat(32), encryptionKey: "e".repeat(64) });
+    expect(fs.existsSync(unreadable)).toBe(false);
+  });
+
   it("fails naming each bad variable", () => {
     expect(() => loadWebConfig({ DATA_DIR: dir, INSTANCE_QUOTA: "lots", NEXTAUTH_URL: "not a url" })).toThrow(
       /INSTANCE_QUOTA[\s\S]*NEXTAUTH_URL|NEXTAUTH_URL[\s\S]*INSTANCE_QUOTA/,

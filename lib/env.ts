@@ -28,7 +28,7 @@ export function loadWebConfig(source: Record<string, string | undefined>) {
     dataDir: platform.dataDir,
     db: platform.db,
     nextAuthUrl: env.NEXTAUTH_URL,
-    nextAuthSecret: env.NEXTAUTH_SECRET ?? platform.nextAuthSecret,
+    nextAuthSecret: env.NEXTAUTH_SECRET ?? platform.generatedNextAuthSecret(),
     orchestratorUrl: env.ORCHESTRATOR_URL ?? `http://127.0.0.1:${env.ORCHESTRATOR_PORT}`,
     orchestratorToken: platform.orchestratorToken,
     /** Encrypts instance secrets as they are set; the orchestrator decrypts them at launch. */

@@ -48,19 +48,25 @@ export function parseEnv<T extends z.ZodTypeAny>(schema: T, source: NodeJS.Proce
   throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
 }
 
-/** Resolves embedded defaults: data folder, `file:` control DB, generated secrets. */
+/**
+ * Resolves embedded defaults: data folder, `file:` control DB, generated secrets. The generated
+ * secrets file is read (or created) only for a secret the environment does not set, so a process
+ * given all of them (the dashboard as its own unprivileged user, docs/deploy.md) never touches DATA_DIR.
+ */
 export function resolvePlatform(env: PlatformEnv) {
   const dataDir = path.resolve(env.DATA_DIR);
-  const secrets: PlatformSecrets = loadOrCreateSecrets(dataDir);
+  let generated: PlatformSecrets | undefined;
+  const secrets = (): PlatformSecrets => (generated ??= loadOrCreateSecrets(dataDir));
   return {
     dataDir,
     db: {
       url: env.TURSO_DATABASE_URL ?? `file:${path.join(dataDir, "control.db")}`,
       authToken: env.TURSO_AUTH_TOKEN,
     },
-    orchestratorToken: env.ORCHESTRATOR_TOKEN ?? secrets.orchestratorToken,
-    encryptionKey: env.ENCRYPTION_KEY ?? secrets.encryptionKey,
-    nextAuthSecret: secrets.nextAuthSecret,
+    orchestratorToken: env.ORCHESTRATOR_TOKEN ?? secrets().orchestratorToken,
+    encryptionKey: env.ENCRYPTION_KEY ?? secrets().encryptionKey,
+    /** The generated session-signing secret, for a dashboard without NEXTAUTH_SECRET. */
+    generatedNextAuthSecret: () => secrets().nextAuthSecret,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
     deployMaxBytes: env.DEPLOY_MAX_SIZE,
   };

@@ -33,11 +33,18 @@ export function goInstall({ tag, pkg, version, target, ldflags }) {
   }
 }
 
-/** The last word `bin <args>` prints (its version), or null when it is missing or does not run. */
+/**
+ * The version `bin <args>` prints (its first "1.2.3" or "v1.2.3" word, without the "v"), or null when
+ * it is missing or does not run. Tools print it in different places: "pocketbase version 0.39.11",
+ * "v0.5.16", "v2.11.9 h1:…".
+ */
 export function reportedVersion(bin, args) {
+  let out;
   try {
-    return execFileSync(bin, args, { encoding: "utf8" }).trim().split(/\s+/).pop().replace(/^v/, "");
+    out = execFileSync(bin, args, { encoding: "utf8" });
   } catch {
     return null; // not installed yet, or not runnable: either way it needs (re)installing
   }
+  const word = out.split(/\s+/).find((w) => /^v?\d+\.\d+\.\d+/.test(w));
+  return word ? word.replace(/^v/, "") : null;
 }
