@@ -86,12 +86,22 @@ function wireProxy(
   });
 }
 
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
 function listen(server: http.Server, config: GatewayConfig, log: Logger): Promise<{ port: number }> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => {
       server.off("error", reject);
       server.on("error", (err) => log.error({ err }, "gateway server error"));
+      if (config.trustedProxyHops > 0 && !isLoopbackHost(config.host)) {
+        log.warn(
+          { host: config.host, trustedProxyHops: config.trustedProxyHops },
+          "the gateway trusts X-Forwarded-For from a proxy but listens beyond loopback: a client connecting directly can forge its address (set GATEWAY_HOST=127.0.0.1 behind a local proxy)",
+        );
+      }
       const address = server.address();
       resolve({ port: typeof address === "object" && address !== null ? address.port : config.port });
     });

@@ -23,9 +23,9 @@ function loopbackLookup(_hostname: string, options: LookupOptions, callback: Loo
   else callback(null, "127.0.0.1", 4);
 }
 
-/** An undici Agent that connects any hostname to 127.0.0.1. */
-export function createLoopbackAgent(): Agent {
-  return new Agent({ connect: { lookup: loopbackLookup } });
+/** An undici Agent that connects any hostname to 127.0.0.1; over TLS it trusts only `ca` (PEM) and checks the name. */
+export function createLoopbackAgent(opts: { ca?: string } = {}): Agent {
+  return new Agent({ connect: { lookup: loopbackLookup, ...(opts.ca ? { ca: opts.ca } : {}) } });
 }
 
 /** A fetch-compatible function that sends through `dispatcher`. */
@@ -40,7 +40,7 @@ export type GatewayClient = {
   agent: Agent;
   /** fetch through the loopback agent: `client.fetch(client.url("app", "/api/health"))`. */
   fetch: typeof fetch;
-  /** `http://<sub>.<baseDomain>:<port><path>` */
+  /** `http(s)://<sub>.<baseDomain>:<port><path>` */
   url(subdomain: string, path?: string): string;
   /** The official SDK for one instance, sending every request (and its realtime POSTs) through the agent. */
   pocketBase(subdomain: string): PocketBase;
@@ -55,12 +55,16 @@ export type GatewayClient = {
   close(): Promise<void>;
 };
 
-/** Builds clients for a gateway listening on 127.0.0.1:`port`, serving `<sub>.<baseDomain>` (default `localhost`). */
-export function createGatewayClient(opts: { port: number; baseDomain?: string }): GatewayClient {
+/**
+ * Builds clients for a gateway listening on 127.0.0.1:`port`, serving `<sub>.<baseDomain>` (default
+ * `localhost`); with `https` for a TLS front such as Caddy, whose certificates must chain to `https.ca`.
+ */
+export function createGatewayClient(opts: { port: number; baseDomain?: string; https?: { ca: string } }): GatewayClient {
   const baseDomain = opts.baseDomain ?? "localhost";
-  const agent = createLoopbackAgent();
+  const agent = createLoopbackAgent({ ca: opts.https?.ca });
   const routedFetch = createRoutedFetch(agent);
-  const url = (subdomain: string, path = "") => `http://${subdomain}.${baseDomain}:${opts.port}${path}`;
+  const scheme = opts.https ? "https" : "http";
+  const url = (subdomain: string, path = "") => `${scheme}://${subdomain}.${baseDomain}:${opts.port}${path}`;
 
   class RoutedEventSource extends EventSource {
     constructor(target: string | URL, init?: EventSourceInit) {
