@@ -1,0 +1,193 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { caddyPorts, startCaddy, type CaddyHandle, type CaddyPorts } from "./support/caddy";
+import { createGatewayClient, requestFrom, type GatewayClient } from "./support/gateway-client";
+import { repoRoot, tools } from "./support/tools";
+import { startWebPlatform, type WebPlatform } from "./support/web";
+
+/**
+ * The production edge: real Caddy running deploy/Caddyfile as shipped (certificates from its local
+ * CA instead of Let's Encrypt) in front of the real dashboard and gateway, with the platform set up
+ * as docs/deploy.md says (TRUSTED_PROXY_HOPS=1, public URLs on https). Clients trust only Caddy's
+ * root certificate, so every request proves a valid certificate for the name it asked for.
+ */
+const baseDomain = "pb.localhost"; // Chromium resolves *.localhost to loopback; Node clients map every name to it
+const appHost = `app.${baseDomain}`;
+const sub = `edge-${Date.now().toString(36)}`;
+const email = `edge-${Date.now().toString(36)}@example.com`;
+const password = "edge-password-1";
+
+let ports: CaddyPorts;
+let web: WebPlatform;
+let caddy: CaddyHandle;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let client: GatewayClient;
+const state = { key: "" };
+const appUrl = (route = "") => `https://${appHost}:${ports.httpsPort}${route}`;
+const shots = path.join(repoRoot, "test-results/screenshots");
+
+beforeAll(async () => {
+  fs.mkdirSync(shots, { recursive: true });
+  ports = await caddyPorts();
+  web = await startWebPlatform({
+    orchestratorEnv: {
+      BASE_DOMAIN: baseDomain,
+      PUBLIC_GATEWAY_URL: `https://${baseDomain}:${ports.httpsPort}`,
+      TRUSTED_PROXY_HOPS: "1",
+      IDLE_TIMEOUT_MINUTES: "0",
+    },
+    env: { NEXTAUTH_URL: appUrl() },
+  });
+  caddy = await startCaddy({
+    dir: web.orchestrator.dataDir,
+    ports,
+    appHost,
+    orchestratorPort: Number(new URL(web.orchestrator.apiUrl).port),
+    dashboardPort: Number(new URL(web.url).port),
+    gatewayPort: web.orchestrator.gatewayPort,
+  });
+  client = createGatewayClient({ port: ports.httpsPort, baseDomain, https: { ca: caddy.rootCa } });
+  browser = await chromium.launch({
+    executablePath: tools.chromium,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+  // Chromium does not know Caddy's local CA; the Node clients below check the chain against it.
+  context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+});
+
+afterAll(async () => {
+  if (process.env.EDGE_DEBUG)
+    console.log(
+      fs
+        .readFileSync(caddy.logFile, "utf8")
+        .split("\n")
+        .filter((l) => /error|warn/.test(l))
+        .slice(-8)
+        .join("\n"),
+      fs.readFileSync(web.logFile, "utf8").slice(-2000),
+    );
+  await client?.close();
+  await browser?.close();
+  await caddy?.dispose();
+  await web?.dispose();
+});
+
+describe("HTTPS edge (Caddy)", () => {
+  it("serves the dashboard over HTTPS: sign-up and sign-in set a secure, host-only session cookie", async () => {
+    await page.goto(appUrl("/signup"));
+    await page.getByLabel("Name").fill("Edge User");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Create account" }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.getByText("No instances yet").waitFor();
+    const session = (await context.cookies(appUrl())).find((c) => c.name === "__Host-next-auth.session-token");
+    expect(session).toMatchObject({ secure: true, httpOnly: true, sameSite: "Lax", path: "/" });
+    expect(session?.domain).toBe(appHost);
+
+    await context.clearCookies();
+    await page.goto(appUrl("/signin"));
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill(password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForURL(/\/dashboard$/);
+    await page.screenshot({ path: path.join(shots, "edge-dashboard-https.png") });
+  });
+
+  it("redirects plain HTTP to HTTPS", async () => {
+    const res = await requestFrom(ports.httpPort, { host: appHost, path: "/signin" });
+    expect(res.status).toBe(308);
+    // Caddy's redirect names the standard port: production listens on 443.
+    expect(res.headers.location).toBe(`https://${appHost}/signin`);
+  });
+
+  it("creates and starts an instance whose URL is https, and an API key, in the dashboard", async () => {
+    await page.getByRole("button", { name: "New instance" }).first().click();
+    await page.getByLabel("Name").fill("Edge");
+    await page.getByLabel("Subdomain").fill(sub);
+    await page.getByText(/^Available:/).waitFor();
+    await page.getByRole("button", { name: "Create instance" }).click();
+    await page.waitForURL(/\/dashboard\/instances\/[a-z0-9]+$/);
+    expect(await page.getByTestId("instance-url").textContent()).toBe(`https://${sub}.${baseDomain}:${ports.httpsPort}`);
+    await page.getByRole("button", { name: "Start" }).click();
+    await page.locator('[data-testid="instance-status"] [data-status="running"]').waitFor({ timeout: 60_000 });
+    await page.getByRole("button", { name: "New key" }).click();
+    await page.getByLabel("Name").fill("edge");
+    await page.getByRole("button", { name: "Create key" }).click();
+    state.key = (await page.getByTestId("new-api-key").textContent()) ?? "";
+    expect(state.key).toMatch(/^pbk_/);
+    await page.getByRole("button", { name: "Done" }).click();
+  });
+
+  it("serves the official SDK over HTTPS: records, realtime and a file upload", async () => {
+    const pb = client.pocketBase(sub);
+    pb.authStore.save(state.key);
+    await pb.collections.create({
+      name: "notes",
+      type: "base",
+      listRule: "",
+      viewRule: "",
+      fields: [
+        { name: "title", type: "text" },
+        { name: "attachment", type: "file", maxSelect: 1, maxSize: 5_000_000 },
+      ],
+    });
+    const restore = client.installEventSource();
+    try {
+      const listener = client.pocketBase(sub);
+      const events: string[] = [];
+      const unsubscribe = await listener.collection("notes").subscribe("*", (e) => events.push(`${e.action}:${String(e.record.title)}`));
+      const bytes = randomBytes(256 * 1024);
+      const form = new FormData();
+      form.append("title", "over https");
+      form.append("attachment", new Blob([bytes]), "blob.bin");
+      const record = await pb.collection("notes").create(form);
+      await expect.poll(() => events, { timeout: 10_000 }).toContain("create:over https");
+      await unsubscribe();
+
+      const list = await client.pocketBase(sub).collection("notes").getList(1, 10);
+      expect(list.items.map((r) => r.title)).toEqual(["over https"]);
+      const fileUrl = pb.files.getURL(record, record.attachment as string);
+      expect(fileUrl.startsWith(`https://${sub}.${baseDomain}:${ports.httpsPort}/`)).toBe(true);
+      const download = await client.fetch(fileUrl);
+      expect(download.status).toBe(200);
+      expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+    } finally {
+      restore();
+    }
+  });
+
+  it("trusts exactly one proxy: a client's forged X-Forwarded-For does not become its address", async () => {
+    const res = await client.fetch(client.url(sub, "/api/health?edge=forged"), { headers: { "x-forwarded-for": "198.51.100.7" } });
+    expect(res.status).toBe(200);
+    const pb = client.pocketBase(sub);
+    pb.authStore.save(state.key);
+    // PocketBase logs the client address it was given (the right-most X-Forwarded-For entry).
+    let entry: { data: Record<string, unknown> } | undefined;
+    await expect.poll(async () => (entry = (await pb.logs.getList(1, 1, { filter: `data.url ~ "edge=forged"` })).items[0]), { timeout: 10_000 }).toBeDefined();
+    expect(entry?.data.userIP).toBe("127.0.0.1");
+  });
+
+  it("gives no certificate to a name the platform does not serve", async () => {
+    const unknown = await client.fetch(client.url("nobody-here", "/api/health")).then(
+      (r) => `answered ${r.status}`,
+      (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message),
+    );
+    expect(unknown).toMatch(/alert|handshake|socket|disconnected|ECONNRESET/i);
+  });
+});
