@@ -1,10 +1,14 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket, WebSocketServer } from "ws";
 import { caddyPorts, startCaddy, type CaddyHandle, type CaddyPorts } from "./support/caddy";
-import { createGatewayClient, requestFrom, type GatewayClient } from "./support/gateway-client";
+import { createGatewayClient, loopbackLookup, requestFrom, type GatewayClient } from "./support/gateway-client";
 import { repoRoot, tools } from "./support/tools";
 import { startWebPlatform, type WebPlatform } from "./support/web";
 
@@ -189,5 +193,41 @@ describe("HTTPS edge (Caddy)", () => {
       (err: Error) => String((err.cause as Error | undefined)?.message ?? err.message),
     );
     expect(unknown).toMatch(/alert|handshake|socket|disconnected|ECONNRESET/i);
+  });
+});
+
+describe("the shipped Caddyfile", () => {
+  it("passes WebSocket upgrades through to the gateway", async () => {
+    // No PocketBase route speaks WebSocket, so a WebSocket echo server stands in for the gateway here.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-caddy-ws-"));
+    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((resolve) => wss.once("listening", resolve));
+    wss.on("connection", (socket, req) => socket.on("message", (data) => socket.send(`${String(data)} via ${req.headers["x-forwarded-proto"]}`)));
+    const approveAll = http.createServer((_req, res) => res.end());
+    await new Promise<void>((resolve) => approveAll.listen(0, "127.0.0.1", resolve));
+    const own = await caddyPorts();
+    const front = await startCaddy({
+      dir,
+      ports: own,
+      appHost: "app.ws.localhost",
+      orchestratorPort: (approveAll.address() as AddressInfo).port,
+      dashboardPort: 1,
+      gatewayPort: (wss.address() as AddressInfo).port,
+    });
+    try {
+      const socket = new WebSocket(`wss://t.ws.localhost:${own.httpsPort}/socket`, { ca: front.rootCa, lookup: loopbackLookup });
+      const reply = await new Promise<string>((resolve, reject) => {
+        socket.once("open", () => socket.send("ping"));
+        socket.once("message", (data) => resolve(String(data)));
+        socket.once("error", reject);
+      });
+      socket.close();
+      expect(reply).toBe("ping via https");
+    } finally {
+      await front.dispose();
+      await new Promise((resolve) => wss.close(resolve));
+      await new Promise((resolve) => approveAll.close(resolve));
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,7 @@ import { Agent, type Dispatcher } from "undici";
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /** Resolves every hostname to 127.0.0.1 (both the single-address and the `all: true` lookup forms). */
-function loopbackLookup(_hostname: string, options: LookupOptions, callback: LookupCallback): void {
+export function loopbackLookup(_hostname: string, options: LookupOptions, callback: LookupCallback): void {
   if (options.all) callback(null, [{ address: "127.0.0.1", family: 4 }]);
   else callback(null, "127.0.0.1", 4);
 }
