@@ -12,6 +12,7 @@ const pureLib = [
   "backups-json",
   "api-keys",
   "crypto/**",
+  "mail/**",
   "platform-env",
   "secrets",
   "instance-url",
@@ -63,7 +64,7 @@ export default tseslint.config(
                 .map((m) => m.slice(0, -3))
                 .join("|")})/|(?:${pureLib.filter((m) => !m.endsWith("/**")).join("|")})$)`,
               message:
-                "The orchestrator may import only pure lib/ modules (db, validations, errors, backups-json, api-keys, crypto, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
+                "The orchestrator may import only pure lib/ modules (db, validations, errors, backups-json, api-keys, crypto, mail, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
             },
           ],
         },

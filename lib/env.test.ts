@@ -54,4 +54,24 @@ describe("loadWebConfig", () => {
       /INSTANCE_QUOTA[\s\S]*NEXTAUTH_URL|NEXTAUTH_URL[\s\S]*INSTANCE_QUOTA/,
     );
   });
+
+  it("mail: written to the log by default, from no-reply@BASE_DOMAIN; an SMTP URL must be smtp:// or smtps://", () => {
+    expect(loadWebConfig({ DATA_DIR: dir, BASE_DOMAIN: "picobase.dev" })).toMatchObject({
+      mail: { smtpUrl: undefined, from: "PicoBase <no-reply@picobase.dev>" },
+      emailLinks: { requireVerification: false, verifyTtlMs: 24 * 3_600_000, resetTtlMs: 60 * 60_000 },
+    });
+    const config = loadWebConfig({
+      DATA_DIR: dir,
+      SMTP_URL: "smtps://u:p@mail.example.com:465",
+      MAIL_FROM: "Ops <ops@example.com>",
+      REQUIRE_EMAIL_VERIFICATION: "1",
+    });
+    expect(config).toMatchObject({
+      mail: { smtpUrl: "smtps://u:p@mail.example.com:465", from: "Ops <ops@example.com>" },
+      emailLinks: { requireVerification: true },
+    });
+    const badUrl = () => loadWebConfig({ DATA_DIR: dir, SMTP_URL: "https://u:topsecret@mail.example.com" });
+    expect(badUrl).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(badUrl).not.toThrow(/topsecret/); // the message names the variable, never its value
+  });
 });

@@ -1,14 +1,18 @@
 import { z } from "zod";
 import type { PublicUrlSettings } from "./instance-url";
-import { parseEnv, platformEnvSchema, resolvePlatform } from "./platform-env";
+import { envBool, parseEnv, platformEnvSchema, resolvePlatform } from "./platform-env";
 
 const webEnvSchema = platformEnvSchema.extend({
-  NEXTAUTH_URL: z.url().default("http://localhost:3000"),
   NEXTAUTH_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
   ORCHESTRATOR_URL: z.url().optional(),
   INSTANCE_QUOTA: z.coerce.number().int().min(0).default(5),
   /** Platform API requests one account token may make per minute (per web process). */
   ACCOUNT_TOKEN_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /** Sign-in refuses accounts whose email address is not verified yet (verification is optional by default). */
+  REQUIRE_EMAIL_VERIFICATION: envBool.default(false),
+  /** How long the links in mails stay valid: email verification and password reset. */
+  EMAIL_VERIFICATION_TTL_HOURS: z.coerce.number().min(0.1).max(720).default(24),
+  PASSWORD_RESET_TTL_MINUTES: z.coerce.number().min(1).max(1440).default(60),
 });
 
 /** Everything the web app reads from its environment, with embedded defaults resolved. */
@@ -27,7 +31,7 @@ export function loadWebConfig(source: Record<string, string | undefined>) {
   return {
     dataDir: platform.dataDir,
     db: platform.db,
-    nextAuthUrl: env.NEXTAUTH_URL,
+    nextAuthUrl: platform.dashboardUrl,
     nextAuthSecret: env.NEXTAUTH_SECRET ?? platform.generatedNextAuthSecret(),
     orchestratorUrl: env.ORCHESTRATOR_URL ?? `http://127.0.0.1:${env.ORCHESTRATOR_PORT}`,
     orchestratorToken: platform.orchestratorToken,
@@ -38,6 +42,12 @@ export function loadWebConfig(source: Record<string, string | undefined>) {
     trustedProxyHops: platform.trustedProxyHops,
     deployMaxBytes: platform.deployMaxBytes,
     publicUrl,
+    mail: platform.mail,
+    emailLinks: {
+      requireVerification: env.REQUIRE_EMAIL_VERIFICATION,
+      verifyTtlMs: env.EMAIL_VERIFICATION_TTL_HOURS * 3_600_000,
+      resetTtlMs: env.PASSWORD_RESET_TTL_MINUTES * 60_000,
+    },
   };
 }
 

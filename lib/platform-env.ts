@@ -13,6 +13,12 @@ export const byteSize = z
     return Number(n) * (BYTE_UNITS[unit ?? "B"] ?? 1);
   });
 
+/** "true"/"1" or "false"/"0". */
+export const envBool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+/** Where outgoing mail goes: `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://…:465`. */
+const smtpUrl = z.url().refine((v) => /^smtps?:\/\/[^/]/.test(v), "must be an smtp:// or smtps:// URL such as smtp://user:pass@mail.example.com:587");
+
 /** Variables both the web app and the orchestrator read; each adds its own on top. */
 export const platformEnvSchema = z.object({
   DATA_DIR: z.string().min(1).default(".data"),
@@ -34,6 +40,12 @@ export const platformEnvSchema = z.object({
   /** Proxies in front of the dashboard and gateway that append to X-Forwarded-For (lib/client-ip.ts). */
   TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** The dashboard's public origin: next-auth's, and the base of every link in a mail (both processes send mail). */
+  NEXTAUTH_URL: z.url().default("http://localhost:3000"),
+  /** Outgoing mail (sign-up verification, password reset, instance notices); unset: mails are written to the log. */
+  SMTP_URL: smtpUrl.optional(),
+  /** The sender of platform mail; default `PicoBase <no-reply@BASE_DOMAIN>`. */
+  MAIL_FROM: z.string().trim().min(3).max(320).optional(),
   /** Largest deploy bundle, unpacked and as uploaded: the dashboard refuses a larger declared upload at once, the orchestrator checks every byte. */
   DEPLOY_MAX_SIZE: byteSize.default(50 * 1024 * 1024),
 });
@@ -69,5 +81,7 @@ export function resolvePlatform(env: PlatformEnv) {
     generatedNextAuthSecret: () => secrets().nextAuthSecret,
     trustedProxyHops: env.TRUSTED_PROXY_HOPS,
     deployMaxBytes: env.DEPLOY_MAX_SIZE,
+    dashboardUrl: env.NEXTAUTH_URL,
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `PicoBase <no-reply@${env.BASE_DOMAIN.toLowerCase()}>` },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
-import { byteSize, parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
+import { byteSize, envBool as bool, parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
 
 const cidrList = z
   .string()
@@ -12,8 +12,6 @@ const cidrList = z
       .filter(Boolean),
   )
   .pipe(z.array(z.string().regex(/^[0-9a-f.:]+\/\d{1,3}$/i, "must be CIDRs such as 10.1.0.0/16, comma-separated")));
-
-const bool = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
 const orchestratorEnvSchema = platformEnvSchema.extend({
   POCKETBASE_BINARY_PATH: z.string().min(1).optional(),
