@@ -1,13 +1,17 @@
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import type { ReactNode } from "react";
+import { VerifyEmailBanner } from "@/components/account/verify-email-banner";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { Logo } from "@/components/shared/logo";
 import { currentUser } from "@/lib/auth/session";
+import { getDb } from "@/lib/data/context";
+import { isEmailVerified } from "@/lib/data/users";
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
   const user = await currentUser();
   if (!user) redirect("/signin");
+  const verified = await isEmailVerified(await getDb(), user);
   return (
     <div className="flex min-h-dvh flex-col bg-muted/40">
       <header className="border-b bg-background">
@@ -31,6 +35,7 @@ export default async function DashboardLayout({ children }: { children: ReactNod
           </div>
         </div>
       </header>
+      {verified ? null : <VerifyEmailBanner email={user.email} />}
       <main className="mx-auto w-full max-w-5xl flex-1 px-4 py-8 sm:px-6">{children}</main>
     </div>
   );

@@ -2,21 +2,24 @@
 
 import Link from "next/link";
 import { signIn } from "next-auth/react";
-import type { FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Field, FormError } from "@/components/shared/field";
 import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
-import { describeSigninError } from "./auth-errors";
+import { describeSigninError, isEmailNotVerified } from "./auth-errors";
+import { ResendVerificationButton } from "./resend-verification-button";
 
-/** Email + password sign-in through next-auth's credentials provider. */
+/** Email + password sign-in through next-auth's credentials provider; an unverified account may have its link sent again. */
 export function SigninForm({ callbackUrl, initialError }: { callbackUrl: string; initialError?: string | undefined }) {
   const { pending, error, run } = useAction(describeSigninError(initialError));
+  const [email, setEmail] = useState("");
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
+    setEmail(String(form.get("email") ?? ""));
     await run(
       async () => {
         const result = await signIn("credentials", {
@@ -41,10 +44,19 @@ export function SigninForm({ callbackUrl, initialError }: { callbackUrl: string;
       <CardContent>
         <form onSubmit={submit} className="grid gap-4" noValidate>
           <FormError message={error} />
+          {isEmailNotVerified(error) && email ? <ResendVerificationButton email={email} /> : null}
           <Field id="email" label="Email">
             <Input id="email" name="email" type="email" autoComplete="email" required />
           </Field>
-          <Field id="password" label="Password">
+          <Field
+            id="password"
+            label="Password"
+            hint={
+              <Link href="/forgot-password" className="font-medium text-primary hover:underline">
+                Forgot password?
+              </Link>
+            }
+          >
             <Input id="password" name="password" type="password" autoComplete="current-password" required />
           </Field>
           <Button type="submit" pending={pending} className="w-full">

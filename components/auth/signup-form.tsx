@@ -10,11 +10,13 @@ import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Input } from "@/components/ui/input";
 import { signupSchema } from "@/lib/validations/auth";
+import { ResendVerificationButton } from "./resend-verification-button";
 import { z } from "zod";
 
-/** Sign-up form: validates with the shared schema, registers, then signs in. */
+/** Sign-up form: validates with the shared schema, registers, then signs in (or, when verification is required, asks to check the inbox). */
 export function SignupForm() {
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
+  const [mustVerify, setMustVerify] = useState<string>();
   const { pending, error: formError, setError: setFormError, run } = useAction();
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
@@ -28,7 +30,8 @@ export function SignupForm() {
     };
     await run(
       async () => {
-        await apiFetch("/api/auth/signup", { method: "POST", body: parsed.data });
+        const created = await apiFetch<{ verificationRequired: boolean }>("/api/auth/signup", { method: "POST", body: parsed.data });
+        if (created.verificationRequired) return setMustVerify(parsed.data.email);
         const result = await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirect: false });
         if (result?.error) throw new ApiError("Your account was created, but signing in failed. Try signing in.", 401);
         window.location.assign("/dashboard");
@@ -36,6 +39,8 @@ export function SignupForm() {
       { onError, keepPendingOnSuccess: true },
     );
   };
+
+  if (mustVerify) return <CheckInbox email={mustVerify} />;
 
   return (
     <Card>
@@ -65,6 +70,28 @@ export function SignupForm() {
             </Link>
           </p>
         </form>
+      </CardContent>
+    </Card>
+  );
+}
+
+/** After sign-up when the operator requires verified addresses: the mailed link comes first. */
+function CheckInbox({ email }: { email: string }) {
+  return (
+    <Card>
+      <CardHeader>
+        <CardTitle className="text-xl">Check your inbox</CardTitle>
+        <CardDescription>
+          We sent a link to <span className="font-medium text-foreground">{email}</span>. Open it to verify your address, then sign in.
+        </CardDescription>
+      </CardHeader>
+      <CardContent className="grid gap-4">
+        <ResendVerificationButton email={email} />
+        <p className="text-center text-sm text-muted-foreground">
+          <Link href="/signin" className="font-medium text-primary hover:underline">
+            Sign in
+          </Link>
+        </p>
       </CardContent>
     </Card>
   );

@@ -14,6 +14,8 @@ export const sessionMaxAgeSeconds = 30 * 24 * 60 * 60;
 
 /** Message shown when sign-in attempts are rate limited (the form recognises it by prefix). */
 const tooManyAttemptsMessage = "Too many sign-in attempts";
+/** Message shown when REQUIRE_EMAIL_VERIFICATION refuses an unverified account (the form offers to resend the mail). */
+const emailNotVerifiedMessage = "Verify your email address before signing in: open the link we mailed you.";
 
 let options: NextAuthOptions | undefined;
 
@@ -24,13 +26,14 @@ export function authOptions(): NextAuthOptions {
     secret: config.nextAuthSecret,
     cookieName: sessionCookieName(config.nextAuthUrl),
     limits: loginLimits(),
+    requireVerifiedEmail: config.emailLinks.requireVerification,
     now: () => new Date(),
   });
   return options;
 }
 
 /** Builds next-auth options around the sign-in limits. */
-function createAuthOptions(deps: { secret: string; cookieName: string; limits: LoginLimits; now: () => Date }): NextAuthOptions {
+function createAuthOptions(deps: { secret: string; cookieName: string; limits: LoginLimits; requireVerifiedEmail: boolean; now: () => Date }): NextAuthOptions {
   const secure = deps.cookieName.startsWith("__Host-");
   return {
     secret: deps.secret,
@@ -68,8 +71,15 @@ function createAuthOptions(deps: { secret: string; cookieName: string; limits: L
   };
 }
 
-/** Checks the limits, then the password; null means "wrong email or password". */
-async function authorizeCredentials(deps: { limits: LoginLimits; now: () => Date }, credentials: unknown, header: HeaderReader): Promise<User | null> {
+/**
+ * Checks the limits, then the password; null means "wrong email or password". With
+ * REQUIRE_EMAIL_VERIFICATION an unverified account is refused only after its password proved right.
+ */
+async function authorizeCredentials(
+  deps: { limits: LoginLimits; requireVerifiedEmail: boolean; now: () => Date },
+  credentials: unknown,
+  header: HeaderReader,
+): Promise<User | null> {
   const parsed = signinSchema.safeParse(credentials);
   if (!parsed.success) return null;
   const { email, password } = parsed.data;
@@ -83,7 +93,9 @@ async function authorizeCredentials(deps: { limits: LoginLimits; now: () => Date
       return null;
     }
     await deps.limits.succeeded(email, ip);
-    return { ...user, sessionId: await startSession(db, user.id, deps.now(), sessionMaxAgeSeconds * 1000) };
+    if (deps.requireVerifiedEmail && !user.emailVerified) throw new Error(emailNotVerifiedMessage);
+    const sessionId = await startSession(db, user.id, deps.now(), sessionMaxAgeSeconds * 1000);
+    return { id: user.id, name: user.name, email: user.email, sessionId };
   });
 }
 

@@ -36,5 +36,20 @@ export const changePasswordSchema = z
     path: ["newPassword"],
   });
 
+/** The secret of a mailed link (lib/mail/links.ts): 43 base64url characters. */
+const linkTokenSchema = z
+  .string({ error: "The link is incomplete." })
+  .regex(/^[A-Za-z0-9_-]{43}$/, "The link is incomplete or damaged. Copy the whole link from the mail.");
+
+/** "Forgot password?" and "send the verification mail again": just the address. */
+export const emailOnlySchema = z.object({ email: emailSchema });
+
+/** A new password chosen through a reset link, shared by the reset form and POST /api/auth/reset-password. */
+export const resetPasswordSchema = z.object({ token: linkTokenSchema, password: passwordSchema });
+
+/** The secret of a verification link, as the verify page posts it to POST /api/auth/verify-email. */
+export const verifyEmailSchema = z.object({ token: linkTokenSchema });
+
 export type SignupInput = z.infer<typeof signupSchema>;
 export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;
+export type ResetPasswordInput = z.infer<typeof resetPasswordSchema>;
