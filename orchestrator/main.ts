@@ -25,6 +25,8 @@ import { createTenantDisk } from "./instances/tenant-disk";
 import { createTenantSecrets } from "./instances/tenant-secrets";
 import { createSuperuserTokens } from "./instances/superuser-tokens";
 import { createLogger } from "./logger";
+import { createMailer } from "../lib/mail/mailer";
+import { createNotices } from "./notices/notices";
 import { createIdleStopper } from "./reconcile/idle-stopper";
 import { createReconciler } from "./reconcile/reconciler";
 import { createSnapshotScheduler } from "./reconcile/snapshot-scheduler";
@@ -51,6 +53,9 @@ async function main(): Promise<void> {
 
   const db = await openDb(config.db);
   shutdown.add("control DB", 5_000, () => db.close());
+  const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, log });
+  shutdown.add("mailer", 1_000, () => mailer.close());
+  const notices = createNotices({ db, mailer, log, dashboardUrl: config.dashboardUrl });
 
   await protectDataDir({ dataDir: config.dataDir, tenantsDir: config.tenantsDir, storage: config.storage, dbUrl: config.db.url });
   // Each sandbox binds the binary read-only (as root), so a checkout in a private folder is fine.
@@ -62,7 +67,10 @@ async function main(): Promise<void> {
     tenantsDir: config.tenantsDir,
     volumes: sandbox ? createVolumes() : undefined,
     log,
-    onUsage: (id, usage) => store.update(id, { diskUsedBytes: usage.usedBytes, diskQuotaBytes: usage.quotaBytes }),
+    onUsage: async (id, usage) => {
+      await store.update(id, { diskUsedBytes: usage.usedBytes, diskQuotaBytes: usage.quotaBytes });
+      notices.diskUsage(id, usage);
+    },
   });
   shutdown.add("tenant volumes", 30_000, () => disk.close());
   const storage = createStorage(config.storage);
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
   shutdown.add("remaining PocketBase processes", config.timings.stopTimeoutMs + 5_000, () => supervisor.stopAll());
 
   const bus = createEventBus();
+  shutdown.add("instance notices", 1_000, notices.watch(bus));
   const store = createInstanceStore({ db, bus });
   const idle = createIdleTracker();
   const admin = createPocketbaseAdmin({ log, repair: (t) => lifecycle.repairSuperuser(t) });
