@@ -5,7 +5,8 @@
 //   - versitygw, an S3-compatible gateway over a local directory, built from its Go module;
 //   - mailpit, an SMTP server with an HTTP API to read what it received (platform mail), built from its Go module;
 //   - Debian's chromium for browser tests, when missing and we may use apt-get;
-//   - the tenant sandbox's system packages (scripts/install-system-packages.mjs), in case
+//   - systemd (for systemd-analyze, which checks deploy/systemd) and the tenant sandbox's system
+//     packages (scripts/install-system-packages.mjs), in case
 //     `npm install` ran without root.
 // Idempotent: each tool is skipped when the pinned version is already there.
 import { execFileSync } from "node:child_process";
@@ -49,9 +50,6 @@ function installVersitygw(version) {
   stamp("versitygw", version);
 }
 
-/** mailpit's pin (the other tools' live in package.json "config"). */
-const mailpitVersion = "1.33.1";
-
 function installMailpit(version) {
   if (stampOk("mailpit", version)) return;
   // The version is stamped as mailpit's own release build does (otherwise it reports "dev").
@@ -67,6 +65,7 @@ function ensureChromium() {
 
 installSqld(config.sqldVersion);
 installVersitygw(config.versitygwVersion);
-installMailpit(mailpitVersion);
+installMailpit(config.mailpitVersion);
 if (process.env.PICOBASE_SKIP_CHROMIUM !== "1") ensureChromium();
 ensureDebianPackages(SANDBOX_PACKAGES, { tag: "test-tools", why: "the tenant sandbox" });
+ensureDebianPackages(["systemd"], { tag: "test-tools", why: "systemd-analyze verify of deploy/systemd" });
