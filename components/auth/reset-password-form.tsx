@@ -72,8 +72,8 @@ export function ResetPasswordForm({ token, deadLink: initialProblem }: { token: 
   return (
     <Card>
       <CardHeader>
-        <CardTitle className="text-xl">Choose a new password</CardTitle>
-        <CardDescription>Setting it signs your account out everywhere.</CardDescription>
+        <CardTitle className="text-xl">{deadLink ? "This link no longer works" : "Choose a new password"}</CardTitle>
+        <CardDescription>{deadLink ? "Reset links work once, for a limited time." : "Setting it signs your account out everywhere."}</CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
         <FormError message={error} />

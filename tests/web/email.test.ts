@@ -1,10 +1,14 @@
 import fs from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import { eq } from "drizzle-orm";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailTokens, users } from "../../lib/db/schema";
 import { mailRequestsPerClientLimit, mailsPerEmailLimit } from "../../lib/auth/mail-limits";
 import { linkIn, startMailpit, type Mailpit } from "../support/mailpit";
+import { repoRoot, tools } from "../support/tools";
+import { waitFor } from "../support/wait";
 import { createSignedInUser, signIn, startWebPlatform, webRequest, type WebPlatform } from "../support/web";
 
 /**
@@ -197,6 +201,66 @@ describe("platform mail (verification optional, the default)", () => {
     expect(Number(perClient.at(-1)?.retryAfter)).toBeGreaterThan(0);
   });
 
+  it("in Chromium: sign up, verify from the mail, forget the password, reset it, sign in; the spent link says so", async () => {
+    const browser = await chromium.launch({
+      executablePath: tools.chromium,
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+    });
+    try {
+      const page = await (await browser.newContext({ baseURL: web.url, viewport: { width: 1280, height: 800 } })).newPage();
+      page.setDefaultTimeout(30_000);
+      const shot = (name: string) => page.screenshot({ path: path.join(repoRoot, "test-results/screenshots", `email-${name}.png`) });
+      const email = `chromium-${Date.now()}@example.com`;
+      await page.goto("/signup");
+      await page.getByLabel("Name").fill("Chromium");
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill("first-password");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL(/\/dashboard$/);
+      await page.getByTestId("verify-email-banner").waitFor();
+      await shot("1-banner");
+
+      await page.goto(linkIn(await mailpit.waitForMail(email), "/verify-email").toString());
+      await page.getByRole("heading", { name: "Email verified" }).waitFor();
+      await page.goto("/dashboard");
+      await page.getByText("No instances yet").waitFor();
+      expect(await page.getByTestId("verify-email-banner").count()).toBe(0);
+
+      await page.context().clearCookies();
+      await page.goto("/signin");
+      await page.getByRole("link", { name: "Forgot password?" }).click();
+      await page.waitForURL(/\/forgot-password$/);
+      await page.getByLabel("Email").fill(email);
+      await page.getByRole("button", { name: "Send reset link" }).click();
+      await page.getByTestId("forgot-password-sent").getByText(forgotAnswer).waitFor();
+      await shot("2-forgot-sent");
+
+      const link = linkIn(await mailpit.waitForMail(email, { count: 2 }), "/reset-password").toString();
+      await page.goto(link);
+      await page.getByLabel("New password").fill("short");
+      await page.getByRole("button", { name: "Set new password" }).click();
+      await page.getByText("Password must be at least 8 characters.").waitFor();
+      await shot("3-reset-form");
+      await page.getByLabel("New password").fill(newPassword);
+      await page.getByRole("button", { name: "Set new password" }).click();
+      await page.getByRole("heading", { name: "Password changed" }).waitFor();
+      await page.getByRole("link", { name: "Sign in" }).click();
+      await page.waitForURL(/\/signin$/);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill(newPassword);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/dashboard$/);
+
+      await page.goto(link);
+      await page.getByText("This link has already been used. Ask for a new one.").waitFor();
+      await shot("4-spent-link");
+      await page.getByRole("link", { name: "Ask for a new link" }).click();
+      await page.waitForURL(/\/dashboard$/); // signed in: forgot-password sends you home
+    } finally {
+      await browser.close();
+    }
+  });
+
   it("never writes the SMTP password, or with SMTP a link's token, to a log", async () => {
     const user = await createSignedInUser(web.url, "logged");
     const link = linkIn(await mailpit.waitForMail(user.email), "/verify-email");
@@ -238,5 +302,38 @@ describe("REQUIRE_EMAIL_VERIFICATION=1", () => {
     expect((await webRequest(web.url, "POST", "/api/auth/verify-email", { body: { token: link.searchParams.get("token") } })).status).toBe(200);
     expect((await signIn(web.url, email, password)).cookie).toEqual(expect.any(String));
     expect(await mailpit.mailsTo(`nobody-${email}`)).toEqual([]);
+  });
+});
+
+describe("without SMTP_URL (the embedded default)", () => {
+  let web: WebPlatform;
+
+  beforeAll(async () => {
+    web = await startWebPlatform();
+  });
+  afterAll(async () => {
+    await web?.dispose();
+  });
+
+  /** The mails the web wrote to its log for `to`, oldest first. */
+  const loggedMails = (to: string) =>
+    fs
+      .readFileSync(web.logFile, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { msg?: string; mail?: { to: string; subject: string; text: string } })
+      .filter((entry) => entry.msg === "mail not sent (no SMTP_URL set), written to the log instead" && entry.mail?.to === to)
+      .map((entry) => entry.mail as { to: string; subject: string; text: string });
+
+  it("writes each whole mail to the log, so its link can be followed: password reset works", async () => {
+    const user = await createSignedInUser(web.url, "local");
+    await waitFor("the logged verification mail", () => (loggedMails(user.email).length === 1 ? true : undefined));
+    expect((await webRequest(web.url, "POST", "/api/auth/forgot-password", { body: { email: user.email } })).status).toBe(202);
+    const mail = await waitFor("the logged reset mail", () => loggedMails(user.email)[1]);
+    expect(mail.subject).toBe("Reset your PicoBase password");
+    const link = new URL(/http:\/\/\S+\/reset-password\?token=\S+/.exec(mail.text)?.[0] ?? "");
+    const res = await webRequest(web.url, "POST", "/api/auth/reset-password", { body: { token: link.searchParams.get("token"), password: newPassword } });
+    expect(res.status, res.text).toBe(200);
+    expect((await signIn(web.url, user.email, newPassword)).cookie).toEqual(expect.any(String));
   });
 });
