@@ -189,6 +189,7 @@ async function main(): Promise<void> {
       dataDir: config.dataDir,
       sandbox: sandbox !== undefined,
       replication: replication !== undefined,
+      mail: mailer.mode,
     },
     "orchestrator ready",
   );
