@@ -41,7 +41,7 @@ export const emailTokens = sqliteTable(
     expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
     usedAt: integer("used_at", { mode: "timestamp_ms" }),
   },
-  (t) => [index("email_tokens_user_idx").on(t.userId, t.purpose)],
+  (t) => [index("email_tokens_user_idx").on(t.userId, t.purpose), uniqueIndex("email_tokens_hash_idx").on(t.tokenHash)],
 );
 
 /** Mails the platform sent about an instance or account, so a notice is not repeated too often. */
