@@ -48,7 +48,7 @@ export type GatewayClient = {
   EventSource: typeof EventSource;
   /**
    * Sets `globalThis.EventSource` to the routed class (the SDK's realtime uses the global one;
-   * Node 20 has none). Returns a function restoring the previous value.
+   * Node 22 and 24 have none without --experimental-eventsource). Returns a function restoring the previous value.
    */
   installEventSource(): () => void;
   /** Destroys the agent and every connection it holds (open SSE streams included). */
