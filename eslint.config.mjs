@@ -10,6 +10,7 @@ const pureLib = [
   "validations/**",
   "errors",
   "backups-json",
+  "domains",
   "api-keys",
   "crypto/**",
   "mail/**",
@@ -64,7 +65,7 @@ export default tseslint.config(
                 .map((m) => m.slice(0, -3))
                 .join("|")})/|(?:${pureLib.filter((m) => !m.endsWith("/**")).join("|")})$)`,
               message:
-                "The orchestrator may import only pure lib/ modules (db, validations, errors, backups-json, api-keys, crypto, mail, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
+                "The orchestrator may import only pure lib/ modules (db, validations, errors, backups-json, domains, api-keys, crypto, mail, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, read-body).",
             },
           ],
         },

@@ -38,4 +38,5 @@ CREATE TABLE `notices` (
 );
 --> statement-breakpoint
 CREATE INDEX `notices_user_kind_idx` ON `notices` (`user_id`,`kind`,`created_at`);--> statement-breakpoint
+ALTER TABLE `instances` ADD `app_url` text;--> statement-breakpoint
 ALTER TABLE `users` ADD `email_verified_at` integer;

@@ -13,3 +13,13 @@ export function instanceUrl(subdomain: string, s: PublicUrlSettings): string {
   if (s.baseDomain === "localhost") return `http://${subdomain}.localhost:${s.gatewayPort}`;
   return `https://${subdomain}.${s.baseDomain}`;
 }
+
+/** An instance's URL on one of its custom domains: the gateway's public scheme and port, the domain's name. */
+export function customDomainUrl(hostname: string, s: PublicUrlSettings): string {
+  if (s.publicGatewayUrl) {
+    const u = new URL(s.publicGatewayUrl);
+    return `${u.protocol}//${hostname}${u.port ? `:${u.port}` : ""}`;
+  }
+  if (s.baseDomain === "localhost") return `http://${hostname}:${s.gatewayPort}`;
+  return `https://${hostname}`;
+}

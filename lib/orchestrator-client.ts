@@ -2,6 +2,7 @@ import { createParser } from "eventsource-parser";
 import type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
 import { AppError, NotFoundError, UnavailableError, type ErrorBody } from "./errors";
 import type { BackupsOverview } from "./backups-json";
+import type { DomainJson } from "./domains";
 
 /** An instance as the orchestrator's internal API returns it (no superuser fields, ISO dates). */
 export type { DeployJson, InstanceEventJson, InstanceJson } from "./instance-json";
@@ -97,6 +98,14 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
     /** A new instance of the same owner with this one's state at `at`; `quota` is the owner's instance limit. */
     clone: async (instanceId: string, input: { name: string; subdomain: string; at: string; quota: number }) =>
       call<{ instance: InstanceJson }>("POST", `${id(instanceId)}/clone`, input).then((r) => r.instance),
+    domains: async (instanceId: string) => call<{ domains: DomainJson[] }>("GET", `${id(instanceId)}/domains`).then((r) => r.domains),
+    /** Adds a custom domain (checked at once; pending until its records are found). */
+    addDomain: async (instanceId: string, hostname: string) =>
+      call<{ domain: DomainJson }>("POST", `${id(instanceId)}/domains`, { hostname }).then((r) => r.domain),
+    checkDomains: async (instanceId: string) => call<{ domains: DomainJson[] }>("POST", `${id(instanceId)}/domains/check`).then((r) => r.domains),
+    setPrimaryDomain: async (instanceId: string, domainId: string) =>
+      call<{ domains: DomainJson[] }>("POST", `${id(instanceId)}/domains/${segment(domainId)}/primary`).then((r) => r.domains),
+    removeDomain: async (instanceId: string, domainId: string) => call<void>("DELETE", `${id(instanceId)}/domains/${segment(domainId)}`),
     events: async (signal: AbortSignal): Promise<ReadableStream<Uint8Array>> => {
       const res = await fetch(new URL("/v1/events", baseUrl), {
         headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },

@@ -13,6 +13,14 @@ const cidrList = z
   )
   .pipe(z.array(z.string().regex(/^[0-9a-f.:]+\/\d{1,3}$/i, "must be CIDRs such as 10.1.0.0/16, comma-separated")));
 
+/** Comma-separated values, trimmed, empties dropped. */
+const commaList = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
 const orchestratorEnvSchema = platformEnvSchema.extend({
   POCKETBASE_BINARY_PATH: z.string().min(1).optional(),
   INSTANCES_BASE_PORT: z.coerce.number().int().min(1024).max(64535).default(8090),
@@ -64,6 +72,12 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
     .string()
     .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, "must be an IPv4 CIDR such as 10.201.0.0/16")
     .default("10.201.0.0/16"),
+  /** Resolvers that custom domains are verified against (`ip` or `ip:port`, comma-separated); default: the system's. */
+  DNS_RESOLVER: commaList.pipe(z.array(z.string().regex(/^[0-9a-f.:[\]]+$/i, "must be addresses such as 1.1.1.1 or 127.0.0.1:5353"))).default([]),
+  /** How often a custom domain's DNS records are checked again (a removed record makes it stop routing). */
+  DOMAIN_RECHECK_MINUTES: z.coerce.number().int().min(1).default(60),
+  /** Custom domains one user may add over all their instances. */
+  CUSTOM_DOMAINS_PER_USER: z.coerce.number().int().min(0).default(10),
   /** CIDRs tenants may reach even though they are private (comma-separated); by default none. */
   TENANT_NET_ALLOW: cidrList.default([]),
   /** Resolvers written into tenants' /etc/resolv.conf and allowed on port 53 (comma-separated); default: the host's. */
@@ -155,6 +169,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     tenantMaxProcs: env.TENANT_GOMAXPROCS,
     tenantMaxFiles: env.TENANT_MAX_FILES,
     isolation: { mode: env.TENANT_ISOLATION, uidBase: env.TENANT_UID_BASE },
+    domains: { resolvers: env.DNS_RESOLVER, recheckMs: env.DOMAIN_RECHECK_MINUTES * 60_000, perUser: env.CUSTOM_DOMAINS_PER_USER },
     deploys: {
       limits: { maxBytes: platform.deployMaxBytes, maxFiles: env.DEPLOY_MAX_FILES },
       allowUnsandboxed: env.ALLOW_UNSANDBOXED_DEPLOYS,

@@ -6,6 +6,9 @@ import { createApi, eventsApi, listenApi } from "./api/create-api";
 import { instancesApi } from "./api/instances-api";
 import { deploysApi, templatesApi } from "./api/deploys-api";
 import { backupsApi } from "./api/backups-api";
+import { domainsApi, tlsAskApi } from "./api/domains-api";
+import { createDnsCheck } from "./domains/dns-check";
+import { createDomains } from "./domains/domains";
 import { createBackups } from "./backups/backups";
 import { createDeployRecords } from "./deploys/deploy-records";
 import { createDeployService } from "./deploys/deploy-service";
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
     replication,
     replicaPosition: (id) => storedReplicaTxid(storage, config.storage.driver, id),
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
+    appUrlOf: (instance) => domains.appUrlOf(instance),
   });
   shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());
   const controller = createInstanceController({ db, store, lifecycle, encryptionKey: config.encryptionKey, log });
@@ -122,7 +126,20 @@ async function main(): Promise<void> {
   shutdown.add("API key last-use flush", 5_000, () => apiKeys.stop());
   const tokens = createSuperuserTokens({ store, lifecycle, admin });
   const sso = createAdminSso();
-  const router = createGatewayRouter({ store, controller, idle, bus, apiKeys, tokens, sso, disk });
+  const domains = createDomains({
+    db,
+    store,
+    bus,
+    log,
+    check: createDnsCheck({ servers: config.domains.resolvers }),
+    baseDomain: config.baseDomain,
+    publicUrl: config.publicUrl,
+    perUserLimit: config.domains.perUser,
+    recheckMs: config.domains.recheckMs,
+    resolveSubdomain: (subdomain) => router.resolve(subdomain),
+    onAppUrlChange: (id) => lifecycle.refreshAppUrl(id),
+  });
+  const router = createGatewayRouter({ store, controller, idle, bus, apiKeys, tokens, sso, disk, domains });
   const gateway = createGateway({ config: { ...config.gateway, baseDomain: config.baseDomain, wakeTimeoutMs: config.timings.wakeTimeoutMs }, log, router });
   const { port: gatewayPort } = await gateway.listen();
   shutdown.add("gateway", 5_000, () => gateway.close());
@@ -155,7 +172,9 @@ async function main(): Promise<void> {
     routes: {
       "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl, deploys })
         .route("/", deploysApi({ deploys }))
-        .route("/", backupsApi({ backups })),
+        .route("/", backupsApi({ backups }))
+        .route("/", domainsApi({ domains })),
+      "/tls": tlsAskApi({ approves: (host) => domains.approves(host) }),
       "/v1/templates": templatesApi(),
       "/v1/events": eventsApi({ bus }),
     },
@@ -180,6 +199,8 @@ async function main(): Promise<void> {
   });
   idleStopper.start();
   shutdown.add("idle stopper", 1_000, () => idleStopper.stop());
+  domains.start();
+  shutdown.add("custom domain re-checks", 5_000, () => domains.stop());
 
   log.info(
     {

@@ -19,6 +19,7 @@ import { InstanceHeader } from "./instance-header";
 import { InstanceOverview } from "./instance-overview";
 import { LiveIndicator } from "./live-indicator";
 import { LogTail } from "./log-tail";
+import { DomainsSection } from "./domains-section";
 import { SecretsSection } from "./secrets-section";
 import { useInstanceStream } from "./use-instance-stream";
 
@@ -69,6 +70,7 @@ export function InstanceDetail({ initial, initialEvents, initialKeys }: Props) {
       <LogTail instanceId={instance.id} status={instance.status} />
       <ApiKeysSection instanceId={instance.id} initialKeys={initialKeys} />
       <SecretsSection instance={instance} />
+      <DomainsSection instance={instance} />
       <DeleteInstanceDialog instance={instance} />
     </div>
   );

@@ -107,6 +107,8 @@ export const instances = sqliteTable(
     /** The tenant's disk use and the quota in force, as last measured by the orchestrator (null: never measured). */
     diskUsedBytes: integer("disk_used_bytes"),
     diskQuotaBytes: integer("disk_quota_bytes"),
+    /** The app URL last written to the tenant's PocketBase settings (its primary custom domain, or its own URL); null: not recorded. */
+    appUrl: text("app_url"),
     /** The deploy (hooks, migrations, public files) the instance runs, or should run from its next start; null: none. */
     deployId: text("deploy_id"),
     lastStartedAt: integer("last_started_at", { mode: "timestamp_ms" }),

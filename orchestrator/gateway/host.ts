@@ -20,6 +20,14 @@ export function createHostParser(baseDomain: string): HostParser {
   };
 }
 
+/** A Host header's name, lower-case, without `:port` or a trailing dot; null when it is not a plausible DNS name. */
+export function hostName(host: string | undefined): string | null {
+  if (host === undefined || host.length === 0 || host.length > 260) return null;
+  const name = stripPort(host)?.toLowerCase().replace(/\.$/, "");
+  if (!name || !name.split(".").every(isDnsLabel)) return null;
+  return name;
+}
+
 /** Host without its `:port`; null for bracketed IPv6 literals or a malformed port. */
 function stripPort(host: string): string | null {
   if (host.charCodeAt(0) === 0x5b /* [ */) return null;

@@ -7,6 +7,8 @@ export type Upstream = HostPort;
 export type GatewayRouter = {
   /** Instance id for a subdomain (already lower-cased), or null → 404. */
   resolve(subdomain: string): Promise<string | null>;
+  /** The instance a verified custom domain (lower-case, no port) routes to, or null → 404. */
+  resolveCustomDomain?(hostname: string): Promise<{ id: string; subdomain: string } | null>;
   /** Address of the live instance, starting it if needed (the router dedupes concurrent starts). Rejects if it cannot start. */
   ensureRunning(instanceId: string): Promise<Upstream>;
   /** Activity for idle tracking: every request, and open/close of long-lived connections (SSE, WebSocket). */

@@ -25,6 +25,8 @@ export function createGatewayRouter(deps: {
   apiKeys: ApiKeyAuth;
   tokens: SuperuserTokens;
   sso: AdminSso;
+  /** Custom domains: a verified one routes to its instance. */
+  domains?: { resolveHost(hostname: string): Promise<{ id: string; subdomain: string } | null> };
   /** Tenant volumes: a full one makes writes answer 507. */
   disk?: Pick<TenantDisk, "isOverQuota">;
   ttlMs?: number;
@@ -49,6 +51,7 @@ export function createGatewayRouter(deps: {
       cache.set(subdomain, { id, until: now() + (id ? ttlMs : Math.min(ttlMs, 1_000)) });
       return id;
     },
+    resolveCustomDomain: deps.domains ? (hostname: string) => deps.domains?.resolveHost(hostname) ?? Promise.resolve(null) : undefined,
     ensureRunning(instanceId: string): Promise<Upstream> {
       return deps.controller.wake(instanceId);
     },

@@ -54,6 +54,8 @@ export type LifecycleDeps = {
   replicaPosition: (instanceId: string) => Promise<number>;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
+  /** The URL PocketBase should call itself (a primary custom domain); default: the instance's own URL. */
+  appUrlOf?: (instance: Instance) => Promise<string>;
 };
 
 /** The two ways a start runs PocketBase: the one-off superuser provisioning, and the server itself. */
@@ -156,10 +158,11 @@ export function createLifecycle(deps: LifecycleDeps) {
       live.set(id, proc);
       attachReplication(id, paths);
       if (source === "new") {
-        // Settings live in data.db, so every later start (local or restored) already has them.
-        const appUrl = instanceUrl(instance.subdomain, config.publicUrl);
-        await admin.applyPlatformSettings(superuserOf(instance, proc.url), { appName: instance.name, appUrl });
+        // Settings live in data.db, so every later start (local or restored) already has them…
+        await applySettings(instance, proc);
         await markProvisioned(paths);
+      } else if ((await appUrlOf(instance)) !== instance.appUrl) {
+        await applySettings(instance, proc); // …unless the app URL changed meanwhile (a custom domain)
       }
       deps.onLive?.(id, true);
       await store.update(id, { status: "running", port: proc.port, lastStartedAt: new Date(), statusReason: null });
@@ -326,7 +329,18 @@ export function createLifecycle(deps: LifecycleDeps) {
     await uploadIfChanged(uploadDeps, id, paths, owner, reason);
     await store.recordEvent(id, reason === "clone" ? "cloned" : "imported", event);
     const proc = await doStart(id);
-    await admin.applyPlatformSettings(superuserOf(instance, proc.url), { appName: instance.name, appUrl: instanceUrl(instance.subdomain, config.publicUrl) });
+    await applySettings(instance, proc);
+  }
+
+  function appUrlOf(instance: Instance): Promise<string> {
+    return deps.appUrlOf ? deps.appUrlOf(instance) : Promise.resolve(instanceUrl(instance.subdomain, config.publicUrl));
+  }
+
+  /** Writes the platform's settings (name, app URL, trusted proxy) into the running PocketBase and records the app URL. */
+  async function applySettings(instance: Instance, proc: Pick<TenantProcess, "url">): Promise<void> {
+    const appUrl = await appUrlOf(instance);
+    await admin.applyPlatformSettings(superuserOf(instance, proc.url), { appName: instance.name, appUrl });
+    await store.update(instance.id, { appUrl });
   }
 
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
@@ -343,6 +357,14 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   return {
+    /**
+     * The instance's app URL may have changed (custom domains): a running instance gets it now, a
+     * stopped one at its next start (which compares it with the one recorded).
+     */
+    async refreshAppUrl(id: string): Promise<void> {
+      const proc = live.get(id);
+      if (proc) await applySettings(await store.get(id), proc);
+    },
     /** Starts the instance (or joins the start in progress); resolves with the live process. */
     start(id: string): Promise<TenantProcess> {
       const existing = live.get(id);
