@@ -46,10 +46,14 @@ describe("deploy files", () => {
     const etc = path.join(dir, "etc");
     fs.mkdirSync(etc, { recursive: true });
     for (const f of fs.readdirSync(path.join(deployDir, "env"))) fs.copyFileSync(path.join(deployDir, "env", f), path.join(etc, f));
-    const text = fs
+    let text = fs
       .readFileSync(path.join(deployDir, "systemd", unit), "utf8")
       .replaceAll("/opt/picobase", repoRoot)
       .replaceAll("/etc/picobase", etc);
+    // The units run the Node 24 that scripts/install-node.mjs puts in .tools (CI installs it; a
+    // plain `npm test` may not have): then the running node stands in; the pin is checked below.
+    const node24 = path.join(repoRoot, ".tools/node24/bin/node");
+    if (!fs.existsSync(node24)) text = text.replaceAll(node24, process.execPath);
     const copy = path.join(dir, unit);
     fs.writeFileSync(copy, text);
     for (const exec of text.matchAll(/^Exec\w+=(\S+)/gm)) expect(fs.existsSync(exec[1] as string), `${exec[1]} exists`).toBe(true);
@@ -57,6 +61,15 @@ describe("deploy files", () => {
     expect(result.exitCode, result.all).toBe(0);
     // verify reports unknown keys and bad values as warnings with exit code 0: none may appear.
     expect(result.all?.split("\n").filter((l) => l.includes(unit)) ?? []).toEqual([]);
+  });
+
+  it("names the Node.js line that scripts/install-node.mjs installs", () => {
+    const { config } = JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { config: Record<string, string> };
+    const nodes = units.flatMap((u) =>
+      [...fs.readFileSync(path.join(deployDir, "systemd", u), "utf8").matchAll(/\/\.tools\/node(\d+)\/bin\/node/g)].map((m) => m[1]),
+    );
+    expect(nodes.length).toBeGreaterThan(0);
+    for (const major of nodes) expect(config[`node${major}Version`], `node${major}Version pinned`).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it("the example environment configures the orchestrator for one proxy in front, on loopback, with R2", () => {
