@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestDns, type TestDns } from "../support/dns-server";
 import { createSignedInUser, signIn, startWebPlatform, webRequest, type WebPlatform, type WebResponse } from "../support/web";
 import { waitFor } from "../support/wait";
 
@@ -12,9 +13,25 @@ type Actor = "owner" | "other" | "anonymous" | "otherKey" | "revokedKey" | "vali
 type Endpoint = { name: string; method: string; path: () => string; body?: unknown; expect: Record<Actor, number | null> };
 
 let web: WebPlatform;
+/** Custom domains are checked against it (DNS_RESOLVER): no lookup leaves the machine. Its zone stays empty. */
+let dns: TestDns;
 let owner: { cookie: string; id: string; email: string; password: string };
 let other: { cookie: string; id: string };
-const ids = { a: "", b: "", aKey: "", aKeyId: "", bKey: "", revokedKey: "", bKeyId: "", ownerToken: "", ownerTokenId: "", revokedToken: "", spareTokenId: "" };
+const ids = {
+  a: "",
+  b: "",
+  aKey: "",
+  aKeyId: "",
+  bKey: "",
+  revokedKey: "",
+  bKeyId: "",
+  ownerToken: "",
+  ownerTokenId: "",
+  revokedToken: "",
+  spareTokenId: "",
+  aDomainId: "",
+  bDomainId: "",
+};
 const aSubdomain = `own-${Date.now().toString(36)}`;
 const bSubdomain = `oth-${Date.now().toString(36)}`;
 
@@ -36,8 +53,15 @@ async function createKey(cookie: string, instanceId: string): Promise<{ key: str
   return res.json.key as { key: string; id: string };
 }
 
+async function addDomain(auth: { cookie?: string; bearer?: string }, instanceId: string, hostname: string): Promise<string> {
+  const res = await webRequest(web.url, "POST", `/api/instances/${instanceId}/domains`, { ...auth, body: { hostname } });
+  expect(res.status, res.text).toBe(201);
+  return (res.json.domain as { id: string }).id;
+}
+
 beforeAll(async () => {
-  web = await startWebPlatform();
+  dns = await startTestDns();
+  web = await startWebPlatform({ orchestratorEnv: { DNS_RESOLVER: dns.address } });
   owner = await createSignedInUser(web.url, "owner");
   other = await createSignedInUser(web.url, "other");
   ids.a = await createInstance(owner.cookie, aSubdomain);
@@ -58,10 +82,13 @@ beforeAll(async () => {
   const revokedToken = await createToken(owner.cookie, "revoked");
   ids.revokedToken = revokedToken.token;
   expect((await webRequest(web.url, "DELETE", `/api/account/tokens/${revokedToken.id}`, { cookie: owner.cookie })).status).toBe(204);
+  ids.aDomainId = await addDomain({ cookie: owner.cookie }, ids.a, `authz-a-${Date.now().toString(36)}.customer.test`);
+  ids.bDomainId = await addDomain({ cookie: other.cookie }, ids.b, `authz-b-${Date.now().toString(36)}.customer.test`);
 });
 
 afterAll(async () => {
   await web?.dispose();
+  await dns?.close();
 });
 
 function credentials(actor: Actor): { cookie?: string; bearer?: string } {
@@ -164,6 +191,29 @@ const endpoints: Endpoint[] = [
   },
   { name: "download", method: "GET", path: () => `/api/instances/${ids.a}/download`, expect: userOnly(200) },
   { name: "download another user's instance", method: "GET", path: () => `/api/instances/${ids.b}/download`, expect: { ...userOnly(404), other: 200 } },
+  { name: "list domains", method: "GET", path: () => `/api/instances/${ids.a}/domains`, expect: userOnly(200) },
+  {
+    name: "add domain (not a domain name)",
+    method: "POST",
+    path: () => `/api/instances/${ids.a}/domains`,
+    body: { hostname: "https://api.example.com/" },
+    expect: userOnly(422),
+  },
+  { name: "check domains", method: "POST", path: () => `/api/instances/${ids.a}/domains/check`, expect: userOnly(200) },
+  { name: "make a domain primary", method: "POST", path: () => `/api/instances/${ids.a}/domains/${ids.aDomainId}/primary`, expect: userOnly(200) },
+  {
+    name: "make another instance's domain primary via this instance",
+    method: "POST",
+    path: () => `/api/instances/${ids.a}/domains/${ids.bDomainId}/primary`,
+    expect: userOnly(404),
+  },
+  {
+    name: "remove another instance's domain via this instance",
+    method: "DELETE",
+    path: () => `/api/instances/${ids.a}/domains/${ids.bDomainId}`,
+    expect: userOnly(404),
+  },
+  { name: "domains of another user's instance", method: "GET", path: () => `/api/instances/${ids.b}/domains`, expect: { ...userOnly(404), other: 200 } },
   { name: "import (bad name)", method: "POST", path: () => "/api/instances/import?name=&subdomain=x", body: { not: "a zip" }, expect: noInstance(422) },
   { name: "list account tokens", method: "GET", path: () => "/api/account/tokens", expect: noInstance(200) },
   { name: "create account token", method: "POST", path: () => "/api/account/tokens", body: { name: "made by test" }, expect: noInstance(201) },
@@ -257,12 +307,24 @@ describe("account tokens", () => {
       ["GET", `/api/instances/${ids.a}/secrets`],
       ["POST", `/api/instances/${ids.a}/start`],
       ["GET", `/api/instances/${ids.a}/keys`],
+      ["GET", `/api/instances/${ids.a}/domains`],
+      ["DELETE", `/api/instances/${ids.a}/domains/${ids.aDomainId}`],
     ] as const) {
       const res = await webRequest(web.url, method, route, { bearer: token });
       expect(res.status, `${method} ${route}`).toBe(404);
     }
     const tokens = await webRequest(web.url, "GET", "/api/account/tokens", { bearer: token });
     expect(tokens.text).not.toContain(ids.ownerTokenId);
+  });
+
+  it("add and remove custom domains as their user", async () => {
+    const hostname = `token-${Date.now().toString(36)}.customer.test`;
+    const id = await addDomain({ bearer: ids.ownerToken }, ids.a, hostname);
+    const listed = await webRequest(web.url, "GET", `/api/instances/${ids.a}/domains`, { cookie: owner.cookie });
+    expect(listed.json.domains).toContainEqual(expect.objectContaining({ id, hostname, status: "pending" }));
+    expect((await webRequest(web.url, "DELETE", `/api/instances/${ids.a}/domains/${id}`, { bearer: ids.ownerToken })).status).toBe(204);
+    expect((await webRequest(web.url, "DELETE", `/api/instances/${ids.a}/domains/${id}`, { bearer: ids.ownerToken })).status).toBe(404);
+    expect((await webRequest(web.url, "GET", `/api/instances/${ids.a}/domains`, { cookie: owner.cookie })).text).not.toContain(hostname);
   });
 
   it("cannot change the password, even with the right current password", async () => {
@@ -332,6 +394,7 @@ describe("cross-site writes", () => {
   it.each([
     ["POST", (): string => `/api/instances/${ids.a}/stop`, undefined, evil],
     ["POST", (): string => `/api/instances/${ids.a}/keys`, { name: "planted" }, evil],
+    ["POST", (): string => `/api/instances/${ids.a}/domains`, { hostname: "planted.example.com" }, evil],
     ["POST", (): string => "/api/instances", { name: "Planted", subdomain: "planted-one" }, { origin: "http://evil.localhost:1" }],
     ["PATCH", (): string => `/api/instances/${ids.a}`, { name: "Pwned" }, { "sec-fetch-site": "cross-site" }],
   ] as const)("refuses cookie %s with foreign origin (%#)", async (method, route, body, headers) => {
