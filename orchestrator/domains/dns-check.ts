@@ -6,7 +6,7 @@ import { hasVerificationToken, verificationName } from "../../lib/domains";
  * `failed` (a definite answer says a record is missing or wrong: `error` says which), or
  * `unknown` (the lookup itself failed: a timeout or a server failure says nothing about the records).
  */
-export type DnsVerdict = { result: "verified" } | { result: "failed"; error: string } | { result: "unknown"; error: string };
+type DnsVerdict = { result: "verified" } | { result: "failed"; error: string } | { result: "unknown"; error: string };
 
 /** Answers that say "this name or record does not exist", as opposed to "could not find out". */
 const DEFINITE_ABSENCE = new Set(["ENOTFOUND", "ENODATA", "NXDOMAIN", "ENONAME"]);
