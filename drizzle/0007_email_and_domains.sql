@@ -12,8 +12,9 @@ CREATE TABLE `custom_domains` (
 	FOREIGN KEY (`instance_id`) REFERENCES `instances`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `custom_domains_hostname_unique` ON `custom_domains` (`hostname`);--> statement-breakpoint
 CREATE INDEX `custom_domains_instance_idx` ON `custom_domains` (`instance_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `custom_domains_verified_hostname_idx` ON `custom_domains` (`hostname`) WHERE "custom_domains"."status" = 'verified';--> statement-breakpoint
+CREATE UNIQUE INDEX `custom_domains_instance_hostname_idx` ON `custom_domains` (`instance_id`,`hostname`);--> statement-breakpoint
 CREATE TABLE `email_tokens` (
 	`id` text PRIMARY KEY NOT NULL,
 	`user_id` text NOT NULL,

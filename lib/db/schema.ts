@@ -244,7 +244,7 @@ export const domainStatuses = ["pending", "verified", "lost"] as const;
 
 /**
  * Host names an owner points at one of their instances (`api.example.com`). Routed by the gateway
- * and given a certificate only while `verified`; a host name belongs to one instance at most.
+ * and given a certificate only while `verified`; a host name is verified for one instance at most.
  */
 export const customDomains = sqliteTable(
   "custom_domains",
@@ -254,7 +254,7 @@ export const customDomains = sqliteTable(
       .notNull()
       .references(() => instances.id, { onDelete: "cascade" }),
     /** Lower-case, no trailing dot. */
-    hostname: text("hostname").notNull().unique(),
+    hostname: text("hostname").notNull(),
     /** The value the owner publishes in a TXT record to prove the domain is theirs. */
     verifyToken: text("verify_token").notNull(),
     status: text("status", { enum: domainStatuses }).notNull().default("pending"),
@@ -266,7 +266,15 @@ export const customDomains = sqliteTable(
     verifiedAt: integer("verified_at", { mode: "timestamp_ms" }),
     createdAt: createdAt(),
   },
-  (t) => [index("custom_domains_instance_idx").on(t.instanceId)],
+  (t) => [
+    index("custom_domains_instance_idx").on(t.instanceId),
+    // Anyone may claim a name (so nobody can squat one by adding it first); only one claim can be
+    // verified, i.e. routed: the one whose TXT token the name's DNS publishes.
+    uniqueIndex("custom_domains_verified_hostname_idx")
+      .on(t.hostname)
+      .where(sql`${t.status} = 'verified'`),
+    uniqueIndex("custom_domains_instance_hostname_idx").on(t.instanceId, t.hostname),
+  ],
 );
 
 export type User = typeof users.$inferSelect;

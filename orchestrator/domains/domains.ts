@@ -23,6 +23,8 @@ const NEW_DOMAIN_INTERVAL_MS = 60_000;
 
 export type Domains = ReturnType<typeof createDomains>;
 
+const isUniqueViolation = (err: unknown) => String((err as Error).cause ?? err).includes("UNIQUE");
+
 /**
  * Custom domains inside the orchestrator: adding and removing them for an instance, verifying
  * their DNS (now, and again periodically: a verified domain whose records are gone becomes `lost`),
@@ -85,12 +87,20 @@ export function createDomains(deps: {
   async function checkOne(domain: CustomDomain, instance: Pick<Instance, "subdomain">): Promise<boolean> {
     const verdict = await deps.check(domain.hostname, domain.verifyToken, target(instance.subdomain));
     const at = now();
-    let status = domain.status;
+    let status: CustomDomain["status"] = domain.status;
     if (verdict.result === "verified") status = "verified";
     else if (verdict.result === "failed") status = domain.status === "pending" ? "pending" : "lost";
     const lastError = verdict.result === "verified" ? null : verdict.error;
     const verifiedAt = verdict.result === "verified" && domain.status !== "verified" ? at : domain.verifiedAt;
-    await db.update(customDomains).set({ status, lastError, checkedAt: at, verifiedAt }).where(eq(customDomains.id, domain.id));
+    try {
+      await db.update(customDomains).set({ status, lastError, checkedAt: at, verifiedAt }).where(eq(customDomains.id, domain.id));
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      // Another instance's claim of this name was verified first (the unique index among verified names decides).
+      status = domain.status === "verified" ? "lost" : domain.status;
+      const taken = "This domain is verified for another instance.";
+      await db.update(customDomains).set({ status, lastError: taken, checkedAt: at }).where(eq(customDomains.id, domain.id));
+    }
     const changed = (status === "verified") !== (domain.status === "verified");
     if (changed) {
       hosts.delete(domain.hostname);
@@ -193,10 +203,15 @@ export function createDomains(deps: {
         isPrimary: existing.length === 0,
         createdAt: now(),
       };
+      const [verifiedElsewhere] = await db
+        .select({ id: customDomains.id })
+        .from(customDomains)
+        .where(and(eq(customDomains.hostname, hostname), eq(customDomains.status, "verified")));
+      if (verifiedElsewhere) throw new ConflictError("This domain is already in use by another instance.");
       try {
         await db.insert(customDomains).values(row);
       } catch (err) {
-        if (String((err as Error).cause ?? err).includes("UNIQUE")) throw new ConflictError("This domain is already used by an instance.");
+        if (isUniqueViolation(err)) throw new ConflictError("This domain is already added to this instance.");
         throw err;
       }
       const [created] = await db.select().from(customDomains).where(eq(customDomains.id, row.id));

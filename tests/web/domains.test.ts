@@ -103,14 +103,30 @@ describe("custom domains", () => {
     expect(await appUrl()).toBe(`http://${host}:${web.orchestrator.gatewayPort}`);
   });
 
-  it("keeps a name to one instance, and another owner's instance out of reach", async () => {
+  it("keeps a verified name to one instance, and another owner's instance out of reach", async () => {
     const taken = await as(bob)("POST", `/api/instances/${ids.bob}/domains`, { body: { hostname: host } });
     expect(taken.status).toBe(409);
+    expect((await as(alice)("POST", `/api/instances/${ids.alice}/domains`, { body: { hostname: host } })).status).toBe(409);
     expect(taken.text).not.toContain(subs.alice);
     expect((await as(bob)("GET", `/api/instances/${ids.alice}/domains`)).status).toBe(404);
     expect((await as(bob)("POST", `/api/instances/${ids.alice}/domains`, { body: { hostname: "x.customer.test" } })).status).toBe(404);
     expect((await as(bob)("DELETE", `/api/instances/${ids.alice}/domains/${domainOf.alice.id}`)).status).toBe(404);
     expect((await webRequest(web.url, "GET", `/api/instances/${ids.alice}/domains`)).status).toBe(401);
+  });
+
+  it("lets nobody squat a name: an earlier claim stays pending while the owner whose token DNS publishes verifies", async () => {
+    const squatted = `squat-${stamp}.customer.test`;
+    const bobs = await as(bob)("POST", `/api/instances/${ids.bob}/domains`, { body: { hostname: squatted } });
+    expect(bobs.status).toBe(201);
+    const alices = await as(alice)("POST", `/api/instances/${ids.alice}/domains`, { body: { hostname: squatted } });
+    expect(alices.status, alices.text).toBe(201);
+    for (const r of (alices.json.domain as DomainJson).records) dns.zone.set(r.name, r.type === "TXT" ? { txt: [r.value] } : { cname: r.value });
+    const mine = (await as(alice)("POST", `/api/instances/${ids.alice}/domains/check`)).json.domains as DomainJson[];
+    expect(mine.find((d) => d.hostname === squatted)?.status).toBe("verified");
+    const theirs = (await as(bob)("POST", `/api/instances/${ids.bob}/domains/check`)).json.domains as DomainJson[];
+    expect(theirs.find((d) => d.hostname === squatted)).toMatchObject({ status: "pending", lastError: expect.stringMatching(/TXT record/) });
+    expect((await as(alice)("DELETE", `/api/instances/${ids.alice}/domains/${(alices.json.domain as DomainJson).id}`)).status).toBe(204);
+    expect((await as(bob)("DELETE", `/api/instances/${ids.bob}/domains/${(bobs.json.domain as DomainJson).id}`)).status).toBe(204);
   });
 
   it("limits domains per user", async () => {
