@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createHostParser } from "./host";
+import { createHostParser, hostName } from "./host";
 
 describe("createHostParser", () => {
   const cases: Array<[base: string, host: string | undefined, expected: string | null]> = [
@@ -40,4 +40,27 @@ describe("createHostParser", () => {
   it.each(cases)("base %s, host %s → %s", (base, host, expected) => {
     expect(createHostParser(base)(host)).toBe(expected);
   });
+});
+
+describe("hostName", () => {
+  it.each([
+    ["api.example.com", "api.example.com"],
+    ["API.Example.COM:8443", "api.example.com"],
+    ["api.example.com.", "api.example.com"],
+    ["api.example.com.:443", "api.example.com"],
+    ["xn--bcher-kva.example", "xn--bcher-kva.example"],
+  ])("%s → %s", (host, expected) => expect(hostName(host)).toBe(expected));
+
+  it.each([
+    undefined,
+    "",
+    "[::1]:8080",
+    "api.example.com:",
+    "api.example.com:x",
+    "a..b",
+    "-a.example.com",
+    "a_b.example.com",
+    `${"a".repeat(64)}.com`,
+    "x".repeat(300),
+  ])("refuses %s", (host) => expect(hostName(host)).toBeNull());
 });
