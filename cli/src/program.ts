@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { registerBackups } from "./commands/backups";
 import { registerDeploy } from "./commands/deploy";
 import { registerDeploys } from "./commands/deploys";
+import { registerDomains } from "./commands/domains";
 import { registerInstances } from "./commands/instances";
 import { registerKeys } from "./commands/keys";
 import { registerLogin } from "./commands/login";
@@ -35,6 +36,7 @@ export function createProgram(ctx: CliContext): Command {
   registerDeploys(program, ctx);
   registerSecrets(program, ctx);
   registerBackups(program, ctx);
+  registerDomains(program, ctx);
   registerLogs(program, ctx);
   registerKeys(program, ctx);
   registerOpen(program, ctx);

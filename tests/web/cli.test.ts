@@ -5,6 +5,7 @@ import { execaSync } from "execa";
 import PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createCliHome, runCli, type CliResult } from "../support/cli";
+import { startTestDns, type TestDns } from "../support/dns-server";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-client";
 import { exerciseMoodboard } from "../support/moodboard";
 import { repoRoot } from "../support/tools";
@@ -15,6 +16,8 @@ import { createSignedInUser, startWebPlatform, webRequest, type WebPlatform } fr
 // then a deploy whose migration fails: rolled back, data and previous hooks intact.
 
 let web: WebPlatform;
+/** Custom domains are checked against it (DNS_RESOLVER), never against the machine's resolvers. */
+let dns: TestDns;
 let gateway: GatewayClient;
 let home: string;
 let project: string;
@@ -24,7 +27,8 @@ const cli = (...args: string[]): Promise<CliResult> => runCli(args, { configHome
 const ok = (r: CliResult) => expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
 
 beforeAll(async () => {
-  web = await startWebPlatform();
+  dns = await startTestDns();
+  web = await startWebPlatform({ orchestratorEnv: { DNS_RESOLVER: dns.address } });
   gateway = createGatewayClient({ port: web.orchestrator.gatewayPort });
   home = createCliHome();
   // The developer's project: the mood board's folders, as they would have them in their repo.
@@ -36,6 +40,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.close();
   await web?.dispose();
+  await dns?.close();
   fs.rmSync(home, { recursive: true, force: true });
   fs.rmSync(project, { recursive: true, force: true });
 });
@@ -127,6 +132,21 @@ describe("picobase CLI", () => {
     const open = await cli("open", "--instance", sub, "--json", "--no-browser");
     ok(open);
     expect((JSON.parse(open.stdout) as { url: string }).url).toContain(`${sub}.localhost`);
+  });
+
+  it("adds a custom domain, prints the DNS records to create, and lists it as JSON", async () => {
+    const hostname = `${sub}.customer.test`;
+    const added = await cli("domains", "add", hostname, "--instance", sub);
+    ok(added);
+    expect(added.stdout).toContain(`Added ${hostname} to ${sub}; it waits for its DNS records.`);
+    expect(added.stdout).toMatch(new RegExp(`^CNAME\\s+${hostname.replace(/\./g, "\\.")}\\s+${sub}\\.localhost$`, "m"));
+    expect(added.stdout).toMatch(/^TXT\s+_picobase\.\S+\s+picobase-verify=[0-9a-f]{32}$/m);
+    expect(added.stdout).toMatch(/^Last check: The TXT record _picobase\./m);
+
+    const list = await cli("domains", "list", "--instance", sub, "--json");
+    ok(list);
+    expect(JSON.parse(list.stdout)).toEqual([expect.objectContaining({ hostname, status: "pending", isPrimary: true })]);
+    ok(await cli("domains", "remove", hostname, "--instance", sub));
   });
 
   it("shows backups, downloads the instance, and clones it as of a moment", async () => {

@@ -57,3 +57,19 @@ export type Backups = {
   restoreWindowDays: number;
   snapshots: { generation: number; createdAt: string; sizeBytes: number; reason: string | null }[];
 };
+
+/** A DNS record the owner of a custom domain creates at their DNS provider. */
+export type DnsRecord = { type: "CNAME" | "TXT"; name: string; value: string };
+
+/** A custom domain of an instance (GET /api/instances/:id/domains). */
+export type Domain = {
+  id: string;
+  hostname: string;
+  status: "pending" | "verified" | "lost";
+  isPrimary: boolean;
+  lastError: string | null;
+  checkedAt: string | null;
+  verifiedAt: string | null;
+  createdAt: string;
+  records: DnsRecord[];
+};

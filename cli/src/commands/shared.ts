@@ -28,8 +28,8 @@ export function instancePath(instance: Instance, rest = ""): string {
 
 /** A status colored by how it reads: green is well, yellow is on the way, red needs attention. */
 export function colorStatus(colors: Colors, status: string): string {
-  if (status === "running" || status === "live") return colors.green(status);
+  if (status === "running" || status === "live" || status === "verified") return colors.green(status);
   if (["starting", "stopping", "deploying", "pending"].includes(status)) return colors.yellow(status);
-  if (status === "failed" || status === "sync_failed") return colors.red(status);
+  if (status === "failed" || status === "sync_failed" || status === "lost") return colors.red(status);
   return status;
 }
