@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instances } from "../../lib/db/schema";
 import { tarGzFiles } from "../support/bundles";
+import { startTestDns, type TestDns } from "../support/dns-server";
 import { repoRoot, tools } from "../support/tools";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-client";
 import { startWebPlatform, webRequest, type WebPlatform } from "../support/web";
@@ -14,6 +15,8 @@ import { startWebPlatform, webRequest, type WebPlatform } from "../support/web";
  * Steps share one browser page and run in order; each names what a person would do.
  */
 let web: WebPlatform;
+/** Custom domains are looked up here (DNS_RESOLVER), never through the machine's resolvers; its zone stays empty. */
+let dns: TestDns;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -27,7 +30,8 @@ const todos = ["buy milk", "ship it"];
 
 beforeAll(async () => {
   fs.mkdirSync(shots, { recursive: true });
-  web = await startWebPlatform();
+  dns = await startTestDns();
+  web = await startWebPlatform({ orchestratorEnv: { DNS_RESOLVER: dns.address } });
   gateway = createGatewayClient({ port: web.orchestrator.gatewayPort });
   browser = await chromium.launch({
     executablePath: tools.chromium,
@@ -50,6 +54,7 @@ afterAll(async () => {
   await gateway?.close();
   await browser?.close();
   await web?.dispose();
+  await dns?.close();
 });
 
 const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
@@ -241,6 +246,24 @@ describe("dashboard in Chromium", () => {
     await page.getByLabel("Minutes").fill("30");
     await page.getByRole("button", { name: "Save" }).click();
     await page.getByText("Idle stop saved").waitFor();
+  });
+
+  it("adds a custom domain, sees the DNS records to create, and removes it (confirming first)", async () => {
+    const hostname = `${subdomain}.customer.test`;
+    await page.getByLabel("Domain", { exact: true }).fill(hostname);
+    await page.getByRole("button", { name: "Add domain" }).click();
+    const row = page.getByTestId("domain-row").filter({ hasText: hostname });
+    await row.getByText("Waiting for DNS").waitFor();
+    const record = (type: string) => row.locator(`[data-testid="dns-record"][data-type="${type}"]`);
+    expect(await row.getByTestId("dns-record").count()).toBe(2);
+    expect(await record("CNAME").textContent()).toContain(`${subdomain}.localhost`);
+    expect(await record("TXT").textContent()).toMatch(/_picobase\..*picobase-verify=[0-9a-f]{32}/);
+    await shot("06d-custom-domain-pending");
+    await row.getByRole("button", { name: "Remove" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByText(`Requests to ${hostname} stop reaching this instance at once.`).waitFor();
+    await dialog.getByRole("button", { name: "Remove domain" }).click();
+    await page.getByText("No custom domains yet.").waitFor();
   });
 
   it("stops it and sees it stopped live, with storage reported", async () => {
