@@ -12,7 +12,7 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 /** A DNS record the owner must create. */
 export type DnsRecord = { type: "CNAME" | "TXT"; name: string; value: string };
 
-/** `API.Example.com.` → `api.example.com`; surrounding spaces and a pasted scheme or path are not accepted, only trimmed spaces. */
+/** `API.Example.com.` → `api.example.com` (surrounding spaces trimmed; anything else is left for customDomainProblem to refuse). */
 export function normalizeHostname(input: string): string {
   return input.trim().toLowerCase().replace(/\.$/, "");
 }
@@ -23,6 +23,7 @@ export function normalizeHostname(input: string): string {
  */
 export function customDomainProblem(hostname: string, baseDomain: string): string | null {
   if (hostname.length === 0) return "Enter a domain such as api.example.com.";
+  if (/\s/.test(hostname)) return "A domain cannot contain spaces.";
   if (/[^\x21-\x7e]/.test(hostname)) return "Use the domain's ASCII form (xn--…) for international names.";
   if (/[/:@?#]/.test(hostname)) return "Enter the domain alone, without https:// or a path.";
   if (hostname.length > MAX_HOSTNAME_LENGTH) return "This domain is too long.";

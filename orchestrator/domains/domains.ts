@@ -203,11 +203,11 @@ export function createDomains(deps: {
         isPrimary: existing.length === 0,
         createdAt: now(),
       };
-      const [verifiedElsewhere] = await db
-        .select({ id: customDomains.id })
+      const [verified] = await db
+        .select({ instanceId: customDomains.instanceId })
         .from(customDomains)
         .where(and(eq(customDomains.hostname, hostname), eq(customDomains.status, "verified")));
-      if (verifiedElsewhere) throw new ConflictError("This domain is already in use by another instance.");
+      if (verified && verified.instanceId !== instanceId) throw new ConflictError("This domain is already in use by another instance.");
       try {
         await db.insert(customDomains).values(row);
       } catch (err) {

@@ -44,6 +44,8 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
     DATA_DIR: dataDir,
     GATEWAY_PORT: String(gatewayPort),
     GATEWAY_HOST: "127.0.0.1",
+    // Custom-domain checks ask a closed loopback port unless a test runs its own DNS server: never the machine's resolvers.
+    DNS_RESOLVER: "127.0.0.1:9",
     ORCHESTRATOR_PORT: String(apiPort),
     ORCHESTRATOR_TOKEN: token,
     POCKETBASE_BINARY_PATH: tools.pocketbase,
