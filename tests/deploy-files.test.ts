@@ -80,6 +80,20 @@ describe("deploy files", () => {
     expect(config.db.url).toMatch(/^libsql:\/\//);
   });
 
+  it("docs/deploy.md's secret generation fills common.env with secrets the loaders accept", async () => {
+    const guide = fs.readFileSync(path.join(repoRoot, "docs/deploy.md"), "utf8");
+    const block = /```bash\n(\s*for name in NEXTAUTH_SECRET[\s\S]*?)```/.exec(guide)?.[1];
+    expect(block, "the secrets loop in docs/deploy.md").toBeDefined();
+    const etc = path.join(dir, "etc-secrets");
+    fs.mkdirSync(etc, { recursive: true });
+    fs.copyFileSync(path.join(deployDir, "env/common.env"), path.join(etc, "common.env"));
+    await execa("bash", ["-euc", (block as string).replaceAll("/etc/picobase", etc)]);
+    const env = readEnvFile(path.join(etc, "common.env"));
+    for (const name of ["NEXTAUTH_SECRET", "ORCHESTRATOR_TOKEN", "ENCRYPTION_KEY"]) expect(env[name], name).toMatch(/^[0-9a-f]{64}$/);
+    const config = loadWebConfig({ ...env, TURSO_AUTH_TOKEN: "token", DATA_DIR: path.join(dir, "unused") });
+    expect(config.encryptionKey).toBe(env.ENCRYPTION_KEY);
+  });
+
   it("the dashboard's part of it needs no data folder and serves https", () => {
     const env = filledEnv();
     const config = loadWebConfig({
