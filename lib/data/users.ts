@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { sessions, users } from "../db/schema";
+import { accountTokens, sessions, users } from "../db/schema";
 import { ConflictError, UnprocessableError } from "../errors";
 import { hashPassword, verifyPassword } from "../auth/password";
 import { resetPasswordSchema, type ChangePasswordInput, type ResetPasswordInput, type SignupInput } from "../validations/auth";
@@ -87,7 +87,7 @@ export async function resetPassword(db: Db, input: ResetPasswordInput, now: Date
   const passwordHash = await hashPassword(input.password);
   const link = await consumeEmailToken(db, "reset-password", input.token, now);
   if (!link.ok) throw linkError(link.failure);
-  await replacePassword(db, link.userId, passwordHash, now, { verifiesEmail: true });
+  await replacePassword(db, link.userId, passwordHash, now, { recovery: true });
 }
 
 /** Why a reset link cannot be used (the message to show), or undefined while it can; it is not spent. */
@@ -117,18 +117,25 @@ export async function verifyEmail(db: Db, token: string, now: Date): Promise<voi
 /**
  * Sets a new password hash and ends everything the old password let in, in one batch: every
  * session (whoever held one, a thief's copy included, must sign in again) and every unused reset link.
+ * A `recovery` (a reset through a mailed link) also verifies the address and revokes every account
+ * token: whoever had the account before (e.g. someone who signed up with this address before its
+ * owner did) keeps no way in.
  */
-async function replacePassword(db: Db, userId: string, passwordHash: string, now: Date, options: { verifiesEmail?: boolean } = {}): Promise<void> {
+async function replacePassword(db: Db, userId: string, passwordHash: string, now: Date, options: { recovery?: boolean } = {}): Promise<void> {
   await db.batch([
     db.update(users).set({ passwordHash }).where(eq(users.id, userId)),
     db.delete(sessions).where(eq(sessions.userId, userId)),
     spendAllEmailTokens(db, userId, "reset-password", now),
-    ...(options.verifiesEmail
+    ...(options.recovery
       ? [
           db
             .update(users)
             .set({ emailVerifiedAt: now })
             .where(and(eq(users.id, userId), isNull(users.emailVerifiedAt))),
+          db
+            .update(accountTokens)
+            .set({ revokedAt: now })
+            .where(and(eq(accountTokens.userId, userId), isNull(accountTokens.revokedAt))),
         ]
       : []),
   ]);

@@ -1,6 +1,6 @@
 import net from "node:net";
 import { describe, expect, it } from "vitest";
-import { createMailer, describeMailError, smtpTarget, type MailLog } from "./mailer";
+import { createMailer, describeMailError, smtpOptions, smtpTarget, type MailLog } from "./mailer";
 import { verifyEmailMail } from "./templates";
 
 function recordingLog() {
@@ -64,5 +64,17 @@ describe("describeMailError", () => {
 describe("smtpTarget", () => {
   it("names the server without credentials", () => {
     expect(smtpTarget("smtps://user:pw@mail.example.com:465")).toBe("smtps://mail.example.com:465");
+  });
+});
+
+describe("smtpOptions", () => {
+  it("requires STARTTLS for smtp:// to another machine, so it cannot be stripped on the way", () => {
+    expect(smtpOptions("smtp://user:pw@smtp.example.net:587").options).toMatchObject({ host: "smtp.example.net", port: 587, secure: false, requireTLS: true });
+  });
+
+  it("speaks TLS from the start for smtps://, and plain SMTP only to this machine", () => {
+    expect(smtpOptions("smtps://user:pw@smtp.example.net").options).toMatchObject({ port: 465, secure: true, requireTLS: false });
+    expect(smtpOptions("smtp://127.0.0.1:1025").options).toMatchObject({ secure: false, requireTLS: false });
+    expect(smtpOptions("smtp://[::1]:1025").options).toMatchObject({ host: "::1", requireTLS: false });
   });
 });

@@ -52,19 +52,27 @@ export function createMailer(deps: { smtpUrl: string | undefined; from: string; 
 }
 
 /** nodemailer options from an smtp(s):// URL, and the credentials in it (to keep them out of logs). */
-function smtpOptions(smtpUrl: string): { options: SMTPTransport.Options; secrets: string[] } {
+export function smtpOptions(smtpUrl: string): { options: SMTPTransport.Options; secrets: string[] } {
   const url = new URL(smtpUrl);
   const user = decodeURIComponent(url.username);
   const pass = decodeURIComponent(url.password);
   const secure = url.protocol === "smtps:";
+  const host = url.hostname.replace(/^\[|\]$/g, "");
   const options: SMTPTransport.Options = {
-    host: url.hostname.replace(/^\[|\]$/g, ""),
+    host,
     port: url.port ? Number(url.port) : secure ? 465 : 587,
     secure,
+    // smtp:// must upgrade with STARTTLS (else someone on the path could strip it and read the
+    // password and every mailed link); only a server on this machine may be spoken to in plain text.
+    requireTLS: !secure && !isLoopbackHost(host),
     ...(user ? { auth: { user, pass } } : {}),
     ...timeouts,
   };
   return { options, secrets: [pass, url.password].filter((s) => s.length > 0) };
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
 }
 
 /** The server mail goes to, for logs: scheme, host and port, never the credentials. */

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { and, count, desc, eq, getTableColumns, isNull, lt, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
-import { instanceEvents, instances, snapshots, type Instance, type NewInstance } from "../../lib/db/schema";
+import { customDomains, instanceEvents, instances, snapshots, type Instance, type NewInstance } from "../../lib/db/schema";
 import { ConflictError, NotFoundError, QuotaExceededError } from "../../lib/errors";
 import type { EventBus } from "./event-bus";
 import type { SnapshotReason } from "../sync/manifest";
@@ -100,6 +100,8 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       const row = await get(id);
       await db.delete(snapshots).where(eq(snapshots.instanceId, id));
       await db.delete(instanceEvents).where(eq(instanceEvents.instanceId, id));
+      // Also cascaded by the foreign key; explicit so a verified name is freed even where the pragma is off.
+      await db.delete(customDomains).where(eq(customDomains.instanceId, id));
       await db.delete(instances).where(eq(instances.id, id));
       bus.publish({ type: "instance-deleted", id, subdomain: row.subdomain });
     },

@@ -25,7 +25,7 @@ export async function caddyPorts(): Promise<CaddyPorts> {
 
 /**
  * Starts `caddy run` on deploy/Caddyfile exactly as shipped; only the global options a test needs
- * come in through its CADDY_GLOBAL_OPTIONS hook: free ports, no admin endpoint, certificates from
+ * come in through its CADDY_ADMIN and CADDY_GLOBAL_OPTIONS hooks: free ports, no admin endpoint, certificates from
  * Caddy's internal CA instead of Let's Encrypt (never installed into the system's trust store),
  * and storage in `dir`.
  */
@@ -42,7 +42,6 @@ export async function startCaddy(opts: {
   fs.mkdirSync(storage, { recursive: true });
   const logFile = path.join(opts.dir, "caddy.log");
   const globals = [
-    "admin off",
     "persist_config off",
     `http_port ${httpPort}`,
     `https_port ${httpsPort}`,
@@ -60,6 +59,7 @@ export async function startCaddy(opts: {
       ORCHESTRATOR_PORT: String(opts.orchestratorPort),
       DASHBOARD_PORT: String(opts.dashboardPort),
       GATEWAY_PORT: String(opts.gatewayPort),
+      CADDY_ADMIN: "off",
       CADDY_GLOBAL_OPTIONS: globals.join("\n"),
       CADDY_SITES_DIR: path.join(opts.dir, "caddy.d"),
     },

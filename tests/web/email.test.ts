@@ -105,9 +105,13 @@ describe("platform mail (verification optional, the default)", () => {
     await mailpit.waitForMail(user.email, { count: 1 + mailsPerEmailLimit });
   });
 
-  it("password reset end to end: the link sets a new password, the old one stops working, every session ends", async () => {
+  it("password reset end to end: the link sets a new password, the old one stops working, every session and account token ends", async () => {
     const user = await createSignedInUser(web.url, "forgetful");
     const elsewhere = (await signIn(web.url, user.email, user.password)).cookie ?? "";
+    // Whoever held the account before (e.g. signed up with this address first) may have made a token.
+    const made = await webRequest(web.url, "POST", "/api/account/tokens", { cookie: user.cookie, body: { name: "earlier" } });
+    const accountToken = (made.json.token as { token: string }).token;
+    expect((await webRequest(web.url, "GET", "/api/instances", { bearer: accountToken })).status).toBe(200);
     await mailpit.waitForMail(user.email); // the sign-up's verification mail
     const link = await resetLinkFor(user.email, 2);
     const mail = (await mailpit.mailsTo(user.email)).at(-1);
@@ -123,6 +127,7 @@ describe("platform mail (verification optional, the default)", () => {
     expect((await signIn(web.url, user.email, user.password)).error).toBe("CredentialsSignin");
     expect((await signIn(web.url, user.email, newPassword)).cookie).toEqual(expect.any(String));
     for (const cookie of [user.cookie, elsewhere]) expect((await webRequest(web.url, "GET", "/api/instances", { cookie })).status).toBe(401);
+    expect((await webRequest(web.url, "GET", "/api/instances", { bearer: accountToken })).status).toBe(401);
     expect((await userRow(user.id))?.emailVerifiedAt).toBeInstanceOf(Date); // receiving the link proved the address
   });
 
