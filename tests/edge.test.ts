@@ -4,13 +4,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
 import { caddyPorts, startCaddy, type CaddyHandle, type CaddyPorts } from "./support/caddy";
 import { startTestDns, type TestDns } from "./support/dns-server";
 import { createGatewayClient, loopbackLookup, requestFrom, type GatewayClient } from "./support/gateway-client";
-import { repoRoot, tools } from "./support/tools";
+import { launchChromium } from "./support/browser";
+import { repoRoot } from "./support/tools";
 import { startWebPlatform, type WebPlatform } from "./support/web";
 
 /**
@@ -77,18 +78,7 @@ beforeAll(async () => {
     gatewayPort: web.orchestrator.gatewayPort,
   });
   client = createGatewayClient({ port: ports.httpsPort, baseDomain, https: { ca: caddy.rootCa } });
-  browser = await chromium.launch({
-    executablePath: tools.chromium,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   // Chromium does not know Caddy's local CA; the Node clients below check the chain against it.
   context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
@@ -210,10 +200,6 @@ describe("HTTPS edge (Caddy)", () => {
   });
 
   it("serves a verified custom domain with its own certificate, added and checked in the dashboard", async () => {
-    const card = page
-      .locator("section, div")
-      .filter({ has: page.getByRole("heading", { name: "Custom domains" }) })
-      .last();
     for (const hostname of [customHost, unverifiedHost]) {
       await page.getByLabel("Domain", { exact: true }).fill(hostname);
       await page.getByRole("button", { name: "Add domain" }).click();

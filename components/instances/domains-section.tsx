@@ -1,12 +1,13 @@
 "use client";
 
 import { Globe, Loader2, RefreshCw } from "lucide-react";
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { apiFetch } from "@/components/shared/api";
 import { ConfirmDialog } from "@/components/shared/confirm-dialog";
 import { CopyButton } from "@/components/shared/copy-button";
 import { LoadError } from "@/components/shared/load-error";
+import { useApiResource } from "@/components/shared/use-api-resource";
 import { useAction } from "@/components/shared/use-action";
 import { useNow } from "@/components/shared/use-now";
 import { Badge } from "@/components/ui/badge";
@@ -26,22 +27,8 @@ const statusBadge = {
 
 /** Custom domains of an instance: add one, see the DNS records to create and their status, check now, make primary, remove. */
 export function DomainsSection({ instance }: { instance: InstanceView }) {
-  const [domains, setDomains] = useState<DomainJson[] | null>(null);
-  const [error, setError] = useState<string>();
   const url = `/api/instances/${instance.id}/domains`;
-
-  const load = useCallback(async () => {
-    setError(undefined);
-    try {
-      setDomains((await apiFetch<{ domains: DomainJson[] }>(url)).domains);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, [url]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: domains, setData: setDomains, error, reload: load } = useApiResource(url, (body: { domains: DomainJson[] }) => body.domains);
 
   const check = useAction();
   const checkNow = () =>

@@ -1,12 +1,12 @@
 "use client";
 
 import { KeyRound } from "lucide-react";
-import { useCallback, useEffect, useState } from "react";
 import { toast } from "sonner";
 import { apiFetch } from "@/components/shared/api";
 import { ConfirmDialog } from "@/components/shared/confirm-dialog";
 import { useNow } from "@/components/shared/use-now";
 import { LoadError } from "@/components/shared/load-error";
+import { useApiResource } from "@/components/shared/use-api-resource";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { InstanceView } from "@/lib/data/instances";
@@ -17,23 +17,9 @@ import { SetSecretDialog } from "./set-secret-dialog";
 
 /** Environment secrets of an instance: names and update times only; add, update, remove (a running instance restarts). */
 export function SecretsSection({ instance }: { instance: InstanceView }) {
-  const [secrets, setSecrets] = useState<SecretView[] | null>(null);
-  const [error, setError] = useState<string>();
   const running = instance.desiredState === "running";
   const url = `/api/instances/${instance.id}/secrets`;
-
-  const load = useCallback(async () => {
-    setError(undefined);
-    try {
-      setSecrets((await apiFetch<{ secrets: SecretView[] }>(url)).secrets);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, [url]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: secrets, setData: setSecrets, error, reload: load } = useApiResource(url, (body: { secrets: SecretView[] }) => body.secrets);
 
   const apply = async (changes: Partial<SecretChanges>, done: string) => {
     const result = await apiFetch<{ secrets: SecretView[]; restarted: boolean }>(url, { method: "PATCH", body: changes });

@@ -1,12 +1,13 @@
 import fs from "node:fs";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instances } from "../../lib/db/schema";
 import { tarGzFiles } from "../support/bundles";
 import { startTestDns, type TestDns } from "../support/dns-server";
-import { repoRoot, tools } from "../support/tools";
+import { launchChromium } from "../support/browser";
+import { repoRoot } from "../support/tools";
 import { createGatewayClient, type GatewayClient } from "../support/gateway-client";
 import { startWebPlatform, webRequest, type WebPlatform } from "../support/web";
 
@@ -33,18 +34,7 @@ beforeAll(async () => {
   dns = await startTestDns();
   web = await startWebPlatform({ orchestratorEnv: { DNS_RESOLVER: dns.address } });
   gateway = createGatewayClient({ port: web.orchestrator.gatewayPort });
-  browser = await chromium.launch({
-    executablePath: tools.chromium,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ baseURL: web.url, viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.setDefaultTimeout(30_000);

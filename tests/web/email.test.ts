@@ -2,12 +2,12 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emailTokens, users } from "../../lib/db/schema";
 import { mailRequestsPerClientLimit, mailsPerEmailLimit } from "../../lib/auth/mail-limits";
 import { linkIn, startMailpit, type Mailpit } from "../support/mailpit";
-import { repoRoot, tools } from "../support/tools";
+import { launchChromium } from "../support/browser";
+import { repoRoot } from "../support/tools";
 import { waitFor } from "../support/wait";
 import { createSignedInUser, signIn, startWebPlatform, webRequest, type WebPlatform } from "../support/web";
 
@@ -207,10 +207,7 @@ describe("platform mail (verification optional, the default)", () => {
   });
 
   it("in Chromium: sign up, verify from the mail, forget the password, reset it, sign in; the spent link says so", async () => {
-    const browser = await chromium.launch({
-      executablePath: tools.chromium,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await (await browser.newContext({ baseURL: web.url, viewport: { width: 1280, height: 800 } })).newPage();
       page.setDefaultTimeout(30_000);
