@@ -1,5 +1,7 @@
-import { describe, expect, it } from "vitest";
-import { forwardableHeaders } from "./relay";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { forwardableHeaders, relayResponse } from "./relay";
 
 describe("forwardableHeaders", () => {
   it("drops hop-by-hop headers in any case and keeps the rest in order, duplicates included", () => {
@@ -39,5 +41,47 @@ describe("forwardableHeaders", () => {
 
   it("returns an empty list for no headers", () => {
     expect(forwardableHeaders([])).toEqual([]);
+  });
+});
+
+describe("relayResponse", () => {
+  const servers: http.Server[] = [];
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  afterEach(() => {
+    for (const server of servers.splice(0)) server.close();
+    agent.destroy();
+  });
+  const listen = async (handler: http.RequestListener) => {
+    const server = http.createServer(handler);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return (server.address() as AddressInfo).port;
+  };
+  const get = (port: number) =>
+    new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port, agent }, (res) => {
+          let body = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => (body += chunk));
+          res.on("end", () => resolve(body));
+        })
+        .on("error", reject);
+    });
+
+  it("relays a chunked body whose last bytes arrive with its end, twice over one keep-alive connection", async () => {
+    // Go's servers (PocketBase) send a body's last chunk and the terminator in one packet: the
+    // relay sees the last "data" and "end" in one turn, while its response is still corked.
+    const head = "a".repeat(2048);
+    const tail = "b".repeat(1125);
+    const upstream = await listen((_req, res) => {
+      res.write(head);
+      res.end(tail);
+    });
+    const gateway = await listen((_req, res) => {
+      http.get({ host: "127.0.0.1", port: upstream }, (proxyRes) => relayResponse(proxyRes, res, false));
+    });
+    expect(await get(gateway)).toBe(head + tail);
+    expect(await get(gateway)).toBe(head + tail);
   });
 });

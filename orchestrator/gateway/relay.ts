@@ -37,6 +37,7 @@ export function relayResponse(proxyRes: IncomingMessage, res: ServerResponse, is
       res.cork();
       // Inline callback rather than a named const: tsx (esbuild keepNames) would wrap a named one per request.
       setImmediate(() => {
+        if (!corked) return; // already uncorked by the end below
         corked = false;
         res.uncork();
       });
@@ -44,7 +45,15 @@ export function relayResponse(proxyRes: IncomingMessage, res: ServerResponse, is
     if (!res.write(chunk)) proxyRes.pause();
   });
   res.on("drain", () => proxyRes.resume());
-  proxyRes.on("end", () => res.end());
+  // Uncorked before end(): Node 22 and 24 hold a corked chunked response's writes back and end()
+  // sends the terminating chunk ahead of them (the body's tail after it, corrupting keep-alive).
+  proxyRes.on("end", () => {
+    if (corked) {
+      corked = false;
+      res.uncork();
+    }
+    res.end();
+  });
   // Upstream died mid-body: the client must see a truncated response, not a clean end.
   proxyRes.on("error", () => res.destroy());
 }
