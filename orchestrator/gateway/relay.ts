@@ -25,33 +25,33 @@ export function forwardableHeaders(rawHeaders: string[]): string[] {
  * the same event-loop turn (setImmediate), so headers, body and the final chunk terminator of a
  * small response leave in a single syscall instead of two or three. On loopback every write
  * also wakes the receiving process, which is most of a proxy's cost on small machines.
+ * The socket is corked, not the response: Node 22 and 24 keep a corked response's chunks in a
+ * buffer of their own, which end() overtakes with the terminating chunk (the body's tail then
+ * lands after it, corrupting the keep-alive connection), and on Node 22 a write refused there
+ * never emits 'drain'.
  */
 export function relayResponse(proxyRes: IncomingMessage, res: ServerResponse, isStream: boolean): void {
   res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, forwardableHeaders(proxyRes.rawHeaders));
   // A stream's client should see the headers now, not with the first event.
   if (isStream) res.flushHeaders();
+  const socket = res.socket;
   let corked = false;
   proxyRes.on("data", (chunk: Buffer) => {
-    if (!corked) {
+    if (!corked && socket) {
       corked = true;
-      res.cork();
+      socket.cork();
       // Inline callback rather than a named const: tsx (esbuild keepNames) would wrap a named one per request.
       setImmediate(() => {
-        if (!corked) return; // already uncorked by the end below
+        if (!corked) return; // end() has flushed it already (the socket may serve the next request by now)
         corked = false;
-        res.uncork();
+        socket.uncork();
       });
     }
     if (!res.write(chunk)) proxyRes.pause();
   });
   res.on("drain", () => proxyRes.resume());
-  // Uncorked before end(): Node 22 and 24 hold a corked chunked response's writes back and end()
-  // sends the terminating chunk ahead of them (the body's tail after it, corrupting keep-alive).
   proxyRes.on("end", () => {
-    if (corked) {
-      corked = false;
-      res.uncork();
-    }
+    corked = false; // end() uncorks the socket fully, after queueing the terminating chunk behind the body
     res.end();
   });
   // Upstream died mid-body: the client must see a truncated response, not a clean end.
