@@ -88,9 +88,12 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
     await pb.collection("_superusers").authWithPassword(su.email, su.password);
   };
   const overview = async (id: string) => (await orch.api("GET", `/v1/instances/${id}/backups`)).body as unknown as Overview;
-  /** Waits until everything written before now is in the store (Litestream captures within a second, then ships). */
-  const replicatedUpToNow = async (id: string) => {
-    const since = Date.now();
+  /**
+   * Waits until everything written before `since` (default: now) is in the store: the newest stored transaction
+   * was captured at or after it (Litestream captures within a second, then ships). It must be captured after
+   * `since`: when the last write may already be, make one more write after taking `since`.
+   */
+  const replicatedUpToNow = async (id: string, since = Date.now()) => {
     await expect.poll(async () => Date.parse((await overview(id)).replication.lastReplicatedAt ?? "0") >= since, { timeout: 10_000, interval: 200 }).toBe(true);
   };
 
@@ -182,7 +185,10 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
     await s3!.restart();
     await expect.poll(async () => (await overview(id)).replication.lagSeconds ?? 99, { timeout: 60_000, interval: 500 }).toBeLessThanOrEqual(2);
     await writer.stop();
-    await replicatedUpToNow(id);
+    // Litestream may have captured the writer's last row already (it catches up briskly after an outage).
+    const stopped = Date.now();
+    await pb.collection("ticks").create({ n: -1 });
+    await replicatedUpToNow(id, stopped);
 
     await loseHost(orch);
     await backOnANewDisk(id, pb, su);
