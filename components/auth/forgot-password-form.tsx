@@ -3,8 +3,8 @@
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { z } from "zod";
-import { ApiError, apiFetch } from "@/components/shared/api";
-import { Field, FormError, firstErrors } from "@/components/shared/field";
+import { apiFetch } from "@/components/shared/api";
+import { Field, FormError, firstErrors, showFieldErrors } from "@/components/shared/field";
 import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -23,9 +23,7 @@ export function ForgotPasswordForm() {
     setError(undefined);
     if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
     setErrors({});
-    const onError = (err: unknown) => {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
-    };
+    const onError = showFieldErrors(setErrors);
     await run(
       async () => {
         const res = await apiFetch<{ message: string }>("/api/auth/forgot-password", { method: "POST", body: parsed.data });

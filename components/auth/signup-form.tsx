@@ -4,7 +4,7 @@ import Link from "next/link";
 import { signIn } from "next-auth/react";
 import { useState, type FormEvent } from "react";
 import { ApiError, apiFetch } from "@/components/shared/api";
-import { Field, FormError, firstErrors } from "@/components/shared/field";
+import { Field, FormError, firstErrors, showFieldErrors } from "@/components/shared/field";
 import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
@@ -25,9 +25,7 @@ export function SignupForm() {
     setFormError(undefined);
     if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
     setErrors({});
-    const onError = (err: unknown) => {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
-    };
+    const onError = showFieldErrors(setErrors);
     await run(
       async () => {
         const created = await apiFetch<{ verificationRequired: boolean }>("/api/auth/signup", { method: "POST", body: parsed.data });

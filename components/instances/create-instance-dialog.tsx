@@ -5,8 +5,8 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { toast } from "sonner";
 import { z } from "zod";
-import { ApiError, apiFetch } from "@/components/shared/api";
-import { Field, FormError, firstErrors } from "@/components/shared/field";
+import { apiFetch } from "@/components/shared/api";
+import { Field, FormError, firstErrors, showFieldErrors } from "@/components/shared/field";
 import { useAction } from "@/components/shared/use-action";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle, DialogTrigger } from "@/components/ui/dialog";
@@ -84,9 +84,7 @@ function useCreateInstance(onCreated: (i: InstanceView) => void) {
     const parsed = createInstanceSchema.safeParse(Object.fromEntries(new FormData(e.currentTarget)));
     if (!parsed.success) return setErrors(firstErrors(z.flattenError(parsed.error).fieldErrors));
     setErrors({});
-    const onError = (err: unknown) => {
-      if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
-    };
+    const onError = showFieldErrors(setErrors);
     await run(
       async () => {
         const { instance } = await apiFetch<{ instance: InstanceView }>("/api/instances", { method: "POST", body: parsed.data });

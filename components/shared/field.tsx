@@ -1,5 +1,6 @@
 import type { ReactNode } from "react";
 import { Label } from "@/components/ui/label";
+import { ApiError } from "./api";
 
 /** A labelled form field with an optional hint and error message. */
 export function Field({ id, label, error, hint, children }: { id: string; label: string; error?: string | undefined; hint?: ReactNode; children: ReactNode }) {
@@ -21,6 +22,13 @@ export function Field({ id, label, error, hint, children }: { id: string; label:
 /** First message per field from a zod flattened error. */
 export function firstErrors(fieldErrors: Record<string, string[] | undefined>): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(fieldErrors).map(([k, v]) => [k, v?.[0]]));
+}
+
+/** An action's `onError` that shows a 422's field errors next to their fields (other failures stay form-level). */
+export function showFieldErrors(setErrors: (errors: Record<string, string | undefined>) => void): (err: unknown) => void {
+  return (err) => {
+    if (err instanceof ApiError && Object.keys(err.fieldErrors).length > 0) setErrors(firstErrors(err.fieldErrors));
+  };
 }
 
 /** A form-level error message (e.g. from the server). */
