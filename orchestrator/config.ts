@@ -179,8 +179,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     },
     imports: { maxBytes: env.IMPORT_MAX_SIZE ?? env.TENANT_DISK_QUOTA, maxFiles: env.TENANT_MAX_FILES },
     sandbox: {
-      // Namespaces, cgroups and firewall tables are named per data folder, so two orchestrators on one host stay apart.
-      scope: createHash("sha256").update(platform.dataDir).digest("hex").slice(0, 4),
+      scope: sandboxScope(platform.dataDir),
       limits: { memoryBytes: env.TENANT_MEMORY_MAX, pids: env.TENANT_PIDS_MAX, cpuWeight: env.TENANT_CPU_WEIGHT, cpuCores: env.TENANT_CPU_CORES },
       tmpBytes: env.TENANT_TMP_SIZE,
       diskQuotaBytes: env.TENANT_DISK_QUOTA,
@@ -189,6 +188,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       dns: env.TENANT_DNS,
     },
   };
+}
+
+/** Namespaces, cgroups and firewall tables are named per data folder, so two orchestrators on one host stay apart. */
+export function sandboxScope(dataDir: string): string {
+  return createHash("sha256").update(dataDir).digest("hex").slice(0, 4);
 }
 
 function gatewayLimits(env: OrchestratorEnv) {

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { once } from "node:events";
 import fs from "node:fs";
 import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sandboxScope } from "../orchestrator/config";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { installShellHook, tenantShell } from "./support/hostile-hook";
 import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
@@ -169,8 +169,15 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
     expect((await client.fetch(client.url("victim", "/api/health"))).status).toBe(200);
   });
 
+  it("keeps its tenants' addresses: another orchestrator given the same subnet refuses to start, saying why", async () => {
+    // Before, it started, and each of its tenants' health checks reached the first one's veth until the start timed out.
+    await expect(startOrchestrator({ env: { TENANT_SUBNET: orch.env.TENANT_SUBNET! } })).rejects.toThrow(
+      /TENANT_SUBNET 10\.\d+\.\d+\.0\/20 is already in use on this host \(10\.\d+\.\d+\.\d+\/30 on pb\w+/,
+    );
+  });
+
   it("is blocked from metadata and private ranges by the installed firewall (rules inspected, no traffic sent)", async () => {
-    const table = `picobase_${createHash("sha256").update(orch.dataDir).digest("hex").slice(0, 4)}`; // named per data folder
+    const table = `picobase_${sandboxScope(orch.dataDir)}`; // named per data folder
     const rules = execFileSync("nft", ["list", "table", "inet", table], { encoding: "utf8" });
     for (const range of ["169.254.0.0/16", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "fc00::/7", "fe80::/10"]) {
       expect(rules).toContain(range);

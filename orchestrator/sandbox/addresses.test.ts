@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSlotPool, parseCidr, slotAddresses, slotCount } from "./addresses";
+import { createSlotPool, parseCidr, routesInside, slotAddresses, slotCount } from "./addresses";
 
 describe("tenant addresses", () => {
   it("numbers /30s from the subnet", () => {
@@ -11,8 +11,23 @@ describe("tenant addresses", () => {
   it("aligns the base and rejects bad input", () => {
     expect(parseCidr("10.201.7.9/16").base).toBe(parseCidr("10.201.0.0/16").base);
     expect(() => parseCidr("10.201.0.0")).toThrow(/CIDR/);
-    expect(() => parseCidr("300.0.0.0/16")).toThrow(/unusable/);
+    expect(() => parseCidr("300.0.0.0/16")).toThrow(/not an IPv4 CIDR/);
+    expect(() => parseCidr("10.0.0.0/31")).toThrow(/unusable/);
     expect(() => slotAddresses("10.201.0.0/29", 2)).toThrow(/outside/);
+  });
+
+  it("finds the host routes a tenant subnet would collide with, not the broader ones", () => {
+    const routes = [
+      { dst: "default", dev: "eth0" },
+      { dst: "10.0.0.0/8", dev: "vpn0" }, // broader: a tenant's /30 is more specific
+      { dst: "10.228.16.0/30", dev: "pb25340" }, // another orchestrator's tenant
+      { dst: "10.228.31.255", dev: "tun0" }, // a host route, last address of the /20
+      { dst: "10.228.32.0/30", dev: "pb25341" }, // just past it
+      { dst: "10.228.16.0/20", dev: "br0" }, // the very same range
+      { dst: "fe80::/64" },
+    ];
+    expect(routesInside("10.228.16.0/20", routes).map((r) => r.dev)).toEqual(["pb25340", "tun0", "br0"]);
+    expect(routesInside("10.229.0.0/20", routes)).toEqual([]);
   });
 
   it("reuses released slots last", () => {

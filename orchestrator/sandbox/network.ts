@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import { execa } from "execa";
 import type { Logger } from "../logger";
-import { createSlotPool, slotAddresses, slotCount, type TenantAddresses } from "./addresses";
+import { createSlotPool, routesInside, slotAddresses, slotCount, type HostRoute, type TenantAddresses } from "./addresses";
 import { PLATFORM_IFACE_PREFIX, parseNameservers, renderFirewall } from "./firewall-rules";
 import type { SandboxTools } from "./tools";
 
@@ -30,10 +30,9 @@ export async function createTenantNetworks(settings: NetworkSettings, tools: Pic
   const nft = (table: string, ruleset: string) => installTable(tools.nft, table, ruleset);
   const pool = createSlotPool(slotCount(settings.tenantSubnet));
   const live = new Map<string, Promise<TenantNetwork>>();
-  const netnsPrefix = `picobase-${settings.scope}-`;
-  const ifacePrefix = `${PLATFORM_IFACE_PREFIX}${settings.scope}`;
-  const table = `picobase_${settings.scope}`;
+  const { netnsPrefix, ifacePrefix, table } = scopeNames(settings.scope);
   await sweepNamespaces(netnsPrefix, ip);
+  await refuseTakenSubnet(settings.tenantSubnet, tools.ip);
   const forwardOnlyTenants = (await fs.readFile(IP_FORWARD, "utf8")).trim() !== "1";
   const dns = settings.dns ?? parseNameservers(await fs.readFile("/etc/resolv.conf", "utf8").catch(() => ""));
   await nft(table, renderFirewall(table, { ifacePrefix, tenantSubnet: settings.tenantSubnet, allow: settings.allow, dns, forwardOnlyTenants }));
@@ -104,6 +103,39 @@ export async function createTenantNetworks(settings: NetworkSettings, tools: Pic
 }
 
 export type TenantNetworks = Awaited<ReturnType<typeof createTenantNetworks>>;
+
+/** What an orchestrator's namespaces, veth interfaces and firewall table are named from its scope. */
+function scopeNames(scope: string) {
+  return { netnsPrefix: `picobase-${scope}-`, ifacePrefix: `${PLATFORM_IFACE_PREFIX}${scope}`, table: `picobase_${scope}` };
+}
+
+/**
+ * Deletes the namespaces (their veth pairs and routes go with them) and the firewall table that a
+ * killed orchestrator of `scope` left behind. A clean stop removes them itself, and a restart on
+ * the same data folder sweeps them; this is for one that will not come back.
+ */
+export async function removeLeftovers(scope: string, tools: Pick<SandboxTools, "ip" | "nft">): Promise<void> {
+  const { netnsPrefix, table } = scopeNames(scope);
+  await sweepNamespaces(netnsPrefix, (args) => run(tools.ip, args));
+  await execa(tools.nft, ["delete", "table", "inet", table], { reject: false });
+}
+
+/**
+ * Refuses a tenant subnet the host already routes (checked after our own leftovers are swept):
+ * another orchestrator's tenants or a network of the host would answer for our tenants'
+ * addresses, and every start would time out with nothing in the log to say why.
+ */
+async function refuseTakenSubnet(subnet: string, ipTool: string): Promise<void> {
+  const shown = await execa(ipTool, ["-j", "-4", "route", "show"], { reject: false, all: true });
+  if (shown.exitCode !== 0) throw new Error(`ip route show failed: ${shown.all ?? ""}`);
+  const taken = routesInside(subnet, JSON.parse(shown.stdout || "[]") as HostRoute[]);
+  if (taken.length === 0) return;
+  const examples = taken.slice(0, 3).map((r) => `${r.dst}${r.dev ? ` on ${r.dev}` : ""}`);
+  throw new Error(
+    `TENANT_SUBNET ${subnet} is already in use on this host (${examples.join(", ")}${taken.length > 3 ? ", …" : ""}): ` +
+      "give each orchestrator on a host its own free range",
+  );
+}
 
 /** Deletes this orchestrator's tenant namespaces left by a previous run (tenants die with the orchestrator). */
 async function sweepNamespaces(prefix: string, ip: (args: string[]) => Promise<void>): Promise<void> {

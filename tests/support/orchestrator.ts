@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { spawnSync } from "node:child_process";
+import { randomBytes, randomInt } from "node:crypto";
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +11,10 @@ import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../lib/crypto/secret-box";
 import { instances, users } from "../../lib/db/schema";
 import { loadOrCreateSecrets } from "../../lib/secrets";
+import { sandboxScope } from "../../orchestrator/config";
+import { routesInside, type HostRoute } from "../../orchestrator/sandbox/addresses";
+import { removeLeftovers } from "../../orchestrator/sandbox/network";
+import { findTools } from "../../orchestrator/sandbox/tools";
 import type { InstanceJson } from "../../lib/instance-json";
 import { repoRoot, tools } from "./tools";
 import { waitFor } from "./wait";
@@ -50,8 +54,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
     ORCHESTRATOR_TOKEN: token,
     POCKETBASE_BINARY_PATH: tools.pocketbase,
     INSTANCES_BASE_PORT: String(20000 + Math.floor(Math.random() * 20000)),
-    // Sandboxed tenants (as root) get addresses from this; a random /20 keeps concurrent orchestrators apart.
-    TENANT_SUBNET: `10.${202 + Math.floor(Math.random() * 50)}.${Math.floor(Math.random() * 16) * 16}.0/20`,
+    TENANT_SUBNET: freeTenantSubnet(),
     LOG_LEVEL: "info",
     ...options.env,
   };
@@ -145,6 +148,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
       }
       db.close();
       unmountUnder(dataDir); // volumes of tenants a killed orchestrator left mounted
+      await removeSandboxLeftovers(dataDir);
     },
   };
 }
@@ -161,6 +165,32 @@ export async function runningInstance(orch: OrchestratorHandle, client: { pocket
   const pb = client.pocketBase(sub);
   await pb.collection("_superusers").authWithPassword(su.email, su.password);
   return { id, su, pb };
+}
+
+const isRoot = process.getuid?.() === 0;
+const handedOut = new Set<string>();
+
+/**
+ * Sandboxed tenants (as root) get addresses from this: a random /20 that this process has not
+ * handed out and that no route on the host uses (the orchestrator refuses a taken one).
+ */
+function freeTenantSubnet(): string {
+  const routes = isRoot ? (JSON.parse(execFileSync("ip", ["-j", "-4", "route", "show"], { encoding: "utf8" }) || "[]") as HostRoute[]) : [];
+  for (let i = 0; i < 200; i++) {
+    const cidr = `10.${202 + randomInt(50)}.${randomInt(16) * 16}.0/20`;
+    if (!handedOut.has(cidr) && routesInside(cidr, routes).length === 0) {
+      handedOut.add(cidr);
+      return cidr;
+    }
+  }
+  throw new Error("no free /20 for tenant networks in 10.202.0.0–10.251.255.255");
+}
+
+/** Namespaces and the firewall table of an orchestrator that was killed rather than stopped: their routes would outlive the test. */
+async function removeSandboxLeftovers(dataDir: string): Promise<void> {
+  if (!isRoot) return;
+  const sandboxTools = await findTools();
+  if (typeof sandboxTools !== "string") await removeLeftovers(sandboxScope(dataDir), sandboxTools);
 }
 
 /** Unmounts every mount below `dir` (sandboxed tenants' volumes), deepest first. */
