@@ -48,6 +48,8 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   /** Between Litestream's full snapshots of a replicated database (bounds the work of a restore). */
   REPLICA_SNAPSHOT_INTERVAL_HOURS: z.coerce.number().int().min(1).max(168).default(24),
   START_TIMEOUT_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Starts and wakes doing their work (restore, launch, health check) at once; the rest queue in arrival order. */
+  START_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WAKE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
@@ -149,6 +151,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     gateway: { host: env.GATEWAY_HOST, port: env.GATEWAY_PORT, trustedProxyHops: platform.trustedProxyHops, limits: gatewayLimits(env) },
     api: { host: env.ORCHESTRATOR_HOST, port: env.ORCHESTRATOR_PORT },
     storage: storageConfig(env, platform.dataDir),
+    startConcurrency: env.START_CONCURRENCY,
     timings: {
       idleTimeoutMs: env.IDLE_TIMEOUT_MINUTES * 60_000,
       /** null: the default, which depends on whether replication runs. */

@@ -192,6 +192,7 @@ async function main(): Promise<void> {
   const idleStopper = createIdleStopper({
     store,
     lifecycle,
+    controller,
     idle,
     defaultTimeoutMs: config.timings.idleTimeoutMs,
     checkEveryMs: Math.min(30_000, Math.max(1_000, config.timings.idleTimeoutMs / 4 || 30_000)),

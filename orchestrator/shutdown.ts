@@ -1,4 +1,7 @@
+import pTimeout from "p-timeout";
 import type { Logger } from "./logger";
+
+const TIMED_OUT = Symbol("timed out");
 
 type Step = { name: string; timeoutMs: number; run: () => Promise<unknown> | unknown };
 
@@ -11,17 +14,12 @@ export function createShutdown(log: Logger) {
   let done: Promise<void> | undefined;
 
   async function runStep(step: Step): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), step.timeoutMs);
-    });
     try {
-      const result = await Promise.race([Promise.resolve(step.run()), timeout]);
-      if (result === "timeout") log.warn({ step: step.name, timeoutMs: step.timeoutMs }, "shutdown step timed out");
+      const run = Promise.resolve().then(step.run);
+      const result = await pTimeout<unknown>(run, { milliseconds: step.timeoutMs, fallback: () => TIMED_OUT });
+      if (result === TIMED_OUT) log.warn({ step: step.name, timeoutMs: step.timeoutMs }, "shutdown step timed out");
     } catch (err) {
       log.error({ err, step: step.name }, "shutdown step failed");
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -95,7 +95,7 @@ describe("backups: download and import", () => {
       headers: { authorization: `Bearer ${orch.token}`, "content-type": contentType },
       body: new Uint8Array(body),
     });
-    return { status: res.status, json: (await res.json()) as { instance?: { id: string; status: string }; error?: { code: string; message: string } } };
+    return { status: res.status, json: (await res.json()) as { instance?: { id: string; status: string; desiredState: string }; error?: { code: string; message: string } } };
   };
 
   it("imports a backup PocketBase made itself: records, users who can sign in, and files", async () => {
@@ -131,7 +131,8 @@ describe("backups: download and import", () => {
 
     const { status, json } = await importZip(backup, "moved-in");
     expect(status, JSON.stringify(json)).toBe(201);
-    expect(json.instance).toMatchObject({ status: "running" });
+    // Meant to run, too: before, it ran with desired state "stopped", so the reconciler stopped it.
+    expect(json.instance).toMatchObject({ status: "running", desiredState: "running" });
     const pb = client.pocketBase("moved-in");
     await pb.collection("users").authWithPassword("ada@example.com", "ada-password-1");
     const notes = await pb.collection("notes").getFullList();

@@ -114,8 +114,7 @@ export function createBackups(deps: {
       const source = await store.get(sourceId);
       const clone = await controller.create(source.ownerId, { name: input.name, subdomain: input.subdomain }, quota);
       try {
-        await store.update(clone.id, { desiredState: "running" });
-        await lifecycle.cloneInto(sourceId, clone.id, input.at);
+        await controller.adopt(clone.id, () => lifecycle.cloneInto(sourceId, clone.id, input.at));
       } catch (err) {
         await controller.remove(clone.id); // all or nothing: no half-filled clone
         throw err;
@@ -175,16 +174,18 @@ export function createBackups(deps: {
       })();
       const instance = await controller.create(ownerId, input, quota);
       try {
-        await lifecycle.importInto(instance.id, "Created from an imported PocketBase backup.", async (pbData, owner) => {
-          const extracted = await extractImport(rest, pbData, limits);
-          // As the tenant (in its sandbox): SQLite reading a hostile file must not run with our rights.
-          const as = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-          for (const name of extracted.databases) {
-            const problems = await integrityProblemsAs(as, path.join(pbData, name));
-            if (problems) throw new InvalidImportError(`${name} failed SQLite's integrity check: ${problems}`);
-          }
-          deps.log.info({ instanceId: instance.id, files: extracted.files, bytes: extracted.bytes, skipped: extracted.skipped }, "import extracted");
-        });
+        const fill = () =>
+          lifecycle.importInto(instance.id, "Created from an imported PocketBase backup.", async (pbData, owner) => {
+            const extracted = await extractImport(rest, pbData, limits);
+            // As the tenant (in its sandbox): SQLite reading a hostile file must not run with our rights.
+            const as = owner ?? { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+            for (const name of extracted.databases) {
+              const problems = await integrityProblemsAs(as, path.join(pbData, name));
+              if (problems) throw new InvalidImportError(`${name} failed SQLite's integrity check: ${problems}`);
+            }
+            deps.log.info({ instanceId: instance.id, files: extracted.files, bytes: extracted.bytes, skipped: extracted.skipped }, "import extracted");
+          });
+        await controller.adopt(instance.id, fill);
       } catch (err) {
         await controller.remove(instance.id); // all or nothing
         throw err;

@@ -10,14 +10,15 @@ import { newInstanceId, type InstanceStore } from "./instance-store";
 import type { Lifecycle } from "./lifecycle";
 
 /**
- * What callers (internal API, gateway) ask of instances: it records the desired state in the DB
- * first, so a crash of this process loses nothing, then asks the lifecycle to converge.
+ * What callers (internal API, gateway, idle stopper, backups) ask of instances: it records the
+ * desired state in the DB first, so a crash of this process loses nothing, then asks the
+ * lifecycle to converge. The only writer of desired state.
  */
 export function createInstanceController(deps: { db: Db; store: InstanceStore; lifecycle: Lifecycle; encryptionKey: string; log: Logger }) {
   const { db, store, lifecycle, log } = deps;
   /** Records the desired state first, then converges; without `wait` the work goes on in the background. */
   async function converge(id: string, desiredState: DesiredState, wait: boolean): Promise<Instance> {
-    const instance = await store.update(id, { desiredState });
+    const instance = await store.setDesiredState(id, desiredState);
     const work = desiredState === "running" ? lifecycle.start(id) : lifecycle.stop(id);
     if (wait) {
       await work;
@@ -77,6 +78,11 @@ export function createInstanceController(deps: { db: Db; store: InstanceStore; l
       work.catch((err) => log.warn({ err, instanceId: id }, "restart failed"));
       return { instance, restarted: true };
     },
+    /** Desired running, then `fill` gives the new instance its first data and starts it (a clone, an import). */
+    async adopt(id: string, fill: () => Promise<void>): Promise<void> {
+      await store.setDesiredState(id, "running");
+      await fill();
+    },
     async remove(id: string): Promise<void> {
       await store.get(id);
       await lifecycle.remove(id);
@@ -86,7 +92,7 @@ export function createInstanceController(deps: { db: Db; store: InstanceStore; l
       const running = lifecycle.get(id);
       if (running) return { host: running.host, port: running.port };
       const instance = await store.get(id);
-      if (instance.desiredState !== "running") await store.update(id, { desiredState: "running" });
+      if (instance.desiredState !== "running") await store.setDesiredState(id, "running");
       const proc = await lifecycle.start(id);
       return { host: proc.host, port: proc.port };
     },

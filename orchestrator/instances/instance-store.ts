@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { and, count, desc, eq, getTableColumns, isNull, lt, notInArray, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, inArray, isNull, lt, notInArray, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
-import { customDomains, instanceEvents, instances, snapshots, type Instance, type NewInstance } from "../../lib/db/schema";
+import { customDomains, instanceEvents, instances, snapshots, type DesiredState, type Instance, type NewInstance } from "../../lib/db/schema";
 import { ConflictError, NotFoundError, QuotaExceededError } from "../../lib/errors";
 import type { EventBus } from "./event-bus";
 import type { SnapshotReason } from "../sync/manifest";
+import { TRANSITIONS, type TransitionName } from "./status-machine";
 
 const EVENTS_KEPT_PER_INSTANCE = 200;
 
@@ -48,7 +49,12 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
     return row;
   }
 
-  async function update(id: string, values: Partial<NewInstance>): Promise<Instance> {
+  /** Writes fields of an instance; its status changes only through transition(), its desired state through setDesiredState(). */
+  async function update(id: string, values: Omit<Partial<NewInstance>, "status" | "desiredState">): Promise<Instance> {
+    return write(id, values);
+  }
+
+  async function write(id: string, values: Omit<Partial<NewInstance>, "status">): Promise<Instance> {
     const [row] = await db
       .update(instances)
       .set({ ...values, updatedAt: now() })
@@ -57,6 +63,21 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
     if (!row) throw new NotFoundError(`Instance ${id} not found.`);
     bus.publish({ type: "instance", instance: row });
     return row;
+  }
+
+  /** Records a lifecycle event for the dashboard's timeline and keeps only the newest ones (one transaction). */
+  async function recordEvent(instanceId: string, type: string, message: string): Promise<void> {
+    const keep = db
+      .select({ id: instanceEvents.id })
+      .from(instanceEvents)
+      .where(eq(instanceEvents.instanceId, instanceId))
+      .orderBy(desc(instanceEvents.id))
+      .limit(EVENTS_KEPT_PER_INSTANCE);
+    const [[event]] = await db.batch([
+      db.insert(instanceEvents).values({ instanceId, type, message, createdAt: now() }).returning(),
+      db.delete(instanceEvents).where(and(eq(instanceEvents.instanceId, instanceId), notInArray(instanceEvents.id, keep))),
+    ]);
+    if (event) bus.publish({ type: "instance-event", event });
   }
 
   return {
@@ -105,17 +126,27 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       await db.delete(instances).where(eq(instances.id, id));
       bus.publish({ type: "instance-deleted", id, subdomain: row.subdomain });
     },
-    /** Records a lifecycle event for the dashboard's timeline and keeps only the newest ones. */
-    async recordEvent(instanceId: string, type: string, message: string): Promise<void> {
-      const [event] = await db.insert(instanceEvents).values({ instanceId, type, message, createdAt: now() }).returning();
-      if (event) bus.publish({ type: "instance-event", event });
-      const keep = db
-        .select({ id: instanceEvents.id })
-        .from(instanceEvents)
-        .where(eq(instanceEvents.instanceId, instanceId))
-        .orderBy(desc(instanceEvents.id))
-        .limit(EVENTS_KEPT_PER_INSTANCE);
-      await db.delete(instanceEvents).where(and(eq(instanceEvents.instanceId, instanceId), notInArray(instanceEvents.id, keep)));
+    recordEvent,
+    /** The state the instance should converge to; only the instance controller sets it. */
+    setDesiredState(id: string, desiredState: DesiredState): Promise<Instance> {
+      return write(id, { desiredState });
+    },
+    /**
+     * Moves the instance's status along one transition of status-machine.ts (with `values`, e.g.
+     * its port) in one conditional update, then records the transition's event with `message`.
+     * Refused with a 409, writing nothing, when its current status does not allow the transition.
+     */
+    async transition(id: string, name: TransitionName, message: string, values: Omit<Partial<NewInstance>, "status"> = {}): Promise<Instance> {
+      const t = TRANSITIONS[name];
+      const [row] = await db
+        .update(instances)
+        .set({ ...values, status: t.to, updatedAt: now() })
+        .where(and(eq(instances.id, id), inArray(instances.status, [...t.from])))
+        .returning();
+      if (!row) throw new ConflictError(`Instance ${id} cannot go from "${(await get(id)).status}" to "${t.to}" (${name}).`);
+      bus.publish({ type: "instance", instance: row });
+      await recordEvent(id, t.event, message);
+      return row;
     },
     /** Marks a snapshot confirmed in object storage and advances the instance's generation. */
     async recordSnapshot(instanceId: string, s: { generation: number; manifestKey: string; sizeBytes: number; reason: SnapshotReason }) {

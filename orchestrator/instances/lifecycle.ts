@@ -14,6 +14,8 @@ import type { Sync } from "../sync/create-sync";
 import { tenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 import { createKeyedQueue } from "../../lib/keyed-queue";
+import { createSingleFlight } from "../../lib/single-flight";
+import pLimit from "p-limit";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
 import type { TenantDisk } from "./tenant-disk";
 import type { TenantSecrets } from "./tenant-secrets";
@@ -34,6 +36,8 @@ export type LifecycleDeps = {
     restoreWindowMs: number;
     /** Platform defaults of the per-tenant limits; an instance's `resourceLimits` override them. */
     tenantLimits: TenantLimits & { diskQuotaBytes: number };
+    /** Starts (restore, provisioning, launch) running at once; more wait their turn in arrival order. */
+    startConcurrency: number;
   };
   log: Logger;
   store: InstanceStore;
@@ -65,13 +69,17 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
 
 /**
  * Starts, stops, snapshots and deletes tenants. One operation at a time per instance; concurrent
- * starts share one promise. Desired state is not touched here: callers set it.
+ * starts share one promise, and at most `startConcurrency` starts do their work at once. Status
+ * changes go through status-machine.ts; desired state is not touched here (the controller sets it).
+ * Which processes run is the supervisor's to know: this keeps no second list.
  */
 export function createLifecycle(deps: LifecycleDeps) {
   const { config, log, store, supervisor, sync, admin, disk } = deps;
-  const live = new Map<string, TenantProcess>();
-  const starting = new Map<string, Promise<TenantProcess>>();
+  const starts = createSingleFlight<TenantProcess>();
+  const startSlots = pLimit(config.startConcurrency);
   const queue = createKeyedQueue();
+  /** The instance's process once its start has finished (a start in flight is not live yet). */
+  const liveProcess = (id: string) => (starts.has(id) ? undefined : supervisor.get(id));
   const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
   const uploadDeps: UploadDeps = {
     sync,
@@ -116,71 +124,70 @@ export function createLifecycle(deps: LifecycleDeps) {
       await store.update(id, { port: e.port });
       await store.recordEvent(id, "restarted", `PocketBase restarted (attempt ${e.attempt}).`);
     } else if (e.type === "failed") {
-      live.delete(id);
       deps.onLive?.(id, false);
       await deps.replication?.detach(id);
       const reason = `${e.reason}\n${e.lastLines.slice(-10).join("\n")}`.trim();
-      await store.update(id, { status: "failed", statusReason: reason, port: null });
-      await store.recordEvent(id, "failed", e.reason);
+      await store.transition(id, "gaveUp", e.reason, { statusReason: reason, port: null });
     }
   }
 
   async function doStart(id: string): Promise<TenantProcess> {
-    const existing = live.get(id);
+    const existing = supervisor.get(id);
     if (existing) return existing;
     const t0 = Date.now();
-    const instance = await store.update(id, { status: "starting", statusReason: null });
-    await store.recordEvent(id, "starting", "Starting.");
-    const paths = pathsOf(id);
+    const instance = await store.transition(id, "start", "Starting.", { statusReason: null });
     try {
-      const { diskQuotaBytes, ...limits } = limitsOf(instance);
-      await disk.ensure(id, diskQuotaBytes);
-      const identity = await identityOf(id);
-      const source = await prepareTenantData(sync, instance, paths, identity, deps.replication);
-      const secrets = await deps.secrets?.(id);
-      const steps: StartSteps = {
-        provision: () => supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits),
-        launch: () =>
-          supervisor.launch(
-            id,
-            paths,
-            (e) => {
-              onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
-            },
-            identity,
-            limits,
-            secrets,
-          ),
-      };
-      if (source === "new") await steps.provision();
-      log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
-      const proc = await launchWithCode(instance, paths, source, identity, steps);
-      live.set(id, proc);
-      attachReplication(id, paths);
-      if (source === "new") {
-        // Settings live in data.db, so every later start (local or restored) already has them…
-        await applySettings(instance, proc);
-        await markProvisioned(paths);
-      } else if ((await appUrlOf(instance)) !== instance.appUrl) {
-        await applySettings(instance, proc); // …unless the app URL changed meanwhile (a custom domain)
-      }
-      deps.onLive?.(id, true);
-      await store.update(id, { status: "running", port: proc.port, lastStartedAt: new Date(), statusReason: null });
-      await store.recordEvent(
-        id,
-        "started",
-        `Running (${source === "restored" ? `restored generation ${instance.generation}` : source} data, ${Date.now() - t0} ms).`,
-      );
-      return proc;
+      return await startSlots(() => startNow(instance, t0));
     } catch (err) {
-      const proc = live.get(id);
-      live.delete(id);
-      await proc?.stop();
+      await supervisor.get(id)?.stop();
       log.warn({ err, instanceId: id }, "start failed");
-      await store.update(id, { status: "failed", statusReason: errorMessage(err), port: null });
-      await store.recordEvent(id, "failed", `Start failed: ${errorMessage(err)}`);
+      await store.transition(id, "startFailed", `Start failed: ${errorMessage(err)}`, { statusReason: errorMessage(err), port: null });
       throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
     }
+  }
+
+  /** The work of a start, in one of the start slots: data in place, PocketBase launched and set up. */
+  async function startNow(instance: Instance, t0: number): Promise<TenantProcess> {
+    const id = instance.id;
+    const paths = pathsOf(id);
+    const { diskQuotaBytes, ...limits } = limitsOf(instance);
+    await disk.ensure(id, diskQuotaBytes);
+    const identity = await identityOf(id);
+    const source = await prepareTenantData(sync, instance, paths, identity, deps.replication);
+    const secrets = await deps.secrets?.(id);
+    const steps: StartSteps = {
+      provision: () => supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits),
+      launch: () =>
+        supervisor.launch(
+          id,
+          paths,
+          (e) => {
+            onSupervisorEvent(id, e).catch((err) => log.error({ err, instanceId: id }, "recording supervisor event failed"));
+          },
+          identity,
+          limits,
+          secrets,
+        ),
+    };
+    if (source === "new") await steps.provision();
+    log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
+    const proc = await launchWithCode(instance, paths, source, identity, steps);
+    attachReplication(id, paths);
+    if (source === "new") {
+      // Settings live in data.db, so every later start (local or restored) already has them…
+      await applySettings(instance, proc);
+      await markProvisioned(paths);
+    } else if ((await appUrlOf(instance)) !== instance.appUrl) {
+      await applySettings(instance, proc); // …unless the app URL changed meanwhile (a custom domain)
+    }
+    deps.onLive?.(id, true);
+    const data = source === "restored" ? `restored generation ${instance.generation}` : source;
+    await store.transition(id, "started", `Running (${data} data, ${Date.now() - t0} ms).`, {
+      port: proc.port,
+      lastStartedAt: new Date(),
+      statusReason: null,
+    });
+    return proc;
   }
 
   /**
@@ -265,12 +272,10 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   /** Stops PocketBase (if it runs) and then its replication: the final sync has every write. */
   async function stopProcess(id: string): Promise<void> {
-    const proc = live.get(id);
+    const proc = supervisor.get(id);
     if (proc) {
-      await store.update(id, { status: "stopping" });
-      await store.recordEvent(id, "stopping", "Stopping.");
+      await store.transition(id, "stop", "Stopping.");
       await proc.stop();
-      live.delete(id);
       deps.onLive?.(id, false);
       admin.forget(id);
     }
@@ -292,8 +297,10 @@ export function createLifecycle(deps: LifecycleDeps) {
     await sync.restore(id, paths, point.generation, owner, point.replica);
     // The local copy is now the newest state: the next snapshot stores it as a new generation.
     await writeSyncState(paths, { generation: (await store.get(id)).generation, fingerprint: null });
-    await store.update(id, { status: "stopped", statusReason: null, port: null });
-    await store.recordEvent(id, "restored", `Restored to ${at.toISOString()}; snapshot ${safetyGeneration} keeps the state from before.`);
+    await store.transition(id, "restored", `Restored to ${at.toISOString()}; snapshot ${safetyGeneration} keeps the state from before.`, {
+      statusReason: null,
+      port: null,
+    });
     if ((await store.get(id)).desiredState === "running") {
       await doStart(id);
       // Until Litestream has shipped the restored database, a lost host would bring back the state from before.
@@ -346,13 +353,12 @@ export function createLifecycle(deps: LifecycleDeps) {
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
     try {
       const generation = await uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "stop");
-      await store.update(id, { status: "stopped", statusReason: null, port: null, lastStoppedAt: new Date() });
-      await store.recordEvent(id, "stopped", generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.");
+      const message = generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.";
+      await store.transition(id, "stored", message, { statusReason: null, port: null, lastStoppedAt: new Date() });
     } catch (err) {
       log.error({ err, instanceId: id, why }, "upload failed; local data kept");
       const reason = `Upload to object storage failed: ${errorMessage(err)}. Local data is kept and the upload will be retried.`;
-      await store.update(id, { status: "sync_failed", statusReason: reason, port: null });
-      await store.recordEvent(id, "sync_failed", reason);
+      await store.transition(id, "storeFailed", reason, { statusReason: reason, port: null });
     }
   }
 
@@ -362,19 +368,13 @@ export function createLifecycle(deps: LifecycleDeps) {
      * stopped one at its next start (which compares it with the one recorded).
      */
     async refreshAppUrl(id: string): Promise<void> {
-      const proc = live.get(id);
+      const proc = liveProcess(id);
       if (proc) await applySettings(await store.get(id), proc);
     },
     /** Starts the instance (or joins the start in progress); resolves with the live process. */
     start(id: string): Promise<TenantProcess> {
-      const existing = live.get(id);
-      if (existing) return Promise.resolve(existing);
-      let pending = starting.get(id);
-      if (!pending) {
-        pending = queue.run(id, () => doStart(id)).finally(() => starting.delete(id));
-        starting.set(id, pending);
-      }
-      return pending;
+      const existing = liveProcess(id);
+      return existing ? Promise.resolve(existing) : starts.run(id, () => queue.run(id, () => doStart(id)));
     },
     /** Stops the instance with a final upload; a no-op when it is already stopped and stored. */
     stop(id: string): Promise<void> {
@@ -383,7 +383,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     /** Stops a running instance (with its upload) and starts it again, e.g. to switch to its new deploy. */
     restart(id: string): Promise<TenantProcess | undefined> {
       return queue.run(id, async () => {
-        if (live.has(id)) await doStop(id);
+        if (supervisor.get(id)) await doStop(id);
         // Read in the queue: a stop asked for while this waited wins, rather than being undone.
         return (await store.get(id)).desiredState === "running" ? doStart(id) : undefined;
       });
@@ -406,17 +406,16 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /** Retries a failed upload of a stopped instance. */
     retryUpload(id: string): Promise<void> {
-      return queue.run(id, () => (live.has(id) ? Promise.resolve() : flush(id, "retry")));
+      return queue.run(id, () => (supervisor.get(id) ? Promise.resolve() : flush(id, "retry")));
     },
     /** Periodic snapshot of a running instance when its files changed. */
     snapshot(id: string): Promise<number | null> {
-      return queue.run(id, async () => (live.has(id) ? uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "schedule") : null));
+      return queue.run(id, async () => (supervisor.get(id) ? uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "schedule") : null));
     },
     /** Stops the instance without uploading, deletes stored and local data, and the DB row. */
     remove(id: string): Promise<void> {
       return queue.run(id, async () => {
-        await live.get(id)?.stop();
-        live.delete(id);
+        await supervisor.get(id)?.stop();
         deps.onLive?.(id, false);
         await deps.replication?.detach(id);
         await supervisor.release(id);
@@ -426,18 +425,17 @@ export function createLifecycle(deps: LifecycleDeps) {
         await store.remove(id);
       });
     },
-    /** The live process, if the instance runs here. */
-    get(id: string): TenantProcess | undefined {
-      return live.get(id);
-    },
+    /** The live process, if the instance runs here (and its start has finished). */
+    get: liveProcess,
+    /** Instances with a process here (a start's last steps included). */
     liveIds(): string[] {
-      return [...live.keys()];
+      return supervisor.liveIds();
     },
     busy(id: string): boolean {
       return queue.busy(id);
     },
     logTail(id: string, lines: number): string[] | undefined {
-      return live.get(id)?.logTail(lines);
+      return supervisor.get(id)?.logTail(lines);
     },
     superuser(instance: { id: string; superuserEmail: string; superuserPasswordEnc: string }, url: string) {
       return superuserOf(instance, url);
@@ -449,7 +447,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /** Shutdown: stops every live instance with a final upload, keeping desired states. */
     async stopAll(): Promise<void> {
-      await Promise.allSettled([...live.keys()].map((id) => queue.run(id, () => doStop(id))));
+      await Promise.allSettled(supervisor.liveIds().map((id) => queue.run(id, () => doStop(id))));
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createSingleFlight } from "../../lib/single-flight";
 import { httpOrigin, type HostPort } from "../tools/http-origin";
 import type { InstanceStore } from "./instance-store";
 import type { Lifecycle } from "./lifecycle";
@@ -13,7 +14,7 @@ export function createSuperuserTokens(deps: { store: InstanceStore; lifecycle: L
   const ttlSeconds = deps.ttlSeconds ?? 900;
   const now = deps.now ?? Date.now;
   const tokens = new Map<string, { token: string; expiresAt: number }>();
-  const minting = new Map<string, Promise<string>>();
+  const minting = createSingleFlight<string>();
 
   async function mint(instanceId: string, upstream: HostPort): Promise<string> {
     const instance = await deps.store.get(instanceId);
@@ -27,12 +28,7 @@ export function createSuperuserTokens(deps: { store: InstanceStore; lifecycle: L
     get(instanceId: string, upstream: HostPort): Promise<string> {
       const cached = tokens.get(instanceId);
       if (cached && cached.expiresAt - 60_000 > now()) return Promise.resolve(cached.token);
-      let pending = minting.get(instanceId);
-      if (!pending) {
-        pending = mint(instanceId, upstream).finally(() => minting.delete(instanceId));
-        minting.set(instanceId, pending);
-      }
-      return pending;
+      return minting.run(instanceId, () => mint(instanceId, upstream));
     },
     /** A fresh, refreshable superuser session with its record, for the admin UI. */
     async session(instanceId: string, upstream: HostPort) {

@@ -1,3 +1,4 @@
+import type { InstanceController } from "../instances/controller";
 import type { InstanceStore } from "../instances/instance-store";
 import type { IdleTracker } from "../instances/idle-tracker";
 import type { Lifecycle } from "../instances/lifecycle";
@@ -10,12 +11,13 @@ function idleTimeoutMs(instanceMinutes: number | null, defaultMs: number): numbe
 }
 
 /**
- * Stops running instances nobody has used for their idle timeout (desired state becomes
- * `stopped`, so the gateway's next request wakes them again).
+ * Stops running instances nobody has used for their idle timeout, through the controller (desired
+ * state becomes `stopped`, so the gateway's next request wakes them again).
  */
 export function createIdleStopper(deps: {
   store: InstanceStore;
-  lifecycle: Lifecycle;
+  lifecycle: Pick<Lifecycle, "liveIds" | "busy">;
+  controller: Pick<InstanceController, "stop">;
   idle: IdleTracker;
   defaultTimeoutMs: number;
   checkEveryMs: number;
@@ -30,9 +32,8 @@ export function createIdleStopper(deps: {
       const idleFor = deps.idle.idleFor(id);
       if (timeout <= 0 || idleFor < timeout) continue;
       deps.log.info({ instanceId: id, idleFor }, "stopping idle instance");
-      await deps.store.update(id, { desiredState: "stopped" });
       await deps.store.recordEvent(id, "idle", `No requests for ${Math.round(idleFor / 60_000)} min; stopping.`);
-      await deps.lifecycle.stop(id);
+      await deps.controller.stop(id, true);
     }
   }
 

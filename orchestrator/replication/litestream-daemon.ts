@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
+import pTimeout from "p-timeout";
 import type { Logger } from "../logger";
 import { findSetpriv } from "../supervisor/spawn";
 import { keepRestarting, type RestartPolicy } from "../tools/restart-loop";
@@ -90,7 +91,7 @@ export async function startLitestream(opts: {
   return {
     isUp: () => up,
     async request(method, urlPath, body, timeoutMs) {
-      await withTimeout(ready, READY_TIMEOUT_MS, "Litestream is not running");
+      await pTimeout(ready, { milliseconds: READY_TIMEOUT_MS, message: "Litestream is not running" });
       return socketRequest(socketPath, method, urlPath, body, timeoutMs);
     },
     async stop() {
@@ -113,14 +114,6 @@ async function waitForSocket(socketPath: string, signal: AbortSignal): Promise<b
     }
   }
   return false;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Litestream logs JSON lines (warnings and errors only): passed on at their level. */

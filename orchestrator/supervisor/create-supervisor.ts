@@ -69,6 +69,9 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   };
 
   return {
+    get: (instanceId) => live.get(instanceId),
+    liveIds: () => [...live.keys()],
+
     async ensureSuperuser(instanceId, paths, email, password, identity, limits) {
       const runner = await prepare(instanceId, paths, identity, limits);
       await provisionSuperuser({ memoryLimit: config.tenantMemoryLimit, timeoutMs: config.startTimeoutMs }, runner, paths, email, password);

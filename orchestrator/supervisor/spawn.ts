@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
+import pTimeout from "p-timeout";
 import { createLineSplitter } from "./line-splitter";
 import { signalPid } from "./proc";
 import { TENANT_PATH } from "./tenant-command";
@@ -75,12 +76,10 @@ export function spawnTenant({ command, env, cwd, gracefulPid, afterExit, onLine 
 
 async function stopChild(subprocess: { kill(signal: NodeJS.Signals): boolean }, terminate: () => Promise<void>, exit: Promise<ChildExit>, timeoutMs: number) {
   await terminate();
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<true>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs);
-  });
-  const forced = await Promise.race([exit.then(() => false), timedOut]);
-  clearTimeout(timer);
+  const forced = await pTimeout(
+    exit.then(() => false),
+    { milliseconds: timeoutMs, fallback: () => true },
+  );
   if (forced) {
     subprocess.kill("SIGKILL");
     await exit;

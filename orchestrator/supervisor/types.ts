@@ -59,6 +59,10 @@ export interface Supervisor {
     /** The tenant's own environment variables (its secrets), under the platform's; see tenantEnv. */
     secrets?: Record<string, string>,
   ): Promise<TenantProcess>;
+  /** The tenant's supervised process, from the moment it answered its health check until supervision ended. */
+  get(instanceId: string): TenantProcess | undefined;
+  /** Every tenant with a supervised process here. */
+  liveIds(): string[];
   /** Frees what the tenant holds on this host besides its files (sandbox network and cgroup): it was deleted. */
   release(instanceId: string): Promise<void>;
   /** Stops PocketBase processes left by a previous orchestrator; returns the instance ids affected. */

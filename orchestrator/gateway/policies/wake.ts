@@ -1,3 +1,4 @@
+import pTimeout from "p-timeout";
 import { AppError, UnavailableError } from "../../../lib/errors";
 import type { Logger } from "../../logger";
 import type { GatewayRouter, Upstream } from "../types";
@@ -28,14 +29,10 @@ export function wakePolicy(deps: { router: GatewayRouter; wakeTimeoutMs: number;
 }
 
 async function wake(deps: { router: GatewayRouter; wakeTimeoutMs: number; log: Logger }, id: string, subdomain: string): Promise<Upstream> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, deps.wakeTimeoutMs, TIMED_OUT);
-  });
   let result: Upstream | typeof TIMED_OUT;
   try {
-    // Promise.race keeps a handler on the start promise, so a late rejection is never unhandled.
-    result = await Promise.race([deps.router.ensureRunning(id), timeout]);
+    // p-timeout keeps a handler on the start promise, so a late rejection is never unhandled.
+    result = await pTimeout<Upstream | typeof TIMED_OUT>(deps.router.ensureRunning(id), { milliseconds: deps.wakeTimeoutMs, fallback: () => TIMED_OUT });
   } catch (err) {
     if (err instanceof AppError && err.status !== 503) throw err;
     // The lifecycle already logged and recorded why (the instance's status and events, for its
@@ -43,8 +40,6 @@ async function wake(deps: { router: GatewayRouter; wakeTimeoutMs: number; log: L
     // paths or storage errors.
     if (!(err instanceof AppError)) deps.log.error({ err, instanceId: id }, "instance failed to start");
     throw new UnavailableError(`Instance "${subdomain}" could not be started.`, START_FAILED_RETRY_AFTER_SECONDS, err);
-  } finally {
-    clearTimeout(timer);
   }
   if (result === TIMED_OUT) {
     deps.log.warn({ instanceId: id, wakeTimeoutMs: deps.wakeTimeoutMs }, "instance did not start within the wake timeout");
