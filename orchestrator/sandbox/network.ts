@@ -32,7 +32,7 @@ export async function createTenantNetworks(settings: NetworkSettings, tools: Pic
   const live = new Map<string, Promise<TenantNetwork>>();
   const { netnsPrefix, ifacePrefix, table } = scopeNames(settings.scope);
   await sweepNamespaces(netnsPrefix, ip);
-  await refuseTakenSubnet(settings.tenantSubnet, tools.ip);
+  await refuseTakenSubnet(settings.tenantSubnet, ifacePrefix, tools.ip);
   const forwardOnlyTenants = (await fs.readFile(IP_FORWARD, "utf8")).trim() !== "1";
   const dns = settings.dns ?? parseNameservers(await fs.readFile("/etc/resolv.conf", "utf8").catch(() => ""));
   await nft(table, renderFirewall(table, { ifacePrefix, tenantSubnet: settings.tenantSubnet, allow: settings.allow, dns, forwardOnlyTenants }));
@@ -121,14 +121,16 @@ export async function removeLeftovers(scope: string, tools: Pick<SandboxTools, "
 }
 
 /**
- * Refuses a tenant subnet the host already routes (checked after our own leftovers are swept):
- * another orchestrator's tenants or a network of the host would answer for our tenants'
- * addresses, and every start would time out with nothing in the log to say why.
+ * Refuses a tenant subnet the host already routes: another orchestrator's tenants or a network of
+ * the host would answer for our tenants' addresses, and every start would time out with nothing in
+ * the log to say why. Our own interfaces do not count: after a kill they outlive the swept
+ * namespaces until the last tenant process in them has exited.
  */
-async function refuseTakenSubnet(subnet: string, ipTool: string): Promise<void> {
+async function refuseTakenSubnet(subnet: string, ownPrefix: string, ipTool: string): Promise<void> {
   const shown = await execa(ipTool, ["-j", "-4", "route", "show"], { reject: false, all: true });
   if (shown.exitCode !== 0) throw new Error(`ip route show failed: ${shown.all ?? ""}`);
-  const taken = routesInside(subnet, JSON.parse(shown.stdout || "[]") as HostRoute[]);
+  const routes = (JSON.parse(shown.stdout || "[]") as HostRoute[]).filter((r) => !r.dev?.startsWith(ownPrefix));
+  const taken = routesInside(subnet, routes);
   if (taken.length === 0) return;
   const examples = taken.slice(0, 3).map((r) => `${r.dst}${r.dev ? ` on ${r.dev}` : ""}`);
   throw new Error(
