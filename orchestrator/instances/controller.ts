@@ -91,8 +91,7 @@ export function createInstanceController(deps: { db: Db; store: InstanceStore; l
     async wake(id: string): Promise<{ host: string; port: number }> {
       const running = lifecycle.get(id);
       if (running) return { host: running.host, port: running.port };
-      const instance = await store.get(id);
-      if (instance.desiredState !== "running") await store.setDesiredState(id, "running");
+      await store.setDesiredState(id, "running"); // one write, no read first: a wake waits for it
       const proc = await lifecycle.start(id);
       return { host: proc.host, port: proc.port };
     },

@@ -65,18 +65,20 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
     return row;
   }
 
-  /** Records a lifecycle event for the dashboard's timeline and keeps only the newest ones (one transaction). */
-  async function recordEvent(instanceId: string, type: string, message: string): Promise<void> {
+  /** Deletes the instance's events beyond the newest EVENTS_KEPT_PER_INSTANCE. */
+  function trimEvents(instanceId: string) {
     const keep = db
       .select({ id: instanceEvents.id })
       .from(instanceEvents)
       .where(eq(instanceEvents.instanceId, instanceId))
       .orderBy(desc(instanceEvents.id))
       .limit(EVENTS_KEPT_PER_INSTANCE);
-    const [[event]] = await db.batch([
-      db.insert(instanceEvents).values({ instanceId, type, message, createdAt: now() }).returning(),
-      db.delete(instanceEvents).where(and(eq(instanceEvents.instanceId, instanceId), notInArray(instanceEvents.id, keep))),
-    ]);
+    return db.delete(instanceEvents).where(and(eq(instanceEvents.instanceId, instanceId), notInArray(instanceEvents.id, keep)));
+  }
+
+  /** Records a lifecycle event for the dashboard's timeline and keeps only the newest ones (one transaction). */
+  async function recordEvent(instanceId: string, type: string, message: string): Promise<void> {
+    const [[event]] = await db.batch([db.insert(instanceEvents).values({ instanceId, type, message, createdAt: now() }).returning(), trimEvents(instanceId)]);
     if (event) bus.publish({ type: "instance-event", event });
   }
 
@@ -138,14 +140,22 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
      */
     async transition(id: string, name: TransitionName, message: string, values: Omit<Partial<NewInstance>, "status"> = {}): Promise<Instance> {
       const t = TRANSITIONS[name];
-      const [row] = await db
-        .update(instances)
-        .set({ ...values, status: t.to, updatedAt: now() })
-        .where(and(eq(instances.id, id), inArray(instances.status, [...t.from])))
-        .returning();
+      const at = now();
+      // One round trip and one transaction (a wake waits for two of these): the event is inserted
+      // only if the update changed the row (SQLite's changes() of the statement just before).
+      const [[row], [inserted]] = await db.batch([
+        db
+          .update(instances)
+          .set({ ...values, status: t.to, updatedAt: at })
+          .where(and(eq(instances.id, id), inArray(instances.status, [...t.from])))
+          .returning(),
+        db.all<{ id: number }>(sql`INSERT INTO ${instanceEvents} (instance_id, type, message, created_at)
+          SELECT ${id}, ${t.event}, ${message}, ${at.getTime()} WHERE changes() = 1 RETURNING id`),
+        trimEvents(id),
+      ]);
       if (!row) throw new ConflictError(`Instance ${id} cannot go from "${(await get(id)).status}" to "${t.to}" (${name}).`);
       bus.publish({ type: "instance", instance: row });
-      await recordEvent(id, t.event, message);
+      if (inserted) bus.publish({ type: "instance-event", event: { id: inserted.id, instanceId: id, type: t.event, message, createdAt: at } });
       return row;
     },
     /** Marks a snapshot confirmed in object storage and advances the instance's generation. */

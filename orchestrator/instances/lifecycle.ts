@@ -90,9 +90,10 @@ export function createLifecycle(deps: LifecycleDeps) {
     restoreWindowMs: config.restoreWindowMs,
     collectedAt: new Map(),
   };
-  const identityOf = async (id: string): Promise<TenantIdentity | undefined> => {
+  /** The tenant's own uid (allocated on first use); `known` is the uid on an instance row in hand, saving a read. */
+  const identityOf = async (id: string, known?: number | null): Promise<TenantIdentity | undefined> => {
     if (config.tenantUidBase === null) return undefined;
-    const uid = await store.ensureTenantUid(id, config.tenantUidBase);
+    const uid = known ?? (await store.ensureTenantUid(id, config.tenantUidBase));
     return { uid, gid: uid };
   };
 
@@ -152,7 +153,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     const paths = pathsOf(id);
     const { diskQuotaBytes, ...limits } = limitsOf(instance);
     await disk.ensure(id, diskQuotaBytes);
-    const identity = await identityOf(id);
+    const identity = await identityOf(id, instance.tenantUid);
     const source = await prepareTenantData(sync, instance, paths, identity, deps.replication);
     const secrets = await deps.secrets?.(id);
     const steps: StartSteps = {
