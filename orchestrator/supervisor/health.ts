@@ -4,12 +4,18 @@ export type Readiness = { kind: "healthy" } | { kind: "exited"; exit: ChildExit 
 
 /**
  * Polls GET <url>/api/health until it answers 200, the process exits, or `timeoutMs` passes.
- * Each try has its own short timeout so one stuck connection cannot eat the whole budget.
+ * Each try has its own short timeout so one stuck connection cannot eat the whole budget. When
+ * `announced` resolves (the process said it is listening) the next try goes at once instead of
+ * after the rest of the interval.
  */
-export async function waitForReady(url: string, exit: Promise<ChildExit>, timeoutMs: number, intervalMs = 10): Promise<Readiness> {
+export async function waitForReady(url: string, exit: Promise<ChildExit>, timeoutMs: number, announced?: Promise<void>, intervalMs = 20): Promise<Readiness> {
   let exited: ChildExit | undefined;
   void exit.then((e) => {
     exited = e;
+  });
+  // Raced once: after it resolved, the loop sleeps its interval again.
+  let nudge: Promise<void> | undefined = announced?.then(() => {
+    nudge = undefined;
   });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -18,7 +24,9 @@ export async function waitForReady(url: string, exit: Promise<ChildExit>, timeou
     if (remaining <= 0) return { kind: "timeout" };
     if (await isHealthy(url, Math.min(1000, Math.max(50, remaining)))) return { kind: "healthy" };
     if (exited) return { kind: "exited", exit: exited };
-    await Promise.race([new Promise((r) => setTimeout(r, intervalMs)), exit]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((r) => (timer = setTimeout(r, intervalMs))), exit, ...(nudge ? [nudge] : [])]);
+    clearTimeout(timer);
   }
 }
 

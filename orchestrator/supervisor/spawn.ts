@@ -6,6 +6,9 @@ import { createLineSplitter } from "./line-splitter";
 import { signalPid } from "./proc";
 import { TENANT_PATH } from "./tenant-command";
 
+/** PocketBase prints this once its HTTP listener is open. */
+const SERVER_STARTED = "Server started at";
+
 export type ChildExit = { exitCode: number | null; signal: string | null; error?: string };
 
 /** One spawned PocketBase process. */
@@ -13,6 +16,11 @@ export type TenantChild = {
   pid: number | undefined;
   /** Resolves (never rejects) when the process has exited. */
   exit: Promise<ChildExit>;
+  /**
+   * Resolves when the output first announced the HTTP server (PocketBase's "Server started at"
+   * line): a hint to check health now, never proof (the tenant controls its output).
+   */
+  announced: Promise<void>;
   /** SIGTERM, then SIGKILL after `timeoutMs`; resolves once the process is gone. Idempotent. */
   stop(timeoutMs: number): Promise<void>;
 };
@@ -43,8 +51,14 @@ export function spawnTenant({ command, env, cwd, gracefulPid, afterExit, onLine 
     cleanup: false,
     forceKillAfterDelay: false,
   });
+  let announce: () => void = () => undefined;
+  const announced = new Promise<void>((resolve) => (announce = resolve));
+  const lineHandler = (line: string) => {
+    if (line.includes(SERVER_STARTED)) announce();
+    onLine(line);
+  };
   for (const stream of [subprocess.stdout, subprocess.stderr]) {
-    const splitter = createLineSplitter(onLine);
+    const splitter = createLineSplitter(lineHandler);
     stream.setEncoding("utf8");
     stream.on("data", (chunk: string) => splitter.push(chunk));
     stream.on("end", () => splitter.flush());
@@ -67,6 +81,7 @@ export function spawnTenant({ command, env, cwd, gracefulPid, afterExit, onLine 
   return {
     pid: subprocess.pid,
     exit,
+    announced,
     stop(timeoutMs) {
       stopping ??= stopChild(subprocess, terminate, exit, timeoutMs);
       return stopping;

@@ -71,7 +71,7 @@ function spawnChild(ctx: TenantContext, port: number): TenantChild {
 
 async function recordAndWait(ctx: TenantContext, child: TenantChild, port: number): Promise<Readiness> {
   if (child.pid !== undefined) await writePidFile(ctx.paths.pidFile, child.pid);
-  return waitForReady(urlOf(ctx, port), child.exit, ctx.startTimeoutMs);
+  return waitForReady(urlOf(ctx, port), child.exit, ctx.startTimeoutMs, child.announced);
 }
 
 /** Mutable state of one tenant's supervision. */
