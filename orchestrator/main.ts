@@ -186,7 +186,7 @@ async function main(): Promise<void> {
   shutdown.add("reconciler", 10_000, () => reconciler.stop());
   // With replication only files are snapshotted while running, so often enough that uploads reach the store within seconds.
   const snapshotIntervalMs = config.timings.snapshotIntervalMs ?? (replication ? 5_000 : 60_000);
-  const snapshots = createSnapshotScheduler({ store, lifecycle, intervalMs: snapshotIntervalMs, log });
+  const snapshots = createSnapshotScheduler({ store, lifecycle, idle, intervalMs: snapshotIntervalMs, log });
   snapshots.start();
   shutdown.add("periodic snapshots", 60_000, () => snapshots.stop());
   const idleStopper = createIdleStopper({

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, count, desc, eq, getTableColumns, inArray, isNull, lt, notInArray, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, inArray, isNull, lt, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
 import { customDomains, instanceEvents, instances, snapshots, type DesiredState, type Instance, type NewInstance } from "../../lib/db/schema";
 import { ConflictError, NotFoundError, QuotaExceededError } from "../../lib/errors";
@@ -8,6 +8,8 @@ import type { SnapshotReason } from "../sync/manifest";
 import { TRANSITIONS, type TransitionName } from "./status-machine";
 
 const EVENTS_KEPT_PER_INSTANCE = 200;
+/** Ids per `IN (…)` query: far below SQLite's bound-parameter limit. */
+const ID_CHUNK = 500;
 
 /** Random, URL-safe, lower-case id (also used as the tenant's folder name). */
 export function newInstanceId(): string {
@@ -93,8 +95,28 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       const [row] = await db.select().from(instances).where(eq(instances.subdomain, subdomain));
       return row;
     },
-    list(): Promise<Instance[]> {
-      return db.select().from(instances);
+    /**
+     * The instances the reconciler may have to act on: meant to run, or not settled as stopped or
+     * failed (running, starting, stopping, sync_failed). The rest (stopped and meant to be) need
+     * nothing, so a pass costs what runs, not what is registered.
+     */
+    listUnsettled(): Promise<Instance[]> {
+      return db
+        .select()
+        .from(instances)
+        .where(or(eq(instances.desiredState, "running"), notInArray(instances.status, ["stopped", "failed"])));
+    },
+    /** Each instance's own idle timeout (null: the platform default), for the given ids. */
+    async idleTimeouts(ids: string[]): Promise<Map<string, number | null>> {
+      const out = new Map<string, number | null>();
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const rows = await db
+          .select({ id: instances.id, minutes: instances.idleTimeoutMinutes })
+          .from(instances)
+          .where(inArray(instances.id, ids.slice(i, i + ID_CHUNK)));
+        for (const row of rows) out.set(row.id, row.minutes);
+      }
+      return out;
     },
     /** Throws the quota error when `ownerId` already has `quota` instances (a cheap early check; `create` is the atomic one). */
     async assertBelowQuota(ownerId: string, quota: number): Promise<void> {

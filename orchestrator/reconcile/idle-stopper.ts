@@ -5,6 +5,9 @@ import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
 import { createPeriodicTask } from "../tools/periodic-task";
 
+/** An instance's own idle timeout is whole minutes (lib/validations/instance.ts). */
+const MIN_INSTANCE_TIMEOUT_MS = 60_000;
+
 /** Idle timeout of one instance: its own setting in minutes (0 = never), else the platform default. */
 function idleTimeoutMs(instanceMinutes: number | null, defaultMs: number): number {
   return instanceMinutes === null ? defaultMs : instanceMinutes * 60_000;
@@ -23,12 +26,16 @@ export function createIdleStopper(deps: {
   checkEveryMs: number;
   log: Logger;
 }) {
+  /** The shortest timeout any instance can have: only instances idle at least this long are looked up. */
+  const shortestMs = Math.min(MIN_INSTANCE_TIMEOUT_MS, deps.defaultTimeoutMs > 0 ? deps.defaultTimeoutMs : Infinity);
+
   async function sweep(): Promise<void> {
-    for (const id of deps.lifecycle.liveIds()) {
+    const candidates = deps.lifecycle.liveIds().filter((id) => !deps.lifecycle.busy(id) && deps.idle.idleFor(id) >= shortestMs);
+    if (candidates.length === 0) return;
+    const timeouts = await deps.store.idleTimeouts(candidates); // one query per 500, not one per instance
+    for (const [id, minutes] of timeouts) {
       if (deps.lifecycle.busy(id)) continue;
-      const instance = await deps.store.find(id);
-      if (!instance) continue;
-      const timeout = idleTimeoutMs(instance.idleTimeoutMinutes, deps.defaultTimeoutMs);
+      const timeout = idleTimeoutMs(minutes, deps.defaultTimeoutMs);
       const idleFor = deps.idle.idleFor(id);
       if (timeout <= 0 || idleFor < timeout) continue;
       deps.log.info({ instanceId: id, idleFor }, "stopping idle instance");

@@ -60,8 +60,8 @@ export function createReconciler(deps: {
   }
 
   async function tick(): Promise<void> {
-    const all = await store.list();
-    const work = all.flatMap((instance) => {
+    const unsettled = await store.listUnsettled();
+    const work = unsettled.flatMap((instance) => {
       if (lifecycle.busy(instance.id)) return [];
       const action = decide(instance, lifecycle.get(instance.id) !== undefined, retryDue(instance.id));
       if (!action) return [];
