@@ -83,7 +83,9 @@ async function growToCapacity(paths: TenantPaths, wanted: number): Promise<void>
     await run("umount", [paths.volume]);
     const { size } = await fs.stat(paths.volumeImage);
     await fs.truncate(paths.volumeImage, size + Math.ceil(deficit / MIB) * MIB + MIB);
-    await run("e2fsck", ["-f", "-p", paths.volumeImage]); // resize2fs insists on a freshly checked filesystem
+    // resize2fs insists on a freshly checked filesystem; exit code 1 is "errors corrected" (e.g. the
+    // block bitmap padding of a lazily initialised image), after which it is clean.
+    await run("e2fsck", ["-f", "-p", paths.volumeImage], [0, 1]);
     await run("resize2fs", [paths.volumeImage]);
     await mount(paths);
   }
@@ -117,7 +119,7 @@ async function isMountPoint(dir: string): Promise<boolean> {
   return self !== undefined && self.dev !== (await fs.stat(path.dirname(dir))).dev;
 }
 
-async function run(file: string, args: string[]): Promise<void> {
+async function run(file: string, args: string[], okCodes = [0]): Promise<void> {
   const result = await execa(file, args, { reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`${file} ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
+  if (!okCodes.includes(result.exitCode ?? -1)) throw new Error(`${file} ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
 }
