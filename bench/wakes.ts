@@ -67,7 +67,18 @@ async function bareBurst(pbData: string, n: number): Promise<number[]> {
 
 const s3 = await startS3Server();
 const orch = await startOrchestrator({
-  env: { ...s3.env, LOG_LEVEL: "warn", START_CONCURRENCY: concurrency, IDLE_TIMEOUT_MINUTES: "0", WAKE_TIMEOUT_MS: "120000", REPLICATION: replication },
+  env: {
+    ...s3.env,
+    LOG_LEVEL: "warn",
+    START_CONCURRENCY: concurrency,
+    IDLE_TIMEOUT_MINUTES: "0",
+    WAKE_TIMEOUT_MS: "120000",
+    REPLICATION: replication,
+    // The burst stands for many clients, but all of it comes from one loopback address.
+    GATEWAY_MAX_CONCURRENT_PER_IP: "0",
+    GATEWAY_MAX_CONNECTIONS_PER_IP: "0",
+    GATEWAY_RATE_PER_IP: "0",
+  },
 });
 const client = createGatewayClient({ port: orch.gatewayPort });
 try {
