@@ -1,18 +1,15 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../auth/password";
 import type { Db } from "../db/client";
-import { openDb } from "../db/open";
+import { openTempDb, type TempDb } from "../db/temp-db";
 import { emailTokens, sessions, users } from "../db/schema";
 import { hashLinkToken } from "../mail/links";
 import { consumeEmailToken, issueEmailToken } from "./email-tokens";
 import { resetPassword, resetLinkProblem, verifyEmail } from "./users";
 
 describe("mailed links (real libSQL file DB)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-email-tokens-"));
+  let temp: TempDb;
   const now = new Date("2030-01-01T12:00:00Z");
   const hour = 3_600_000;
   const later = (ms: number) => new Date(now.getTime() + ms);
@@ -27,11 +24,11 @@ describe("mailed links (real libSQL file DB)", () => {
   const userRow = async (id: string) => (await db.select().from(users).where(eq(users.id, id)))[0];
 
   beforeAll(async () => {
-    db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
+    temp = await openTempDb("picobase-email-tokens-");
+    db = temp.db;
   });
   afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    temp.dispose();
   });
 
   it("stores only the hash and spends a link exactly once, even when used twice at the same moment", async () => {

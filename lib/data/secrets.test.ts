@@ -1,18 +1,15 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decryptSecret } from "../crypto/secret-box";
 import type { Db } from "../db/client";
-import { openDb } from "../db/open";
+import { openTempDb, type TempDb } from "../db/temp-db";
 import { instanceSecrets, instances, users } from "../db/schema";
 import { NotFoundError, UnprocessableError } from "../errors";
 import { SECRETS_PER_INSTANCE, secretChangesSchema } from "../validations/secrets";
 import { applySecretChanges, listSecrets } from "./secrets";
 
 describe("instance secrets data (real libSQL file DB)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-secrets-data-"));
+  let temp: TempDb;
   const key = randomBytes(32).toString("hex");
   const owner = { id: "u1", name: "U", email: "u@example.com" };
   const stranger = { id: "u2", name: "S", email: "s@example.com" };
@@ -21,7 +18,8 @@ describe("instance secrets data (real libSQL file DB)", () => {
   const apply = (body: unknown, actor = owner, at = now) => applySecretChanges(db, actor, "i1", secretChangesSchema.parse(body), key, at);
 
   beforeAll(async () => {
-    db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
+    temp = await openTempDb("picobase-secrets-data-");
+    db = temp.db;
     await db.insert(users).values([
       { ...owner, passwordHash: "x" },
       { ...stranger, passwordHash: "x" },
@@ -29,8 +27,7 @@ describe("instance secrets data (real libSQL file DB)", () => {
     await db.insert(instances).values({ id: "i1", ownerId: "u1", name: "I", subdomain: "inst", superuserEmail: "s@x", superuserPasswordEnc: "x" });
   });
   afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    temp.dispose();
   });
 
   it("sets, updates and unsets together, storing values encrypted, listing names and times only", async () => {

@@ -1,29 +1,26 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { eq } from "drizzle-orm";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../lib/api-keys";
 import type { Db } from "../../lib/db/client";
-import { openDb } from "../../lib/db/open";
+import { openTempDb, type TempDb } from "../../lib/db/temp-db";
 import { apiKeys, instances, users } from "../../lib/db/schema";
 import { createApiKeyAuth } from "./api-key-auth";
 
 describe("createApiKeyAuth", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-keys-"));
+  let temp: TempDb;
   let db: Db;
   const log = pino({ level: "silent" });
 
   beforeAll(async () => {
-    db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
+    temp = await openTempDb("picobase-keys-");
+    db = temp.db;
     await db.insert(users).values({ id: "u1", name: "U", email: "u@example.com", passwordHash: "x" });
     await db.insert(instances).values({ id: "i1", ownerId: "u1", name: "A", subdomain: "a", superuserEmail: "s@x", superuserPasswordEnc: "x" });
   });
   afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    temp.dispose();
   });
 
   // Issue 6, hole 8: 300k random well-formed keys grew the gateway by 110 MB that never came back.

@@ -1,19 +1,17 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db/client";
-import { openDb } from "../../lib/db/open";
+import { openTempDb, type TempDb } from "../../lib/db/temp-db";
 import { instances, users, type DesiredState, type InstanceStatus } from "../../lib/db/schema";
 import { createEventBus } from "./event-bus";
 import { createInstanceStore } from "./instance-store";
 
 describe("instance store queries for the periodic loops (real libSQL file DB)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-store-"));
+  let temp: TempDb;
   let db: Db;
 
   beforeAll(async () => {
-    db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
+    temp = await openTempDb("picobase-store-");
+    db = temp.db;
     await db.insert(users).values({ id: "u1", name: "U", email: "u@example.com", passwordHash: "x" });
     const row = (id: string, desiredState: DesiredState, status: InstanceStatus, idleTimeoutMinutes: number | null = null) => ({
       id,
@@ -41,8 +39,7 @@ describe("instance store queries for the periodic loops (real libSQL file DB)", 
     await db.insert(instances).values(Array.from({ length: 1200 }, (_, i) => row(`sleeper-${i}`, "stopped", "stopped", i % 7)));
   });
   afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    temp.dispose();
   });
 
   it("lists only instances the reconciler may have to act on", async () => {

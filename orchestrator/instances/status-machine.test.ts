@@ -1,9 +1,6 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Db } from "../../lib/db/client";
-import { openDb } from "../../lib/db/open";
+import { openTempDb, type TempDb } from "../../lib/db/temp-db";
 import { instanceEvents, instanceStatuses, instances, users } from "../../lib/db/schema";
 import { ConflictError } from "../../lib/errors";
 import { createEventBus } from "./event-bus";
@@ -46,17 +43,17 @@ describe("instance status machine", () => {
 });
 
 describe("store.transition (real libSQL file DB)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-status-"));
+  let temp: TempDb;
   let db: Db;
 
   beforeAll(async () => {
-    db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
+    temp = await openTempDb("picobase-status-");
+    db = temp.db;
     await db.insert(users).values({ id: "u1", name: "U", email: "u@example.com", passwordHash: "x" });
     await db.insert(instances).values({ id: "i1", ownerId: "u1", name: "i1", subdomain: "i1", superuserEmail: "s@x", superuserPasswordEnc: "x" });
   });
   afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    temp.dispose();
   });
 
   it("changes the status with its event and fields, and refuses an illegal transition without writing anything", async () => {

@@ -1,32 +1,29 @@
 import { randomBytes } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encryptSecret } from "../../lib/crypto/secret-box";
 import type { Db } from "../../lib/db/client";
-import { openDb } from "../../lib/db/open";
+import { openTempDb, type TempDb } from "../../lib/db/temp-db";
 import { instanceSecrets, instances, users } from "../../lib/db/schema";
 import { createTenantSecrets } from "./tenant-secrets";
 
 describe("createTenantSecrets (real libSQL file DB)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-secrets-"));
+  let temp: TempDb;
   const key = randomBytes(32).toString("hex");
   let db: Db;
   const lines: string[] = [];
   const log = pino({ level: "info" }, { write: (line: string) => void lines.push(line) });
 
   beforeAll(async () => {
-    db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
+    temp = await openTempDb("picobase-secrets-");
+    db = temp.db;
     await db.insert(users).values({ id: "u1", name: "U", email: "u@example.com", passwordHash: "x" });
     for (const id of ["i1", "i2"]) {
       await db.insert(instances).values({ id, ownerId: "u1", name: id, subdomain: id, superuserEmail: "s@x", superuserPasswordEnc: "x" });
     }
   });
   afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
+    temp.dispose();
   });
 
   it("decrypts the instance's own secrets, leaves out names the platform does not allow, and logs no value", async () => {
