@@ -95,7 +95,10 @@ describe("backups: download and import", () => {
       headers: { authorization: `Bearer ${orch.token}`, "content-type": contentType },
       body: new Uint8Array(body),
     });
-    return { status: res.status, json: (await res.json()) as { instance?: { id: string; status: string; desiredState: string }; error?: { code: string; message: string } } };
+    return {
+      status: res.status,
+      json: (await res.json()) as { instance?: { id: string; status: string; desiredState: string }; error?: { code: string; message: string } },
+    };
   };
 
   it("imports a backup PocketBase made itself: records, users who can sign in, and files", async () => {

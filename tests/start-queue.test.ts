@@ -50,3 +50,47 @@ describe("start slots", () => {
     }
   });
 });
+
+// A hostile owner whose hooks keep PocketBase from listening would otherwise hold every slot for
+// its whole start timeout, and every other wake on the node would wait behind it.
+describe("start slots per owner", () => {
+  let orch: OrchestratorHandle;
+  let client: GatewayClient;
+  const HOOK_SLEEP_MS = 8_000;
+
+  beforeAll(async () => {
+    orch = await startOrchestrator({ env: { START_CONCURRENCY: "2", IDLE_TIMEOUT_MINUTES: "0", WAKE_TIMEOUT_MS: "60000" } });
+    client = createGatewayClient({ port: orch.gatewayPort });
+  });
+  afterAll(async () => {
+    await client?.close();
+    await orch?.dispose();
+  });
+
+  /** Creates an instance of `ownerId`, starts it once (provisioned) and stops it. */
+  async function provisioned(ownerId: string, subdomain: string): Promise<string> {
+    const created = await orch.api("POST", "/v1/instances", { ownerId, name: subdomain, subdomain });
+    const id = created.body.instance!.id;
+    expect((await orch.api("POST", `/v1/instances/${id}/start?wait=1`)).status).toBe(200);
+    expect((await orch.api("POST", `/v1/instances/${id}/stop?wait=1`)).status).toBe(200);
+    return id;
+  }
+
+  it("lets one owner hold one slot only: another owner's wake goes ahead of the second slow start", async () => {
+    const hostile = await orch.createUser();
+    const slow = ["slow-one", "slow-two"];
+    for (const sub of slow) {
+      const id = await provisioned(hostile, sub);
+      fs.writeFileSync(path.join(orch.tenantDir(id), "pb_hooks", "slow.pb.js"), `onBootstrap((e) => { sleep(${HOOK_SLEEP_MS}); e.next(); });\n`);
+    }
+    await provisioned(await orch.createUser(), "bystander");
+
+    const slowWakes = slow.map((sub) => client.fetch(client.url(sub, "/api/health")));
+    await new Promise((r) => setTimeout(r, 500)); // both slow starts are queued or running
+    const t0 = Date.now();
+    expect((await client.fetch(client.url("bystander", "/api/health"))).status).toBe(200);
+    // Before, the two slow starts took both slots and the bystander waited for the first to finish.
+    expect(Date.now() - t0).toBeLessThan(HOOK_SLEEP_MS - 2_000);
+    expect((await Promise.all(slowWakes)).map((r) => r.status)).toEqual([200, 200]); // slow, not failed
+  });
+});

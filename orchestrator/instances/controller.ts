@@ -91,7 +91,8 @@ export function createInstanceController(deps: { db: Db; store: InstanceStore; l
     async wake(id: string): Promise<{ host: string; port: number }> {
       const running = lifecycle.get(id);
       if (running) return { host: running.host, port: running.port };
-      await store.setDesiredState(id, "running"); // one write, no read first: a wake waits for it
+      // Requests must not make the control DB write at will: nothing while a start is in flight, else one conditional write.
+      if (!lifecycle.isStarting(id)) await store.setDesiredState(id, "running");
       const proc = await lifecycle.start(id);
       return { host: proc.host, port: proc.port };
     },

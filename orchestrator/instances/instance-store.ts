@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, count, desc, eq, getTableColumns, inArray, isNull, lt, notInArray, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, inArray, isNull, lt, ne, notInArray, or, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
 import { customDomains, instanceEvents, instances, snapshots, type DesiredState, type Instance, type NewInstance } from "../../lib/db/schema";
 import { ConflictError, NotFoundError, QuotaExceededError } from "../../lib/errors";
@@ -151,9 +151,16 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       bus.publish({ type: "instance-deleted", id, subdomain: row.subdomain });
     },
     recordEvent,
-    /** The state the instance should converge to; only the instance controller sets it. */
-    setDesiredState(id: string, desiredState: DesiredState): Promise<Instance> {
-      return write(id, { desiredState });
+    /** The state the instance should converge to; only the instance controller sets it. Written (and published) only when it changes. */
+    async setDesiredState(id: string, desiredState: DesiredState): Promise<Instance> {
+      const [row] = await db
+        .update(instances)
+        .set({ desiredState, updatedAt: now() })
+        .where(and(eq(instances.id, id), ne(instances.desiredState, desiredState)))
+        .returning();
+      if (!row) return get(id); // already so (or 404)
+      bus.publish({ type: "instance", instance: row });
+      return row;
     },
     /**
      * Moves the instance's status along one transition of status-machine.ts (with `values`, e.g.

@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import { decryptSecret } from "../../lib/crypto/secret-box";
 import type { Instance } from "../../lib/db/schema";
-import { UnavailableError } from "../../lib/errors";
+import { ConflictError, UnavailableError } from "../../lib/errors";
 import { instanceUrl, type PublicUrlSettings } from "../../lib/instance-url";
 import type { Logger } from "../logger";
 import type { TenantLimits } from "../sandbox/cgroups";
@@ -67,19 +67,32 @@ type StartSteps = { provision: () => Promise<void>; launch: () => Promise<Tenant
 
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** A start given up because the orchestrator is shutting down: the instance stays `starting`, which the next run resumes. */
+class ShuttingDownError extends Error {
+  constructor() {
+    super("the orchestrator is shutting down");
+  }
+}
+
 /**
  * Starts, stops, snapshots and deletes tenants. One operation at a time per instance; concurrent
- * starts share one promise, and at most `startConcurrency` starts do their work at once. Status
- * changes go through status-machine.ts; desired state is not touched here (the controller sets it).
- * Which processes run is the supervisor's to know: this keeps no second list.
+ * starts share one promise. At most `startConcurrency` starts do their work at once, in arrival
+ * order, and one owner's starts take turns (so one owner, whose hooks may keep a start waiting
+ * for its whole timeout, holds at most one slot). Status changes go through status-machine.ts;
+ * desired state is not touched here (the controller sets it). Which processes run is the
+ * supervisor's to know: this keeps no second list.
  */
 export function createLifecycle(deps: LifecycleDeps) {
   const { config, log, store, supervisor, sync, admin, disk } = deps;
   const starts = createSingleFlight<TenantProcess>();
   const startSlots = pLimit(config.startConcurrency);
+  const ownerTurns = createKeyedQueue();
   const queue = createKeyedQueue();
+  /** Instances inside doStart (from any caller: start, restart, restore, clone, import). */
+  const starting = new Set<string>();
+  let closing = false;
   /** The instance's process once its start has finished (a start in flight is not live yet). */
-  const liveProcess = (id: string) => (starts.has(id) ? undefined : supervisor.get(id));
+  const liveProcess = (id: string) => (starting.has(id) ? undefined : supervisor.get(id));
   const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
   const uploadDeps: UploadDeps = {
     sync,
@@ -137,13 +150,22 @@ export function createLifecycle(deps: LifecycleDeps) {
     if (existing) return existing;
     const t0 = Date.now();
     const instance = await store.transition(id, "start", "Starting.", { statusReason: null });
+    starting.add(id);
     try {
-      return await startSlots(() => startNow(instance, t0));
+      return await ownerTurns.run(instance.ownerId, () =>
+        startSlots(() => {
+          if (closing) throw new ShuttingDownError(); // queued behind a shutdown: left `starting` for the next run
+          return startNow(instance, t0);
+        }),
+      );
     } catch (err) {
       await supervisor.get(id)?.stop();
+      if (err instanceof ShuttingDownError) throw new UnavailableError("The platform is restarting. Try again shortly.", 5, err);
       log.warn({ err, instanceId: id }, "start failed");
       await store.transition(id, "startFailed", `Start failed: ${errorMessage(err)}`, { statusReason: errorMessage(err), port: null });
       throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
+    } finally {
+      starting.delete(id);
     }
   }
 
@@ -181,6 +203,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     } else if ((await appUrlOf(instance)) !== instance.appUrl) {
       await applySettings(instance, proc); // …unless the app URL changed meanwhile (a custom domain)
     }
+    // Supervision may have given up while the settings were applied (its "failed" was refused: still starting).
+    if (supervisor.get(id) !== proc) throw new Error("PocketBase exited while it was being set up");
     deps.onLive?.(id, true);
     const data = source === "restored" ? `restored generation ${instance.generation}` : source;
     await store.transition(id, "started", `Running (${data} data, ${Date.now() - t0} ms).`, {
@@ -275,7 +299,10 @@ export function createLifecycle(deps: LifecycleDeps) {
   async function stopProcess(id: string): Promise<void> {
     const proc = supervisor.get(id);
     if (proc) {
-      await store.transition(id, "stop", "Stopping.");
+      await store.transition(id, "stop", "Stopping.").catch((err: unknown) => {
+        // Supervision gave up a moment ago (status failed, handle not yet dropped): stop it all the same.
+        if (!(err instanceof ConflictError)) throw err;
+      });
       await proc.stop();
       deps.onLive?.(id, false);
       admin.forget(id);
@@ -426,6 +453,10 @@ export function createLifecycle(deps: LifecycleDeps) {
         await store.remove(id);
       });
     },
+    /** Whether a start of the instance is in flight (queued for a slot included). */
+    isStarting(id: string): boolean {
+      return starts.has(id) || starting.has(id);
+    },
     /** The live process, if the instance runs here (and its start has finished). */
     get: liveProcess,
     /** Instances with a process here (a start's last steps included). */
@@ -448,6 +479,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /** Shutdown: stops every live instance with a final upload, keeping desired states. */
     async stopAll(): Promise<void> {
+      closing = true; // starts still waiting for a slot give up, and stay `starting` for the next run
+      await Promise.allSettled(starts.pending());
       await Promise.allSettled(supervisor.liveIds().map((id) => queue.run(id, () => doStop(id))));
     },
   };

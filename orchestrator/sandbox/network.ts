@@ -51,6 +51,8 @@ export async function createTenantNetworks(settings: NetworkSettings, tools: Pic
     const name = netnsPrefix + instanceId;
     const veth = `${ifacePrefix}${slot}`;
     try {
+      // Ours from a killed run whose last tenant process outlived the sweep: its name is ours to reuse.
+      if (await exists(`/sys/class/net/${veth}`)) await ip(["link", "del", veth]);
       await ip(
         ["-batch", "-"],
         [`netns add ${name}`, `link add ${veth} type veth peer name eth0 netns ${name}`, `addr add ${a.hostIp}/30 dev ${veth}`, `link set ${veth} up`],
@@ -110,9 +112,10 @@ function scopeNames(scope: string) {
 }
 
 /**
- * Deletes the namespaces (their veth pairs and routes go with them) and the firewall table that a
- * killed orchestrator of `scope` left behind. A clean stop removes them itself, and a restart on
- * the same data folder sweeps them; this is for one that will not come back.
+ * Deletes the namespaces and the firewall table that a killed orchestrator of `scope` left behind
+ * (their veth pairs and routes go once the last process inside has exited). A clean stop removes
+ * them itself, and a restart on the same data folder sweeps them; this is for one that will not
+ * come back.
  */
 export async function removeLeftovers(scope: string, tools: Pick<SandboxTools, "ip" | "nft">): Promise<void> {
   const { netnsPrefix, table } = scopeNames(scope);
@@ -148,6 +151,13 @@ async function sweepNamespaces(prefix: string, ip: (args: string[]) => Promise<v
   for (const name of names) {
     if (name.startsWith(prefix)) await ip(["netns", "del", name]);
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function run(file: string, args: string[], batch?: string[]): Promise<void> {

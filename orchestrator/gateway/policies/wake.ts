@@ -22,6 +22,8 @@ export function wakePolicy(deps: { router: GatewayRouter; wakeTimeoutMs: number;
     async run(ctx): Promise<PolicyOutcome> {
       const { id, subdomain } = instanceOf(ctx);
       deps.router.activity(id, "request");
+      // And at its end: an upload that began before a snapshot check and landed after it is seen by the next one.
+      ctx.watch.onEnd(() => deps.router.activity(id, "request"));
       ctx.upstream = await wake(deps, id, subdomain);
       return "next";
     },
