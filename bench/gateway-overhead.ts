@@ -22,59 +22,8 @@ import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
-import { createGateway } from "../orchestrator/gateway/create-gateway";
-import { createLogger } from "../orchestrator/logger";
-import { repoRoot, tools } from "../tests/support/tools";
-import { waitFor } from "../tests/support/wait";
+import { EMAIL, PASSWORD, startGatewayChild, startPocketBase, SUBDOMAIN } from "./gateway-fixture";
 import { arg, cpuSeconds, median, runAutocannon, type Load, type Measured } from "./load";
-
-const SUBDOMAIN = "bench";
-const EMAIL = "bench@example.com";
-const PASSWORD = "bench-password-123";
-
-/**
- * The gateway's default limits (orchestrator/config.ts), except the request rates: one load
- * generator is one client far above 200 req/s, so the limiters run on every request (their cost is
- * measured) with budgets this bench never uses up.
- */
-const BENCH_LIMITS = {
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 65_000,
-  maxConnections: 8192,
-  maxConnectionsPerIp: 256,
-  maxConcurrentPerIp: 64,
-  maxStreamsPerInstance: 1000,
-  ratePerIp: 1_000_000,
-  ratePerInstance: 1_000_000,
-};
-
-/** Child mode: a gateway whose router always answers the PocketBase port given on the command line. */
-async function serveGateway(upstreamPort: number): Promise<void> {
-  const gateway = createGateway({
-    config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 30_000, trustedProxyHops: 0, limits: BENCH_LIMITS },
-    log: createLogger("error"),
-    router: {
-      resolve: async (sub) => (sub === SUBDOMAIN ? "bench-instance" : null),
-      ensureRunning: async () => ({ host: "127.0.0.1", port: upstreamPort }),
-      activity: () => undefined,
-    },
-  });
-  const { port } = await gateway.listen();
-  process.stdout.write(`GATEWAY_PORT=${port}\n`);
-  process.once("SIGTERM", () => void gateway.close().then(() => process.exit(0)));
-}
-
-/** Returns the child wrapped: an async function returning the (thenable) child would wait for its exit. */
-async function startPocketBase(dir: string, port: number): Promise<{ proc: ResultPromise }> {
-  const dirArgs = ["--dir", path.join(dir, "pb_data"), "--hooksDir", path.join(dir, "pb_hooks"), "--migrationsDir", path.join(dir, "pb_migrations")];
-  await execa(tools.pocketbase, ["superuser", "upsert", EMAIL, PASSWORD, ...dirArgs]);
-  // Tenants run with GOMAXPROCS=1 by default (TENANT_GOMAXPROCS); --gomaxprocs=0 lifts the cap.
-  const gomaxprocs = arg("gomaxprocs", "1");
-  const env = gomaxprocs !== "0" ? { GOMAXPROCS: gomaxprocs } : {};
-  const proc = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, ...dirArgs], { reject: false, stdio: "ignore", env });
-  await waitFor("PocketBase", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { timeoutMs: 30_000 });
-  return { proc };
-}
 
 async function seed(base: string): Promise<string> {
   const post = async (route: string, body: unknown, token?: string) => {
@@ -97,22 +46,6 @@ async function seed(base: string): Promise<string> {
     await post("/api/collections/items/records", { title: `Item ${i}`, body: "lorem ipsum ".repeat(8), score: i }, token);
   }
   return "/api/collections/items/records?perPage=20";
-}
-
-async function startGatewayChild(pbPort: number, profileDir: string | undefined): Promise<{ proc: ResultPromise; port: number }> {
-  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const proc = execa(process.execPath, [...profile, "--import", "tsx", path.join(repoRoot, "bench/gateway-overhead.ts"), "--serve-gateway", String(pbPort)], {
-    cwd: repoRoot,
-    reject: false,
-    stderr: "inherit",
-  });
-  let out = "";
-  const collect = (chunk: Buffer) => (out += chunk.toString());
-  proc.stdout?.on("data", collect);
-  const port = await waitFor("gateway child port", () => /GATEWAY_PORT=(\d+)/.exec(out)?.[1], { timeoutMs: 30_000 });
-  proc.stdout?.off("data", collect);
-  proc.stdout?.resume(); // keep draining the pipe
-  return { proc, port: Number(port) };
 }
 
 /** Read and write syscalls a process has made so far (/proc/<pid>/io): a noise-free cost measure. */
@@ -219,7 +152,7 @@ async function main(): Promise<void> {
   try {
     const route = await seed(`http://127.0.0.1:${pbPort}`);
     const profileDir = arg("profile", "") || undefined;
-    const gw = await startGatewayChild(pbPort, profileDir ? path.resolve(profileDir) : undefined);
+    const gw = await startGatewayChild(pbPort, { profileDir: profileDir ? path.resolve(profileDir) : undefined });
     children.push(gw.proc);
     const target: Target = {
       direct: `http://127.0.0.1:${pbPort}${route}`,
@@ -245,5 +178,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === "--serve-gateway") void serveGateway(Number(process.argv[3]));
-else await main();
+await main();

@@ -37,7 +37,8 @@ export function relayResponse(proxyRes: IncomingMessage, res: ServerResponse, is
   const socket = res.socket;
   let corked = false;
   proxyRes.on("data", (chunk: Buffer) => {
-    if (!corked && socket) {
+    // A stream's chunk is an event someone waits for: written at once (corking would only add a turn of the loop).
+    if (!corked && socket && !isStream) {
       corked = true;
       socket.cork();
       // Inline callback rather than a named const: tsx (esbuild keepNames) would wrap a named one per request.
