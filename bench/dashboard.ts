@@ -5,7 +5,7 @@
 //   API baseline  GET /api/subdomains/:sub   session check + one indexed point query
 //   page baseline GET /dashboard/account     the same layout and session check, no DB read
 // Routes are requested round-robin (rotating order) so background load hits all of them alike.
-// Usage: npx tsx bench/dashboard.ts [--requests=300] [--warmup=30] [--concurrency=8]
+// Usage: npx tsx bench/dashboard.ts [--requests=300] [--warmup=30] [--concurrency=8] [--users=20] [--per-user=50]
 import os from "node:os";
 import { createSignedInUser, startWebPlatform, webRequest } from "../tests/support/web";
 import { seedDashboard } from "./dashboard-seed";
@@ -15,6 +15,9 @@ import { ms, percentile } from "./stats";
 const requests = Number(arg("requests", "300"));
 const warmup = Number(arg("warmup", "30"));
 const concurrency = Number(arg("concurrency", "8"));
+/** Other users and their instances around the signed-in user's 50 (issue 10 asks for 1,000 users with 10,000 in all). */
+const otherUsers = Number(arg("users", "20"));
+const perUser = Number(arg("per-user", "50"));
 const targetP50 = 50;
 
 /** One measured GET; `check` validates a warmed-up body once (null = fine) so a redirect or an empty list cannot pass as fast. */
@@ -66,10 +69,10 @@ try {
   const user = await createSignedInUser(web.url, "bench");
   const control = await createSignedInUser(web.url, "control");
   const t0 = performance.now();
-  const seeded = await seedDashboard(web.orchestrator.db, { ownerId: user.id, label: "mine", owned: 50, otherUsers: 20, othersPerUser: 50 });
+  const seeded = await seedDashboard(web.orchestrator.db, { ownerId: user.id, label: "mine", owned: 50, otherUsers, othersPerUser: perUser });
   const small = await seedDashboard(web.orchestrator.db, { ownerId: control.id, label: "ctl", owned: 5, otherUsers: 0, othersPerUser: 0 });
   console.log(
-    `seeded ${seeded.instances + small.instances} instances (50 bench user, 5 control user, 1,000 of ${seeded.users} others) and ${seeded.events} events in ${ms(performance.now() - t0)} ms`,
+    `seeded ${seeded.instances + small.instances} instances (50 bench user, 5 control user, ${seeded.instances - 50} of ${seeded.users} others) and ${seeded.events} events in ${ms(performance.now() - t0)} ms`,
   );
   const detailId = seeded.ownedIds[0]!;
   const keyRes = await webRequest(web.url, "POST", `/api/instances/${detailId}/keys`, { cookie: user.cookie, body: { name: "bench" } });
