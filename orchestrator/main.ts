@@ -7,6 +7,7 @@ import { instancesApi } from "./api/instances-api";
 import { deploysApi, templatesApi } from "./api/deploys-api";
 import { backupsApi } from "./api/backups-api";
 import { domainsApi, tlsAskApi } from "./api/domains-api";
+import { runtimeApi } from "./api/runtime-api";
 import { createDnsCheck } from "./domains/dns-check";
 import { createDomains } from "./domains/domains";
 import { createBackups } from "./backups/backups";
@@ -42,6 +43,7 @@ import { createVolumes } from "./sandbox/volumes";
 import { resolveReplication } from "./replication/resolve-replication";
 import { storedReplicaTxid } from "./replication/replica-location";
 import { raiseFdLimit } from "./tools/fd-limit";
+import { startRuntimeMonitor } from "./tools/runtime-metrics";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
 async function main(): Promise<void> {
@@ -53,6 +55,8 @@ async function main(): Promise<void> {
   const fds = await raiseFdLimit(Math.max(65_536, 2 * config.gateway.limits.maxConnections + 4_096));
   if (fds) log[fds.error ? "warn" : "debug"]({ openFiles: fds.after, error: fds.error }, "open-file limit");
   const shutdown = createShutdown(log);
+  const runtime = startRuntimeMonitor();
+  shutdown.add("runtime monitor", 1_000, () => runtime.stop());
 
   const db = await openDb(config.db);
   shutdown.add("control DB", 5_000, () => db.close());
@@ -177,6 +181,7 @@ async function main(): Promise<void> {
       "/tls": tlsAskApi({ approves: (host) => domains.approves(host) }),
       "/v1/templates": templatesApi(),
       "/v1/events": eventsApi({ bus }),
+      "/v1/runtime": runtimeApi({ monitor: runtime }),
     },
   });
   const apiServer = await listenApi(api, config.api.host, config.api.port);

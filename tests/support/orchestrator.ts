@@ -16,6 +16,7 @@ import { routesInside, type HostRoute } from "../../orchestrator/sandbox/address
 import { removeLeftovers } from "../../orchestrator/sandbox/network";
 import { findTools } from "../../orchestrator/sandbox/tools";
 import type { InstanceJson } from "../../lib/instance-json";
+import type { RuntimeMetrics } from "../../orchestrator/tools/runtime-metrics";
 import { repoRoot, tools } from "./tools";
 import { waitFor } from "./wait";
 
@@ -114,6 +115,12 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
       const root = path.join(dataDir, "tenants", instanceId);
       spawnSync("umount", [path.join(root, "vol")], { stdio: "ignore" }); // not mounted without the sandbox: fine
       fs.rmSync(root, { recursive: true, force: true });
+    },
+    /** The orchestrator's event-loop delay (since the last reset) and memory; `reset` starts a new window. */
+    async runtime(reset = false): Promise<RuntimeMetrics> {
+      const res = await fetch(`${apiUrl}/v1/runtime${reset ? "?reset=1" : ""}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`GET /v1/runtime answered ${res.status}`);
+      return (await res.json()) as RuntimeMetrics;
     },
     /** Creates a user row directly (the dashboard owns sign-up). */
     async createUser(email = `${randomBytes(4).toString("hex")}@example.com`) {
