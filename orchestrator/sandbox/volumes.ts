@@ -24,6 +24,13 @@ function headroomBytes(quotaBytes: number): number {
  * devices); this kernel's ext4/XFS project quotas are not relied on, as many hosts lack them.
  */
 export function createVolumes() {
+  /**
+   * Image size that gave a fresh filesystem at least `wanted` bytes, per `wanted`: ext4's own share
+   * depends only on the size, so after the first tenant a new image is made large enough at once
+   * instead of being grown (unmount, e2fsck, resize2fs, mount: four more processes per first start).
+   */
+  const freshImageBytes = new Map<number, number>();
+  const mountOptions = createMountOptions();
   return {
     /**
      * Creates the image on first use, grows it when the quota grew, and mounts it when it is not
@@ -38,11 +45,12 @@ export function createVolumes() {
       );
       if (!imageExists) {
         if (await isMountPoint(paths.volume)) throw new Error(`${paths.volume} is mounted but its image is missing`);
-        await createImage(paths.volumeImage, wanted);
+        await createImage(paths.volumeImage, freshImageBytes.get(wanted) ?? wanted);
       }
       if (!(await isMountPoint(paths.volume))) await mount(paths);
       else if (!(await mountOptions(paths.volume)).includes("nosymfollow")) await run("mount", ["-o", `remount,${SYMLINK_SAFE}`, paths.volume]); // mounted by an older version
-      await growToCapacity(paths, wanted);
+      const grown = await growToCapacity(paths, wanted);
+      if (!imageExists && grown) freshImageBytes.set(wanted, freshSizeFor(wanted, (await fs.stat(paths.volumeImage)).size));
       await fs.chmod(paths.volume, 0o711);
     },
     /** True while the tenant's volume is mounted. */
@@ -75,11 +83,11 @@ async function createImage(image: string, bytes: number): Promise<void> {
  * raised), the image is unmounted, grown and resized offline (online resizing needs
  * CAP_SYS_RESOURCE, which containers often lack), and mounted again. Never shrunk in place.
  */
-async function growToCapacity(paths: TenantPaths, wanted: number): Promise<void> {
+async function growToCapacity(paths: TenantPaths, wanted: number): Promise<boolean> {
   for (let round = 0; round < 3; round++) {
     const s = await fs.statfs(paths.volume);
     const deficit = wanted - s.blocks * s.bsize;
-    if (deficit <= 0) return;
+    if (deficit <= 0) return round > 0;
     await run("umount", [paths.volume]);
     const { size } = await fs.stat(paths.volumeImage);
     await fs.truncate(paths.volumeImage, size + Math.ceil(deficit / MIB) * MIB + MIB);
@@ -89,6 +97,16 @@ async function growToCapacity(paths: TenantPaths, wanted: number): Promise<void>
     await run("resize2fs", [paths.volumeImage]);
     await mount(paths);
   }
+  return true;
+}
+
+/**
+ * The size to make the next fresh image for `wanted`, from the size a grown one reached: a fresh
+ * filesystem of that size reserves a little more (inode tables scale with size) than one grown to
+ * it, so a thirty-second of the growth is added (ext4 keeps under 2% of what is added).
+ */
+function freshSizeFor(wanted: number, grownSize: number): number {
+  return grownSize + Math.ceil((grownSize - wanted) / 32 / MIB) * MIB + MIB;
 }
 
 const MIB = 1024 * 1024;
@@ -104,11 +122,35 @@ function mount(paths: TenantPaths): Promise<void> {
   return run("mount", ["-o", `loop,nosuid,nodev,noatime,${SYMLINK_SAFE}`, paths.volumeImage, paths.volume]);
 }
 
-/** The mount options of the filesystem mounted at `dir` (from /proc/self/mountinfo). */
-async function mountOptions(dir: string): Promise<string[]> {
-  const mountinfo = await fs.readFile("/proc/self/mountinfo", "utf8");
-  const line = mountinfo.split("\n").find((l) => l.split(" ")[4] === dir);
-  return line?.split(" ")[5]?.split(",") ?? [];
+/** How long one read of /proc/self/mountinfo answers for every volume. */
+const MOUNTINFO_TTL_MS = 5_000;
+
+/**
+ * The mount options of the filesystem mounted at a folder. /proc/self/mountinfo lists every
+ * tenant's volume, so reading it per volume made an orchestrator restart with N running tenants
+ * read N lines N times; one read serves all the checks of a few seconds. Only "nosymfollow" is
+ * asked for, which only we add: an outdated answer at worst remounts once more.
+ */
+function createMountOptions(now: () => number = Date.now) {
+  let cached: { at: number; options: Promise<Map<string, string[]>> } | undefined;
+  const read = async () => {
+    const byMountPoint = new Map<string, string[]>();
+    for (const line of (await fs.readFile("/proc/self/mountinfo", "utf8")).split("\n")) {
+      const fields = line.split(" ");
+      if (fields[4] !== undefined) byMountPoint.set(fields[4], fields[5]?.split(",") ?? []);
+    }
+    return byMountPoint;
+  };
+  return async (dir: string): Promise<string[]> => {
+    if (!cached || now() - cached.at > MOUNTINFO_TTL_MS) {
+      const entry = { at: now(), options: read() };
+      cached = entry;
+      entry.options.catch(() => {
+        if (cached === entry) cached = undefined; // read again next time; the caller gets the error
+      });
+    }
+    return (await cached.options).get(dir) ?? [];
+  };
 }
 
 async function isMountPoint(dir: string): Promise<boolean> {
