@@ -314,3 +314,23 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
     expect([...seen].filter((c) => c.includes(password))).toEqual([]);
   });
 });
+
+describe.runIf(isRoot)("sandbox shutdown", () => {
+  it("leaves no tenant cgroup, network namespace or mounted volume behind after a graceful stop", async () => {
+    const orch = await startOrchestrator({ env: { TENANT_ISOLATION: "sandbox", IDLE_TIMEOUT_MINUTES: "0" } });
+    try {
+      const id = await orch.createInstance("leaves-nothing");
+      expect((await orch.api("POST", `/v1/instances/${id}/start?wait=1`)).body.instance?.status).toBe("running");
+      const own = (controller: string) => new RegExp(`^\\d+:${controller}:(.*)$`, "m").exec(fs.readFileSync(`/proc/${orch.pid}/cgroup`, "utf8"))?.[1] ?? "/";
+      const v2 = fs.existsSync("/sys/fs/cgroup/cgroup.controllers");
+      const folders = (v2 ? [""] : ["memory", "pids", "cpu"]).map((c) => path.join("/sys/fs/cgroup", c, own(c), "picobase", id));
+      expect(folders.every((f) => fs.existsSync(f))).toBe(true);
+      await orch.kill("SIGTERM");
+      expect(folders.filter((f) => fs.existsSync(f))).toEqual([]);
+      expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(id);
+      expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(orch.tenantRoot(id));
+    } finally {
+      await orch.dispose();
+    }
+  });
+});

@@ -86,7 +86,18 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
       await networks.remove(instanceId);
       await cgroups.remove(instanceId);
     },
-    close: () => networks.close(),
+    /**
+     * Shutdown, once every tenant has stopped: their cgroups go too (three folders each on v1, left
+     * behind by every run before), then the namespaces and the firewall table.
+     */
+    async close() {
+      const ids = [...prepared.keys()];
+      prepared.clear();
+      const removed = await Promise.allSettled(ids.map((id) => cgroups.remove(id)));
+      const failed = removed.filter((r) => r.status === "rejected").length;
+      if (failed > 0) log.warn({ failed, of: ids.length }, "some tenant cgroups could not be removed");
+      await networks.close();
+    },
   };
 }
 
