@@ -14,6 +14,7 @@ import fs from "node:fs";
 import { createGatewayClient, type GatewayClient } from "../tests/support/gateway-client";
 import { runningInstance, startOrchestrator, type OrchestratorHandle } from "../tests/support/orchestrator";
 import { arg, median, runAutocannon } from "./load";
+import { pssKb, tenantCgroupPids } from "./memory";
 import { percentile } from "./stats";
 
 if (process.getuid?.() !== 0) throw new Error("bench/sandbox.ts needs root (the sandbox does)");
@@ -52,14 +53,10 @@ async function wakeTimes(side: Side, id: string, sub: string): Promise<number> {
 /** PSS (kB) of every process of a tenant: its cgroup when sandboxed, else PocketBase from its pid file. */
 function tenantPss(side: Side, id: string): number {
   const pids =
-    side.name === "sandbox" ? cgroupPids(side.orch.pid as number, id) : [Number(fs.readFileSync(`${side.orch.tenantRoot(id)}/meta/pocketbase.pid`, "utf8"))];
-  return pids.reduce((sum, pid) => sum + Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0), 0);
-}
-
-function cgroupPids(orchestratorPid: number, id: string): number[] {
-  const own = /^\d+:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${orchestratorPid}/cgroup`, "utf8"))?.[1] ?? "/";
-  const procs = fs.readFileSync(`/sys/fs/cgroup/memory${own === "/" ? "" : own}/picobase/${id}/cgroup.procs`, "utf8");
-  return procs.split("\n").filter(Boolean).map(Number);
+    side.name === "sandbox"
+      ? tenantCgroupPids(side.orch.pid as number, id)
+      : [Number(fs.readFileSync(`${side.orch.tenantRoot(id)}/meta/pocketbase.pid`, "utf8"))];
+  return pids.reduce((sum, pid) => sum + pssKb(pid), 0);
 }
 
 const sides = [await open("sandbox"), await open("off")];

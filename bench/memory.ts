@@ -1,0 +1,23 @@
+// Memory figures of live processes, from /proc, shared by the benchmarks (kB unless named otherwise).
+import fs from "node:fs";
+
+/** Proportional set size of a process (its shared pages divided among their users); 0 once it is gone. */
+export function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
+  } catch {
+    return 0; // exited meanwhile: it costs nothing any more
+  }
+}
+
+/** A `<name>: <n> kB` field of /proc/<pid>/status (VmRSS, RssAnon, …). */
+export function statusKb(pid: number, name: string): number {
+  return Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
+}
+
+/** Every pid in a sandboxed tenant's cgroup (bwrap, its init, PocketBase, whatever hooks started), on cgroup v1. */
+export function tenantCgroupPids(orchestratorPid: number, instanceId: string): number[] {
+  const own = /^\d+:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${orchestratorPid}/cgroup`, "utf8"))?.[1] ?? "/";
+  const procs = fs.readFileSync(`/sys/fs/cgroup/memory${own === "/" ? "" : own}/picobase/${instanceId}/cgroup.procs`, "utf8");
+  return procs.split("\n").filter(Boolean).map(Number);
+}
