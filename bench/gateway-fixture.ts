@@ -2,13 +2,14 @@
  * What the gateway benchmarks share: a real PocketBase on loopback (with a platform-like
  * superuser), and the real gateway in its own Node process (as in the orchestrator, so it never
  * shares an event loop with the load generator), routing `bench.localhost` to that PocketBase.
- * Run as `tsx bench/gateway-fixture.ts --serve-gateway <pocketbasePort> [limitsJson]` it is that
- * gateway process.
+ * Run as `tsx bench/gateway-fixture.ts --serve-gateway <pocketbasePort> [limitsJson] [forwarder]` it
+ * is that gateway process; forwarder `http-proxy` is the old upstream path (bench/baseline/).
  */
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { createGateway, type GatewayLimits } from "../orchestrator/gateway/create-gateway";
 import { createLogger } from "../orchestrator/logger";
+import { createHttpProxyForwarder } from "./baseline/http-proxy-forwarder";
 import { repoRoot, tools } from "../tests/support/tools";
 import { waitFor } from "../tests/support/wait";
 import { arg } from "./load";
@@ -33,13 +34,18 @@ const BENCH_LIMITS: GatewayLimits = {
   ratePerInstance: 1_000_000,
 };
 
+/** How the gateway reaches PocketBase: the product's undici forwarder, or the old http-proxy path. */
+export type ForwarderName = "undici" | "http-proxy";
+
 /** Child mode: a gateway whose router always answers the PocketBase port given on the command line. */
-async function serveGateway(upstreamPort: number, overrides: Partial<GatewayLimits>): Promise<void> {
+async function serveGateway(upstreamPort: number, overrides: Partial<GatewayLimits>, forwarder: ForwarderName): Promise<void> {
   const gateway = createGateway({
+    ...(forwarder === "http-proxy" ? { forwarder: createHttpProxyForwarder } : {}),
     config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 30_000, trustedProxyHops: 0, limits: { ...BENCH_LIMITS, ...overrides } },
     log: createLogger("error"),
     router: {
       resolve: async (sub) => (sub === SUBDOMAIN ? "bench-instance" : null),
+      running: () => ({ host: "127.0.0.1", port: upstreamPort }),
       ensureRunning: async () => ({ host: "127.0.0.1", port: upstreamPort }),
       activity: () => undefined,
     },
@@ -64,12 +70,21 @@ export async function startPocketBase(dir: string, port: number): Promise<{ proc
 /** Starts the gateway process for PocketBase on `pbPort`; `limits` override the bench defaults. */
 export async function startGatewayChild(
   pbPort: number,
-  opts: { profileDir?: string | undefined; limits?: Partial<GatewayLimits> } = {},
+  opts: { profileDir?: string | undefined; limits?: Partial<GatewayLimits>; forwarder?: ForwarderName } = {},
 ): Promise<{ proc: ResultPromise; port: number }> {
   const profile = opts.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${opts.profileDir}`] : [];
   const proc = execa(
     process.execPath,
-    [...profile, "--import", "tsx", path.join(repoRoot, "bench/gateway-fixture.ts"), "--serve-gateway", String(pbPort), JSON.stringify(opts.limits ?? {})],
+    [
+      ...profile,
+      "--import",
+      "tsx",
+      path.join(repoRoot, "bench/gateway-fixture.ts"),
+      "--serve-gateway",
+      String(pbPort),
+      JSON.stringify(opts.limits ?? {}),
+      opts.forwarder ?? "undici",
+    ],
     {
       cwd: repoRoot,
       reject: false,
@@ -85,4 +100,6 @@ export async function startGatewayChild(
   return { proc, port: Number(port) };
 }
 
-if (process.argv[2] === "--serve-gateway") void serveGateway(Number(process.argv[3]), JSON.parse(process.argv[4] ?? "{}") as Partial<GatewayLimits>);
+if (process.argv[2] === "--serve-gateway") {
+  void serveGateway(Number(process.argv[3]), JSON.parse(process.argv[4] ?? "{}") as Partial<GatewayLimits>, (process.argv[5] ?? "undici") as ForwarderName);
+}

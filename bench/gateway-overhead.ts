@@ -5,6 +5,10 @@
  * orchestrator), so it never shares an event loop with the load generator.
  *
  *   npx tsx bench/gateway-overhead.ts [--connections=50,1] [--duration=10] [--rounds=3] [--wrk=no] [--gomaxprocs=N] [--profile=DIR]
+ *                                     [--forwarders=http-proxy,undici] [--cpu-rate=400]
+ *
+ * Two gateway processes run side by side: the product's (undici upstream) and the old http-proxy
+ * path (bench/baseline/), so both are measured against direct in the same run.
  *
  * When `wrk` (Debian package) is installed the same runs are repeated with it (a C load generator,
  * to rule out autocannon's own CPU use as the cause of a gap; on the 2-core box both agree).
@@ -22,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
-import { EMAIL, PASSWORD, startGatewayChild, startPocketBase, SUBDOMAIN } from "./gateway-fixture";
+import { EMAIL, PASSWORD, startGatewayChild, startPocketBase, SUBDOMAIN, type ForwarderName } from "./gateway-fixture";
 import { arg, cpuSeconds, median, runAutocannon, type Load, type Measured } from "./load";
 
 async function seed(base: string): Promise<string> {
@@ -110,36 +114,62 @@ const fmt = (s: Sample) =>
   `; machine idle ${s.idlePercent.toFixed(0)}%]` +
   (s.failed ? `  FAILED ${s.failed}` : "");
 
-type Target = { direct: string; viaGateway: string; host: string; pids: Pids };
+type Gateway = { name: ForwarderName; url: string; pid: number | undefined };
+type Target = { direct: string; pocketbasePid: number | undefined; host: string; gateways: Gateway[] };
 
-/** Alternates direct/gateway runs and returns a one-line summary of the medians. */
-async function runLevel(toolName: string, tool: Tool, connections: number, rounds: number, duration: number, t: Target): Promise<string> {
-  console.log(`\n== ${toolName}, ${connections} connection(s), ${duration} s per run, ${rounds} rounds ==`);
-  const samples = { direct: [] as Sample[], gateway: [] as Sample[] };
+/**
+ * Runs direct and each gateway in turn, rotating the order per round so slow drift (neighbours on
+ * the machine) favours none, and returns a one-line summary of the medians with the ratios the
+ * targets name: throughput and added p50 against direct, gateway CPU per request against the old
+ * http-proxy path.
+ */
+type Level = { connections: number; rate?: number };
+
+async function runLevel(toolName: string, tool: Tool, { connections, rate }: Level, rounds: number, duration: number, t: Target): Promise<string> {
+  const paced = rate ? ` at ${rate} req/s` : "";
+  console.log(`\n== ${toolName}, ${connections} connection(s)${paced}, ${duration} s per run, ${rounds} rounds ==`);
+  const modes = ["direct", ...t.gateways.map((g) => g.name)];
+  const samples = new Map<string, Sample[]>(modes.map((m) => [m, []]));
   for (let round = 1; round <= rounds; round++) {
-    // Alternate which side goes first so slow drift (neighbours on the machine) favours neither.
-    const order = round % 2 === 1 ? (["direct", "gateway"] as const) : (["gateway", "direct"] as const);
-    for (const mode of order) {
-      const sample =
-        mode === "direct"
-          ? await measure(tool, { url: t.direct, connections, duration }, { pocketbase: t.pids.pocketbase })
-          : await measure(tool, { url: t.viaGateway, connections, duration, headers: { host: t.host } }, t.pids);
-      samples[mode].push(sample);
-      console.log(`round ${round} ${mode.padEnd(7)} ${fmt(sample)}`);
+    const shift = (round - 1) % modes.length;
+    for (const mode of [...modes.slice(shift), ...modes.slice(0, shift)]) {
+      const gateway = t.gateways.find((g) => g.name === mode);
+      const sample = gateway
+        ? await measure(
+            tool,
+            { url: gateway.url, connections, duration, rate, headers: { host: t.host } },
+            { pocketbase: t.pocketbasePid, gateway: gateway.pid },
+          )
+        : await measure(tool, { url: t.direct, connections, duration, rate }, { pocketbase: t.pocketbasePid });
+      samples.get(mode)!.push(sample);
+      console.log(`round ${round} ${mode.padEnd(10)} ${fmt(sample)}`);
     }
   }
-  const m = (mode: "direct" | "gateway", key: keyof Measured) => median(samples[mode].map((s) => s[key]));
-  const cpu = median(samples.gateway.map((s) => s.gatewayCpuUsPerReq ?? NaN));
-  const line =
-    `${toolName.padEnd(10)} c=${String(connections).padEnd(3)} direct ${m("direct", "rps").toFixed(0)} req/s p50 ${m("direct", "p50").toFixed(2)} p99 ${m("direct", "p99").toFixed(2)} | ` +
-    `gateway ${m("gateway", "rps").toFixed(0)} req/s p50 ${m("gateway", "p50").toFixed(2)} p99 ${m("gateway", "p99").toFixed(2)} | ` +
-    `ratio ${(m("gateway", "rps") / m("direct", "rps")).toFixed(3)} added p50 ${(m("gateway", "p50") - m("direct", "p50")).toFixed(2)} ms, gateway CPU ${cpu.toFixed(0)} µs/req`;
+  const m = (mode: string, key: keyof Measured) => median(samples.get(mode)!.map((s) => s[key]));
+  const cpu = (mode: string) => median(samples.get(mode)!.map((s) => s.gatewayCpuUsPerReq ?? NaN));
+  const parts = [
+    `${toolName.padEnd(10)} c=${String(connections).padEnd(3)}${paced} direct ${m("direct", "rps").toFixed(0)} req/s p50 ${m("direct", "p50").toFixed(2)}`,
+  ];
+  for (const { name } of t.gateways) {
+    parts.push(
+      `${name} ${m(name, "rps").toFixed(0)} req/s ratio ${(m(name, "rps") / m("direct", "rps")).toFixed(3)} ` +
+        `added p50 ${(m(name, "p50") - m("direct", "p50")).toFixed(2)} ms CPU ${cpu(name).toFixed(0)} µs/req`,
+    );
+  }
+  if (t.gateways.length === 2) parts.push(`CPU/req undici/http-proxy ${(cpu("undici") / cpu("http-proxy")).toFixed(2)}`);
+  const line = parts.join(" | ");
   console.log(line);
   return line;
 }
 
 async function main(): Promise<void> {
-  const connectionLevels = arg("connections", "50,1").split(",").map(Number);
+  const levels: Level[] = arg("connections", "50,1")
+    .split(",")
+    .map((c) => ({ connections: Number(c) }));
+  // CPU per request compared at one fixed rate: at full speed each path's throughput differs, and
+  // with it how many requests share one wake-up of the process (which changes the cost per request).
+  const cpuRate = Number(arg("cpu-rate", "400"));
+  if (cpuRate > 0) levels.unshift({ connections: 10, rate: cpuRate });
   const duration = Number(arg("duration", "10"));
   const rounds = Number(arg("rounds", "3"));
   const tools: Array<[string, Tool]> = [["autocannon", runAutocannon]];
@@ -152,25 +182,30 @@ async function main(): Promise<void> {
   try {
     const route = await seed(`http://127.0.0.1:${pbPort}`);
     const profileDir = arg("profile", "") || undefined;
-    const gw = await startGatewayChild(pbPort, { profileDir: profileDir ? path.resolve(profileDir) : undefined });
-    children.push(gw.proc);
-    const target: Target = {
-      direct: `http://127.0.0.1:${pbPort}${route}`,
-      viaGateway: `http://127.0.0.1:${gw.port}${route}`,
-      host: `${SUBDOMAIN}.localhost:${gw.port}`,
-      pids: { pocketbase: pb.pid, gateway: gw.proc.pid },
-    };
+    const gateways: Gateway[] = [];
+    for (const name of arg("forwarders", "http-proxy,undici").split(",") as ForwarderName[]) {
+      const gw = await startGatewayChild(pbPort, { forwarder: name, profileDir: profileDir ? path.resolve(profileDir, name) : undefined });
+      children.push(gw.proc);
+      gateways.push({ name, url: `http://127.0.0.1:${gw.port}${route}`, pid: gw.proc.pid });
+    }
+    // Any port works in Host: the gateway routes on the subdomain.
+    const target: Target = { direct: `http://127.0.0.1:${pbPort}${route}`, pocketbasePid: pb.pid, host: `${SUBDOMAIN}.localhost`, gateways };
     console.log(
       `node ${process.version}, ${os.cpus().length} CPUs shared by the load generator, the gateway and PocketBase; load average ${os.loadavg()[0]?.toFixed(2)}`,
     );
     // Warm-up: SQLite page cache, Go and V8 JITs, pooled upstream sockets.
-    await measure(runAutocannon, { url: target.direct, connections: 10, duration: 2 }, target.pids);
-    await measure(runAutocannon, { url: target.viaGateway, connections: 10, duration: 2, headers: { host: target.host } }, target.pids);
+    await measure(runAutocannon, { url: target.direct, connections: 10, duration: 2 }, { pocketbase: pb.pid });
+    for (const gw of gateways)
+      await measure(runAutocannon, { url: gw.url, connections: 10, duration: 2, headers: { host: target.host } }, { pocketbase: pb.pid });
     const summary: string[] = [];
     for (const [name, tool] of tools) {
-      for (const connections of connectionLevels) summary.push(await runLevel(name, tool, connections, rounds, duration, target));
+      for (const level of levels) {
+        if (level.rate === undefined || tool === runAutocannon) summary.push(await runLevel(name, tool, level, rounds, duration, target));
+      }
     }
-    console.log(`\n== summary (medians; targets: ratio ≥ 0.85, added p50 ≤ 1 ms) ==\n${summary.join("\n")}`);
+    console.log(
+      `\n== summary (medians; targets: undici ratio ≥ 0.85 at 50 connections with --gomaxprocs=0, added p50 ≤ 0.3 ms at 1, CPU/req ≤ 0.7× http-proxy, compared at the fixed rate) ==\n${summary.join("\n")}`,
+    );
   } finally {
     for (const child of children) child.kill("SIGTERM");
     await Promise.all(children);

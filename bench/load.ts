@@ -7,19 +7,34 @@ type AutocannonResult = { requests: { average: number }; errors: number; non2xx:
 type AutocannonInstance = PromiseLike<AutocannonResult> & {
   on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): void;
 };
-type AutocannonOptions = { url: string; connections: number; pipelining: number; duration: number; headers?: Record<string, string> };
+type AutocannonOptions = {
+  url: string;
+  connections: number;
+  pipelining: number;
+  duration: number;
+  headers?: Record<string, string> | undefined;
+  overallRate?: number | undefined;
+};
 type Autocannon = (opts: AutocannonOptions) => AutocannonInstance;
 
 /** Loaded lazily so processes that never generate load never load it. autocannon ships no types; this is the part of its documented API used here. */
 const loadAutocannon = (): Autocannon => createRequire(import.meta.url)("autocannon") as Autocannon;
 
-export type Load = { url: string; connections: number; duration: number; headers?: Record<string, string> };
+/** `rate` caps the requests per second over all connections (unset: as fast as the server answers). */
+export type Load = { url: string; connections: number; duration: number; headers?: Record<string, string>; rate?: number };
 export type Measured = { rps: number; p50: number; p99: number; failed: number };
 
 /** Runs one autocannon load (keep-alive, pipelining 1) and measures 200 responses. */
 export async function runAutocannon(load: Load): Promise<Measured> {
   const latencies: number[] = [];
-  const instance = loadAutocannon()({ url: load.url, connections: load.connections, pipelining: 1, duration: load.duration, headers: load.headers });
+  const instance = loadAutocannon()({
+    url: load.url,
+    connections: load.connections,
+    pipelining: 1,
+    duration: load.duration,
+    headers: load.headers,
+    overallRate: load.rate,
+  });
   instance.on("response", (_client, status, _bytes, ms) => {
     if (status === 200) latencies.push(ms);
   });

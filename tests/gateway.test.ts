@@ -80,10 +80,16 @@ function createTestRouter(table: Record<string, Upstream>) {
   return { router, starts: (id: string) => starts.get(id) ?? 0, activity: (id: string) => activity.get(id) };
 }
 
-/** An upstream that echoes request headers, plus an SSE route that records when its client went away. */
+/** An upstream that echoes request headers (`/body`: the body's size), plus an SSE route that records when its client went away. */
 function startEchoServer() {
   const state = { sseClosed: false };
   const server = http.createServer((req, res) => {
+    if (req.url === "/body") {
+      let bytes = 0;
+      req.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      req.on("end", () => res.end(JSON.stringify({ bytes, headers: req.headers })));
+      return;
+    }
     if (req.url === "/sse") {
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write("data: hello\n\n");
@@ -249,6 +255,31 @@ describe("gateway", () => {
     expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
   });
 
+  it("streams a chunked request body with Expect: 100-continue through", async () => {
+    const answer = await new Promise<{ bytes: number; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+      const req = http.request({
+        host: "127.0.0.1",
+        port: gatewayPort,
+        method: "POST",
+        path: "/body",
+        headers: { host: `echo.localhost:${gatewayPort}`, expect: "100-continue", "transfer-encoding": "chunked" },
+      });
+      req.on("continue", () => {
+        for (let i = 0; i < 64; i++) req.write(Buffer.alloc(1024, i));
+        req.end();
+      });
+      req.on("response", (res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve(JSON.parse(body) as { bytes: number; headers: http.IncomingHttpHeaders }));
+      });
+      req.on("error", reject);
+    });
+    expect(answer.bytes).toBe(64 * 1024);
+    expect(answer.headers["transfer-encoding"]).toBe("chunked");
+    expect(answer.headers.expect).toBeUndefined();
+  });
+
   it("sets X-Forwarded-* so the right-most X-Forwarded-For entry is the real client", async () => {
     const res = await client.fetch(client.url("echo", "/headers?x=1"), { headers: { "x-forwarded-for": "203.0.113.9", "x-forwarded-host": "evil.test" } });
     const { url, headers } = (await res.json()) as { url: string; headers: Record<string, string> };
@@ -279,6 +310,29 @@ describe("gateway", () => {
       const counts = testRouter.activity("inst-ws");
       return counts && counts.open === 1 && counts.close === 1 ? true : undefined;
     });
+  });
+
+  it("closes the instance's WebSocket when the client's connection is cut", async () => {
+    const serverClosed = new Promise<void>((resolve) => wss.once("connection", (socket) => socket.once("close", () => resolve())));
+    const socket = new WebSocket(`ws://127.0.0.1:${gatewayPort}/socket`, { headers: { host: `ws.localhost:${gatewayPort}` } });
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    // A reset, not a FIN: a pipe would pass a clean end on by itself, but not a vanished client.
+    (socket as unknown as { _socket: import("node:net").Socket })._socket.resetAndDestroy();
+    await serverClosed;
+  });
+
+  it("relays an instance's refusal of a WebSocket upgrade, then closes the connection", async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${gatewayPort}/not-a-socket`, { headers: { host: `echo.localhost:${gatewayPort}` } });
+    const refusal = await new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      socket.once("unexpected-response", (_req, res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+        res.on("end", () => resolve({ status: res.statusCode, body }));
+      });
+      socket.once("open", () => reject(new Error("the upgrade should have been refused")));
+    });
+    expect(refusal.status).toBe(200);
+    expect(JSON.parse(refusal.body)).toMatchObject({ url: "/not-a-socket" });
   });
 
   it("answers 503 with Retry-After when a wake times out, and 503 when the start fails", async () => {

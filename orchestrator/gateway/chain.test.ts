@@ -1,10 +1,9 @@
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import HttpProxy from "http-proxy";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { createPolicyChain } from "./chain";
-import { createUpstreams } from "./upstream";
+import { createForwarder } from "./forward/create-forwarder";
 
 describe("createPolicyChain", () => {
   it("runs limits before the wake, auth after it and proxying last", () => {
@@ -22,8 +21,7 @@ describe("createPolicyChain", () => {
       config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 1, trustedProxyHops: 0, limits },
       router: { resolve: async () => null, ensureRunning: async () => ({ host: "127.0.0.1", port: 1 }), activity: () => undefined },
       log: pino({ level: "silent" }),
-      proxy: HttpProxy.createProxyServer({}),
-      upstreams: createUpstreams(),
+      createForwarder,
       streams: new Set<ServerResponse | Duplex>(),
     });
     expect(policies.map((p) => p.name)).toEqual([

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import type HttpProxy from "http-proxy";
 import type { Logger } from "../logger";
+import type { CreateForwarder, Forwarder } from "./forward/types";
 import { adminSignInPolicy } from "./policies/admin-sign-in";
 import { createApiKeyExchange } from "./policies/api-key";
 import { clientConcurrencyPolicy } from "./policies/client-concurrency";
@@ -14,7 +14,6 @@ import { rateLimitPolicy } from "./policies/rate-limit";
 import { streamsPolicy } from "./policies/streams";
 import { wakePolicy } from "./policies/wake";
 import type { GatewayConfig, GatewayRouter } from "./types";
-import type { Upstreams } from "./upstream";
 
 /**
  * The gateway's per-request steps, in order, one file each under policies/. Requests and
@@ -25,13 +24,13 @@ export function createPolicyChain(deps: {
   config: GatewayConfig;
   router: GatewayRouter;
   log: Logger;
-  proxy: HttpProxy;
-  upstreams: Upstreams;
+  createForwarder: CreateForwarder;
   /** Open SSE responses and WebSocket sockets, for Gateway.close(). */
   streams: Set<ServerResponse | Duplex>;
-}): { policies: readonly Policy[]; upstreamAnswered: ReturnType<typeof createApiKeyExchange>["upstreamAnswered"] } {
+}): { policies: readonly Policy[]; forwarder: Forwarder } {
   const { config, router, log } = deps;
   const apiKeys = createApiKeyExchange(router);
+  const forwarder = deps.createForwarder({ log, upstreamAnswered: apiKeys.upstreamAnswered });
   const policies: Policy[] = [
     hostPolicy({ baseDomain: config.baseDomain, router, log }),
     rateLimitPolicy(config.limits),
@@ -42,7 +41,7 @@ export function createPolicyChain(deps: {
     adminSignInPolicy(router),
     apiKeys.policy,
     forwardedHeadersPolicy(config.trustedProxyHops),
-    proxyPolicy({ proxy: deps.proxy, upstreams: deps.upstreams }),
+    proxyPolicy(forwarder),
   ];
-  return { policies, upstreamAnswered: apiKeys.upstreamAnswered };
+  return { policies, forwarder };
 }

@@ -1,16 +1,12 @@
-import http, { type ClientRequest, type IncomingMessage, ServerResponse } from "node:http";
+import http, { type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import HttpProxy from "http-proxy";
 import type { Logger } from "../logger";
 import { createPolicyChain } from "./chain";
 import { limitConnections } from "./connection-limits";
-import { BadGatewayError } from "./errors";
-import type { ExchangeWatch } from "./exchange";
+import { createForwarder } from "./forward/create-forwarder";
+import type { CreateForwarder } from "./forward/types";
 import { createRequestHandler, createUpgradeHandler } from "./handlers";
-import { relayResponse } from "./relay";
-import { sendError, writeSocketError } from "./responses";
 import type { Gateway, GatewayConfig, GatewayRouter } from "./types";
-import { createUpstreams } from "./upstream";
 
 export type { Gateway, GatewayConfig, GatewayLimits, GatewayRouter } from "./types";
 
@@ -19,17 +15,15 @@ const CLOSE_GRACE_MS = 5_000;
 /** How often Node checks header timeouts (its default, 30 s, would let a slow-header socket live that much longer). */
 const CONNECTIONS_CHECK_MS = 1_000;
 
-/** Creates the HTTP gateway that routes `<subdomain>.<baseDomain>` to the live instance (HTTP, SSE, WebSocket). */
-export function createGateway(deps: { config: GatewayConfig; log: Logger; router: GatewayRouter }): Gateway {
+/**
+ * Creates the HTTP gateway that routes `<subdomain>.<baseDomain>` to the live instance (HTTP, SSE,
+ * WebSocket). `forwarder` is replaced only by benchmarks, to measure the old http-proxy path.
+ */
+export function createGateway(deps: { config: GatewayConfig; log: Logger; router: GatewayRouter; forwarder?: CreateForwarder }): Gateway {
   const { config, router } = deps;
   const log = deps.log.child({ component: "gateway" });
-  // X-Forwarded-* are set by forwarded.ts (xfwd would also add X-Forwarded-Port and append to a client's proto).
-  const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });
-  const upstreams = createUpstreams();
   const streams = new Set<ServerResponse | Duplex>();
-  const watches = new WeakMap<IncomingMessage, ExchangeWatch>();
-  const chain = createPolicyChain({ config, router, log, proxy, upstreams, streams });
-  wireProxy(proxy, { watches, streams, log, upstreamAnswered: chain.upstreamAnswered });
+  const { policies, forwarder } = createPolicyChain({ config, router, log, createForwarder: deps.forwarder ?? createForwarder, streams });
 
   // requestTimeout 0: uploads may legitimately take longer than Node's 300 s default, and a client
   // that leaves mid-upload frees its upstream at once; the header phase is bounded by headersTimeout.
@@ -44,7 +38,7 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
   });
   server.timeout = 0;
   const refused = limitConnections(server, { ...config.limits, trustedProxyHops: config.trustedProxyHops }, log);
-  const handlerDeps = { policies: chain.policies, trustedProxyHops: config.trustedProxyHops, log, refused, watches };
+  const handlerDeps = { policies, trustedProxyHops: config.trustedProxyHops, log, refused };
   server.on("request", createRequestHandler(handlerDeps));
   server.on("upgrade", createUpgradeHandler(handlerDeps));
 
@@ -52,38 +46,9 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
     listen: () => listen(server, config, log),
     close: async () => {
       if (server.listening) await closeServer(server, streams);
-      upstreams.destroy();
+      await forwarder.close();
     },
   };
-}
-
-/** Upstream events: errors, responses relayed by relay.ts, and cleanup when a client is gone. */
-function wireProxy(
-  proxy: HttpProxy,
-  deps: {
-    watches: WeakMap<IncomingMessage, ExchangeWatch>;
-    streams: Set<ServerResponse | Duplex>;
-    log: Logger;
-    upstreamAnswered: (req: IncomingMessage, status: number | undefined) => void;
-  },
-): void {
-  const { watches, streams } = deps;
-  proxy.on("error", (err, req, res) => onProxyError(deps.log, err, req, res));
-  // http-proxy aborts its upstream request only on `aborted`, and only once it is listening: a
-  // client that left earlier (while a policy awaited), or whose request body was already complete,
-  // would keep a pooled upstream socket. Destroy the upstream request whenever the client is gone.
-  const abortWhenClientLeaves = (proxyReq: ClientRequest, req: IncomingMessage) => watches.get(req)?.onLeave(() => proxyReq.destroy());
-  proxy.on("proxyReq", abortWhenClientLeaves);
-  proxy.on("proxyReqWs", (proxyReq, req) => {
-    abortWhenClientLeaves(proxyReq, req);
-    // After the upgrade the two sockets are piped, and a pipe ends its destination only on a clean
-    // end: a client that vanished (reset, timeout, Gateway.close) would leave the upstream socket open.
-    proxyReq.once("upgrade", (_res: IncomingMessage, upstreamSocket: Duplex) => watches.get(req)?.onEnd(() => upstreamSocket.destroy()));
-  });
-  proxy.on("proxyRes", (proxyRes, req, res) => {
-    deps.upstreamAnswered(req, proxyRes.statusCode);
-    relayResponse(proxyRes, res, streams.has(res));
-  });
 }
 
 function isLoopbackHost(host: string): boolean {
@@ -119,22 +84,4 @@ async function closeServer(server: http.Server, streams: Set<ServerResponse | Du
   } finally {
     clearTimeout(grace);
   }
-}
-
-/** Upstream failures: 502 JSON when nothing was sent yet, otherwise cut the client connection. */
-function onProxyError(log: Logger, err: Error, req: IncomingMessage, res: ServerResponse | Duplex): void {
-  const host = req.headers.host;
-  if (!(res instanceof ServerResponse)) {
-    log.warn({ err, host }, "upstream WebSocket failed");
-    writeSocketError(res, new BadGatewayError());
-    return;
-  }
-  if (res.headersSent || res.destroyed || req.socket.destroyed) {
-    // The client is gone or already has a partial response: nothing useful can be sent.
-    log.debug({ err, host }, "upstream failed after the response started or the client left");
-    res.destroy();
-    return;
-  }
-  log.warn({ err, host }, "upstream request failed");
-  sendError(res, new BadGatewayError());
 }

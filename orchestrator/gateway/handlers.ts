@@ -13,8 +13,6 @@ export type HandlerDeps = {
   log: Logger;
   /** Sockets the connection limits already refused (answered and closing). */
   refused: (socket: object) => boolean;
-  /** Each exchange's watch, for the proxy's upstream-request hooks. */
-  watches: WeakMap<IncomingMessage, ExchangeWatch>;
 };
 
 /** The gateway's own endpoint, answered on any Host (`/_picobase/` is reserved for gateway-owned paths). */
@@ -44,7 +42,6 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
 }
 
 function run(deps: HandlerDeps, req: IncomingMessage, exchange: Exchange, watch: ExchangeWatch, isStream: boolean): void {
-  deps.watches.set(req, watch);
   const ctx: GatewayContext = {
     req,
     exchange,
@@ -59,7 +56,7 @@ function run(deps: HandlerDeps, req: IncomingMessage, exchange: Exchange, watch:
 }
 
 /**
- * Rewrites an absolute-form target (`POST http://x/api/…`, which http-proxy forwards as its path)
+ * Rewrites an absolute-form target (`POST http://x/api/…`, which an upstream would take as its path)
  * to the path every policy checks, so no path rule can be dodged by the request line's form.
  * False for anything else that is not a path (e.g. `*`).
  */

@@ -1,7 +1,11 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
-import { forwardableHeaders, relayResponse } from "./relay";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import pino from "pino";
+import { ExchangeWatch } from "./exchange";
+import { forwardRequest } from "./forward/forward-request";
+import { forwardableHeaders } from "./relay";
+import { createUpstreams } from "./upstream";
 
 describe("forwardableHeaders", () => {
   it("drops hop-by-hop headers in any case and keeps the rest in order, duplicates included", () => {
@@ -44,13 +48,16 @@ describe("forwardableHeaders", () => {
   });
 });
 
-describe("relayResponse", () => {
+describe("forwardRequest", () => {
   const servers: http.Server[] = [];
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const upstreams = createUpstreams();
+  const deps = { log: pino({ level: "silent" }), upstreamAnswered: () => undefined };
   afterEach(() => {
     for (const server of servers.splice(0)) server.close();
     agent.destroy();
   });
+  afterAll(() => upstreams.destroy());
   const listen = async (handler: http.RequestListener) => {
     const server = http.createServer(handler);
     servers.push(server);
@@ -82,8 +89,9 @@ describe("relayResponse", () => {
       res.write(head);
       res.end(tail);
     });
-    const gateway = await listen((_req, res) => {
-      http.get({ host: "127.0.0.1", port: upstream }, (proxyRes) => relayResponse(proxyRes, res, false));
+    const gateway = await listen((req, res) => {
+      const ctx = { req, exchange: { kind: "request" as const, res }, watch: ExchangeWatch.forRequest(req, res), clientIp: "127.0.0.1", isStream: false };
+      forwardRequest(ctx, res, upstreams.pooled({ host: "127.0.0.1", port: upstream }), deps);
     });
     expect(await get(gateway)).toBe(head + tail);
     expect(await get(gateway)).toBe(head + tail);

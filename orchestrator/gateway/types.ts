@@ -9,6 +9,8 @@ export type GatewayRouter = {
   resolve(subdomain: string): Promise<string | null>;
   /** The instance a verified custom domain (lower-case, no port) routes to, or null → 404. */
   resolveCustomDomain?(hostname: string): Promise<{ id: string; subdomain: string } | null>;
+  /** Address of the instance if it is live right now (no start, no wait): the hot path of every request. */
+  running?(instanceId: string): Upstream | undefined;
   /** Address of the live instance, starting it if needed (the router dedupes concurrent starts). Rejects if it cannot start. */
   ensureRunning(instanceId: string): Promise<Upstream>;
   /** Activity for idle tracking: every request, and open/close of long-lived connections (SSE, WebSocket). */

@@ -28,6 +28,12 @@ export function createInstanceController(deps: { db: Db; store: InstanceStore; l
     return instance;
   }
 
+  /** The live instance's address, if it runs now. */
+  function running(id: string): { host: string; port: number } | undefined {
+    const proc = lifecycle.get(id);
+    return proc && { host: proc.host, port: proc.port };
+  }
+
   return {
     /**
      * Creates a stopped instance with a fresh platform superuser whose password is stored encrypted;
@@ -87,10 +93,11 @@ export function createInstanceController(deps: { db: Db; store: InstanceStore; l
       await store.get(id);
       await lifecycle.remove(id);
     },
+    running,
     /** The gateway's wake: a request to a stopped instance makes it desired-running and starts it. */
     async wake(id: string): Promise<{ host: string; port: number }> {
-      const running = lifecycle.get(id);
-      if (running) return { host: running.host, port: running.port };
+      const live = running(id);
+      if (live) return live;
       // Requests must not make the control DB write at will: nothing while a start is in flight, else one conditional write.
       if (!lifecycle.isStarting(id)) await store.setDesiredState(id, "running");
       const proc = await lifecycle.start(id);

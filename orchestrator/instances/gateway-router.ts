@@ -52,6 +52,9 @@ export function createGatewayRouter(deps: {
       return id;
     },
     resolveCustomDomain: deps.domains ? (hostname: string) => deps.domains?.resolveHost(hostname) ?? Promise.resolve(null) : undefined,
+    running(instanceId: string): Upstream | undefined {
+      return deps.controller.running(instanceId);
+    },
     ensureRunning(instanceId: string): Promise<Upstream> {
       return deps.controller.wake(instanceId);
     },

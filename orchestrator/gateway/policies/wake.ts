@@ -19,13 +19,21 @@ const TIMED_OUT = Symbol("timed out");
 export function wakePolicy(deps: { router: GatewayRouter; wakeTimeoutMs: number; log: Logger }): Policy {
   return {
     name: "wake",
-    async run(ctx): Promise<PolicyOutcome> {
+    run(ctx): PolicyOutcome | Promise<PolicyOutcome> {
       const { id, subdomain } = instanceOf(ctx);
       deps.router.activity(id, "request");
       // And at its end: an upload that began before a snapshot check and landed after it is seen by the next one.
       ctx.watch.onEnd(() => deps.router.activity(id, "request"));
-      ctx.upstream = await wake(deps, id, subdomain);
-      return "next";
+      // A live instance (nearly every request) is passed on synchronously: no promise, no timer.
+      const live = deps.router.running?.(id);
+      if (live !== undefined) {
+        ctx.upstream = live;
+        return "next";
+      }
+      return wake(deps, id, subdomain).then((upstream) => {
+        ctx.upstream = upstream;
+        return "next" as const;
+      });
     },
   };
 }

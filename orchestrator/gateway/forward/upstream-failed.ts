@@ -1,0 +1,26 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+import type { Logger } from "../../logger";
+import { BadGatewayError } from "../errors";
+import { sendError, writeSocketError } from "../responses";
+
+/**
+ * Answers an exchange whose upstream failed: 502 JSON when nothing was sent yet; otherwise (a
+ * partial response, or a client already gone) the client connection is cut, so a truncated body is
+ * never mistaken for a complete one.
+ */
+export function upstreamFailed(log: Logger, err: Error, req: IncomingMessage, answer: ServerResponse | Duplex): void {
+  const host = req.headers.host;
+  if (!("writeHead" in answer)) {
+    log.warn({ err, host }, "upstream WebSocket failed");
+    writeSocketError(answer, new BadGatewayError());
+    return;
+  }
+  if (answer.headersSent || answer.destroyed || req.socket.destroyed) {
+    log.debug({ err, host }, "upstream failed after the response started or the client left");
+    answer.destroy();
+    return;
+  }
+  log.warn({ err, host }, "upstream request failed");
+  sendError(answer, new BadGatewayError());
+}
