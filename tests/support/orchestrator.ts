@@ -72,6 +72,9 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
       stdout: { file: logFile, append: true },
       stderr: { file: logFile, append: true },
       reject: false,
+      // A graceful stop of many tenants takes longer than execa's default 5 s before SIGKILL, which
+      // left volumes mounted and cgroups behind after a benchmark of 1,000 (each step has its own timeout).
+      forceKillAfterDelay: 180_000,
     });
     const exited = child.then(() => {
       throw new Error(`orchestrator exited during startup; log:\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`);
