@@ -14,6 +14,7 @@ import type { Sync } from "../sync/create-sync";
 import { tenantPaths } from "../tenant/paths";
 import type { InstanceStore } from "./instance-store";
 import { createKeyedQueue } from "../../lib/keyed-queue";
+import { phaseClock } from "../tools/phase-clock";
 import { createSingleFlight } from "../../lib/single-flight";
 import pLimit from "p-limit";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
@@ -172,11 +173,14 @@ export function createLifecycle(deps: LifecycleDeps) {
   /** The work of a start, in one of the start slots: data in place, PocketBase launched and set up. */
   async function startNow(instance: Instance, t0: number): Promise<TenantProcess> {
     const id = instance.id;
+    const clock = phaseClock();
     const paths = pathsOf(id);
     const { diskQuotaBytes, ...limits } = limitsOf(instance);
     await disk.ensure(id, diskQuotaBytes);
+    clock.mark("volume");
     const identity = await identityOf(id, instance.tenantUid);
     const source = await prepareTenantData(sync, instance, paths, identity, deps.replication);
+    clock.mark("data");
     const secrets = await deps.secrets?.(id);
     const steps: StartSteps = {
       provision: () => supervisor.ensureSuperuser(id, paths, instance.superuserEmail, superuserOf(instance, "").password, identity, limits),
@@ -194,7 +198,9 @@ export function createLifecycle(deps: LifecycleDeps) {
     };
     if (source === "new") await steps.provision();
     log.debug({ instanceId: id, source, generation: instance.generation }, "tenant data ready");
+    clock.mark("provision");
     const proc = await launchWithCode(instance, paths, source, identity, steps);
+    clock.mark("launch");
     attachReplication(id, paths);
     if (source === "new") {
       // Settings live in data.db, so every later start (local or restored) already has them…
@@ -205,6 +211,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     }
     // Supervision may have given up while the settings were applied (its "failed" was refused: still starting).
     if (supervisor.get(id) !== proc) throw new Error("PocketBase exited while it was being set up");
+    clock.mark("settings");
+    log.debug({ instanceId: id, source, phasesMs: clock.phases }, "tenant start phases");
     deps.onLive?.(id, true);
     const data = source === "restored" ? `restored generation ${instance.generation}` : source;
     await store.transition(id, "started", `Running (${data} data, ${Date.now() - t0} ms).`, {

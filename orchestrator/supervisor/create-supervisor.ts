@@ -6,6 +6,7 @@ import { defaultCrashLoop } from "./crash-window";
 import { stopOrphan, sweepOrphans } from "./orphans";
 import { createPortAllocator } from "./port-allocator";
 import { findSetpriv, spawnTenant } from "./spawn";
+import { phaseClock } from "../tools/phase-clock";
 import { launchSupervised, type TenantContext } from "./supervised-process";
 import { serveArgs, tenantEnv } from "./tenant-command";
 import { createTenantLog } from "./tenant-log";
@@ -55,12 +56,18 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     limits?: TenantLimits,
     secrets?: Record<string, string>,
   ) => {
+    const clock = phaseClock();
     const runner = await prepare(instanceId, paths, identity, limits);
+    clock.mark("sandbox");
     // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
     await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);
+    clock.mark("orphanCheck");
     const ctx = tenantContext(deps, { instanceId, paths, onEvent, runner, secrets: secrets ?? {} });
     try {
-      return await launchSupervised(ctx);
+      const proc = await launchSupervised(ctx);
+      clock.mark("spawnToHealthy");
+      log.debug({ instanceId, phasesMs: clock.phases }, "tenant launch phases");
+      return proc;
     } catch (err) {
       ctx.tenantLog.close();
       ctx.log.warn({ err }, "tenant failed to start");
