@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -82,8 +83,22 @@ function createTestRouter(table: Record<string, Upstream>) {
 
 /** An upstream that echoes request headers (`/body`: the body's size), plus an SSE route that records when its client went away. */
 function startEchoServer() {
-  const state = { sseClosed: false };
+  const state = { sseClosed: false, floodBytes: 0 };
   const server = http.createServer((req, res) => {
+    if (req.url === "/flood") {
+      // An answer that never ends, written only as fast as it is read (up to 64 MB).
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const chunk = Buffer.alloc(64 * 1024);
+      const pump = () => {
+        while (state.floodBytes < 64 * 1024 * 1024) {
+          state.floodBytes += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
     if (req.url === "/body") {
       let bytes = 0;
       req.on("data", (chunk: Buffer) => (bytes += chunk.length));
@@ -333,6 +348,22 @@ describe("gateway", () => {
     });
     expect(refusal.status).toBe(200);
     expect(JSON.parse(refusal.body)).toMatchObject({ url: "/not-a-socket" });
+  });
+
+  // A tenant that refuses an upgrade with an endless answer, to a client that does not read, must
+  // not make the gateway buffer it all (the orchestrator's memory): the answer is relayed only as
+  // fast as the client takes it.
+  it("relays a refused upgrade's answer with backpressure", async () => {
+    const client = net.connect(gatewayPort, "127.0.0.1");
+    client.pause(); // never reads
+    client.write(
+      `GET /flood HTTP/1.1\r\nHost: echo.localhost:${gatewayPort}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n` +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    await waitFor("the instance started its answer", () => (echo.state.floodBytes > 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(echo.state.floodBytes).toBeLessThan(16 * 1024 * 1024);
+    client.destroy();
   });
 
   it("answers 503 with Retry-After when a wake times out, and 503 when the start fails", async () => {

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import HttpProxy from "http-proxy";
 import type { CreateForwarder } from "../../orchestrator/gateway/forward/types";
 import { upstreamFailed } from "../../orchestrator/gateway/forward/upstream-failed";
-import { forwardableHeaders } from "../../orchestrator/gateway/relay";
+import { forwardableHeaders } from "../../orchestrator/gateway/forward/headers";
 
 export const createHttpProxyForwarder: CreateForwarder = ({ log, upstreamAnswered }) => {
   const proxy = HttpProxy.createProxyServer({ xfwd: false, ws: true });

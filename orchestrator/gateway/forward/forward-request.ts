@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
-import { forwardableHeaders, forwardableRequestHeaders } from "../relay";
 import type { GatewayContext } from "../policies/context";
 import type { UpstreamTarget } from "../upstream";
+import { forwardableHeaders, forwardableRequestHeaders, rawHeaderList } from "./headers";
 import type { ForwarderDeps } from "./types";
 import { upstreamFailed } from "./upstream-failed";
 
@@ -46,11 +46,15 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
 }
 
-/** One request's undici handler: a class, so the hot path allocates one object rather than a closure per callback. */
+/**
+ * One request's undici handler: a class, so the hot path allocates one object rather than a
+ * closure per callback. No exception may leave a callback: undici would re-emit it as an 'error'
+ * event of its client, which nothing listens to, and the orchestrator would exit.
+ */
 class RequestHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private left = false;
-  private readonly resume = () => this.controller?.resume();
+  private resume: (() => void) | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
@@ -72,24 +76,47 @@ class RequestHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, status: number, _headers: unknown, statusMessage?: string): void {
     if (status < 200) return; // informational (103 Early Hints): the final response follows
-    this.deps.upstreamAnswered(this.req, status);
-    this.res.writeHead(status, statusMessage, forwardableHeaders((controller.rawHeaders as Buffer[] | null) ?? []));
-    // A stream's client should see the headers now, not with the first event.
-    if (this.isStream) this.res.flushHeaders();
+    try {
+      this.deps.upstreamAnswered(this.req, status);
+      this.res.writeHead(status, statusMessage, forwardableHeaders(rawHeaderList(controller)));
+      // A stream's client should see the headers now, not with the first event.
+      if (this.isStream) this.res.flushHeaders();
+    } catch (err) {
+      this.fail(controller, err); // e.g. a status line or header value Node refuses to write
+    }
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (this.res.write(chunk)) return;
-    controller.pause();
-    this.res.once("drain", this.resume);
+    try {
+      if (this.res.write(chunk)) return;
+      controller.pause();
+      this.res.once("drain", (this.resume ??= () => this.controller?.resume()));
+    } catch (err) {
+      this.fail(controller, err);
+    }
   }
 
-  onResponseEnd(): void {
-    this.res.end();
+  onResponseEnd(controller: Dispatcher.DispatchController): void {
+    try {
+      this.res.end();
+    } catch (err) {
+      this.fail(controller, err);
+    }
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
-    if (err instanceof ClientLeftError || this.left) this.res.destroy();
-    else upstreamFailed(this.deps.log, err, this.req, this.res);
+    try {
+      if (err instanceof ClientLeftError || this.left) this.res.destroy();
+      else upstreamFailed(this.deps.log, err, this.req, this.res);
+    } catch (failure) {
+      this.deps.log.error({ err: failure }, "answering an upstream failure failed");
+      this.res.destroy();
+    }
+  }
+
+  /** Our own failure while relaying: the upstream request ends, the client gets a 502 or a cut connection. */
+  private fail(controller: Dispatcher.DispatchController, err: unknown): void {
+    this.deps.log.warn({ err, host: this.req.headers.host }, "relaying the upstream response failed");
+    controller.abort(err instanceof Error ? err : new Error(String(err)));
   }
 }

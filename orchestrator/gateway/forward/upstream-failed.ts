@@ -16,7 +16,8 @@ export function upstreamFailed(log: Logger, err: Error, req: IncomingMessage, an
     writeSocketError(answer, new BadGatewayError());
     return;
   }
-  if (answer.headersSent || answer.destroyed || req.socket.destroyed) {
+  // The response's socket, not the request's: undici sets a streamed request body's `socket` to null once it is done with it.
+  if (answer.headersSent || answer.destroyed || !answer.socket || answer.socket.destroyed) {
     log.debug({ err, host }, "upstream failed after the response started or the client left");
     answer.destroy();
     return;

@@ -14,7 +14,7 @@ const TIMED_OUT = Symbol("timed out");
 /**
  * Counts the request as activity and finds the live instance's address, starting it if needed:
  * the request is held up to `wakeTimeoutMs` (then 503 with Retry-After); a failed start is a 503.
- * The body is not read until the proxy pipes it, so waiting loses nothing.
+ * The body is not read until the forwarder streams it upstream, so waiting loses nothing.
  */
 export function wakePolicy(deps: { router: GatewayRouter; wakeTimeoutMs: number; log: Logger }): Policy {
   return {

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from "node:http";
+import type { Dispatcher } from "undici";
 
 /**
  * Response hop-by-hop headers (RFC 9110 §7.6.1) the gateway must not forward: Node frames the
@@ -35,4 +36,10 @@ export function forwardableRequestHeaders(headers: OutgoingHttpHeaders): string[
     else out.push(name, String(value));
   }
   return out;
+}
+
+/** The upstream response's raw headers as undici's controller holds them (a flat name/value list). */
+export function rawHeaderList(controller: Dispatcher.DispatchController): ReadonlyArray<string | Buffer> {
+  const raw = controller.rawHeaders;
+  return Array.isArray(raw) ? raw : [];
 }
