@@ -53,18 +53,27 @@ export async function createTenantNetworks(settings: NetworkSettings, tools: Pic
     try {
       // Ours from a killed run whose last tenant process outlived the sweep: its name is ours to reuse.
       if (await exists(`/sys/class/net/${veth}`)) await ip(["link", "del", veth]);
-      const mac = tenantMac(slot);
+      const mac = { host: vethMac("host", slot), tenant: vethMac("tenant", slot) };
       await ip(
         ["-batch", "-"],
         [
           `netns add ${name}`,
-          `link add ${veth} type veth peer name eth0 address ${mac} netns ${name}`,
+          `link add ${veth} address ${mac.host} type veth peer name eth0 address ${mac.tenant} netns ${name}`,
           `addr add ${a.hostIp}/30 dev ${veth}`,
           `link set ${veth} up`,
-          `neigh replace ${a.tenantIp} lladdr ${mac} dev ${veth} nud permanent`,
+          `neigh replace ${a.tenantIp} lladdr ${mac.tenant} dev ${veth} nud permanent`,
         ],
       );
-      await ip(["-n", name, "-batch", "-"], [`addr add ${a.tenantIp}/30 dev eth0`, "link set lo up", "link set eth0 up", `route add default via ${a.hostIp}`]);
+      await ip(
+        ["-n", name, "-batch", "-"],
+        [
+          `addr add ${a.tenantIp}/30 dev eth0`,
+          "link set lo up",
+          "link set eth0 up",
+          `neigh replace ${a.hostIp} lladdr ${mac.host} dev eth0 nud permanent`,
+          `route add default via ${a.hostIp}`,
+        ],
+      );
     } catch (err) {
       await ip(["netns", "del", name]).catch(() => undefined); // best effort: the error below is what matters
       pool.release(slot);
@@ -114,15 +123,15 @@ export async function createTenantNetworks(settings: NetworkSettings, tools: Pic
 export type TenantNetworks = Awaited<ReturnType<typeof createTenantNetworks>>;
 
 /**
- * The tenant side's MAC address, fixed per slot (locally administered), so the host can know it
- * without asking: the host keeps a permanent neighbour entry per tenant. Entries learned by ARP
- * count against the kernel's neighbour table (net.ipv4.neigh.default.gc_thresh3, 1,024 by
- * default), and past it tenants became unreachable (EHOSTUNREACH, "neighbor table overflow"): 50 of
- * 1,000 in bench/idle-tenants.ts. Permanent entries are not counted. A MAC is unique per link only,
- * and each veth pair is its own link.
+ * The MAC addresses of a tenant's veth pair, fixed by its slot (locally administered), so each
+ * side knows the other's without asking: both keep a permanent neighbour entry. Entries learned
+ * by ARP count against the kernel's neighbour table, which all network namespaces share
+ * (net.ipv4.neigh.default.gc_thresh3, 1,024 by default), and past it tenants became unreachable
+ * (EHOSTUNREACH, "neighbor table overflow"): 50 of 1,000 in bench/idle-tenants.ts. Permanent
+ * entries are not counted. A MAC is unique per link only, and each veth pair is its own link.
  */
-function tenantMac(slot: number): string {
-  const bytes = [0x02, 0x50, 0x42, (slot >> 16) & 0xff, (slot >> 8) & 0xff, slot & 0xff];
+function vethMac(side: "host" | "tenant", slot: number): string {
+  const bytes = [0x02, 0x50, side === "host" ? 0x48 : 0x54, (slot >> 16) & 0xff, (slot >> 8) & 0xff, slot & 0xff];
   return bytes.map((b) => b.toString(16).padStart(2, "0")).join(":");
 }
 
