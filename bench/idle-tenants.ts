@@ -16,7 +16,7 @@ import { startOrchestrator, type OrchestratorHandle } from "../tests/support/orc
 import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "../tests/support/processes";
 import { startS3Server } from "../tests/support/s3-server";
 import { arg, cpuSeconds } from "./load";
-import { pssKb, statusKb, tenantCgroupPids } from "./memory";
+import { processName, pssKb, statusKb, tenantCgroupPids } from "./memory";
 import { percentile, summarize } from "./stats";
 
 if (process.getuid?.() !== 0) throw new Error("bench/idle-tenants.ts measures sandboxed tenants: it needs root");
@@ -81,7 +81,7 @@ function tenantCosts(orch: OrchestratorHandle, ids: string[]) {
     for (const pid of tenantCgroupPids(orch.pid as number, id)) {
       const pss = pssKb(pid);
       sum += pss;
-      if (fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "pocketbase") pocketbase.push(pss);
+      if (processName(pid) === "pocketbase") pocketbase.push(pss);
     }
     total.push(sum);
   }
@@ -104,6 +104,7 @@ const orch = await startOrchestrator({
     GATEWAY_RATE_PER_IP: "0",
     GATEWAY_RATE_PER_INSTANCE: "0",
   },
+  stopGraceMs: 180_000,
 });
 const client = createGatewayClient({ port: orch.gatewayPort });
 const pid = orch.pid as number;

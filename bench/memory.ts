@@ -1,13 +1,24 @@
 // Memory figures of live processes, from /proc, shared by the benchmarks (kB unless named otherwise).
 import fs from "node:fs";
 
+/** A /proc file of a process, or undefined once the process is gone (any other error is thrown). */
+function procFile(pid: number, name: string): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/${name}`, "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT" || (err as NodeJS.ErrnoException).code === "ESRCH") return undefined;
+    throw err;
+  }
+}
+
 /** Proportional set size of a process (its shared pages divided among their users); 0 once it is gone. */
 export function pssKb(pid: number): number {
-  try {
-    return Number(/^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"))?.[1] ?? 0);
-  } catch {
-    return 0; // exited meanwhile: it costs nothing any more
-  }
+  return Number(/^Pss:\s+(\d+) kB/m.exec(procFile(pid, "smaps_rollup") ?? "")?.[1] ?? 0);
+}
+
+/** A process's command name (/proc/<pid>/comm), or undefined once it is gone. */
+export function processName(pid: number): string | undefined {
+  return procFile(pid, "comm")?.trim();
 }
 
 /** A `<name>: <n> kB` field of /proc/<pid>/status (VmRSS, RssAnon, …). */

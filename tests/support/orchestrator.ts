@@ -32,6 +32,8 @@ export type OrchestratorOptions = {
   env?: Record<string, string>;
   /** Reuse a data directory (e.g. to restart on the same state). */
   dataDir?: string;
+  /** How long a stop may take before SIGKILL (execa's 5 s by default; a benchmark's 1,000 tenants need minutes). */
+  stopGraceMs?: number;
 };
 
 /** A real orchestrator process (`tsx orchestrator/main.ts`) on free ports and a temp data dir. */
@@ -74,7 +76,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
       reject: false,
       // A graceful stop of many tenants takes longer than execa's default 5 s before SIGKILL, which
       // left volumes mounted and cgroups behind after a benchmark of 1,000 (each step has its own timeout).
-      forceKillAfterDelay: 180_000,
+      forceKillAfterDelay: options.stopGraceMs ?? 5_000,
     });
     const exited = child.then(() => {
       throw new Error(`orchestrator exited during startup; log:\n${fs.readFileSync(logFile, "utf8").slice(-3000)}`);
