@@ -8,6 +8,7 @@
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { createGateway, type GatewayLimits } from "../orchestrator/gateway/create-gateway";
+import { DEFAULT_GATEWAY_LIMITS } from "../orchestrator/gateway/default-limits";
 import { createLogger } from "../orchestrator/logger";
 import { createHttpProxyForwarder } from "./baseline/http-proxy-forwarder";
 import { repoRoot, tools } from "../tests/support/tools";
@@ -19,20 +20,11 @@ export const EMAIL = "bench@example.com";
 export const PASSWORD = "bench-password-123";
 
 /**
- * The gateway's default limits (orchestrator/config.ts), except the request rates: one load
+ * The gateway's default limits, except the request rates: one load
  * generator is one client far above 200 req/s, so the limiters run on every request (their cost is
  * measured) with budgets this bench never uses up.
  */
-const BENCH_LIMITS: GatewayLimits = {
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 65_000,
-  maxConnections: 8192,
-  maxConnectionsPerIp: 256,
-  maxConcurrentPerIp: 64,
-  maxStreamsPerInstance: 1000,
-  ratePerIp: 1_000_000,
-  ratePerInstance: 1_000_000,
-};
+const BENCH_LIMITS: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ratePerIp: 1_000_000, ratePerInstance: 1_000_000 };
 
 /** How the gateway reaches PocketBase: the product's undici forwarder, or the old http-proxy path. */
 export type ForwarderName = "undici" | "http-proxy";

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import { byteSize, envBool as bool, parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
+import { DEFAULT_GATEWAY_LIMITS } from "./gateway/default-limits";
 
 const cidrList = z
   .string()
@@ -107,14 +108,14 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   /** Largest PocketBase backup an import accepts (upload and unpacked); default: the disk quota. */
   IMPORT_MAX_SIZE: byteSize.optional(),
   /** Gateway limits (0 turns a cap off): time to send headers, idle keep-alive, connections, streams, rates per second. */
-  GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10_000),
-  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
-  GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(8192),
-  GATEWAY_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(256),
-  GATEWAY_MAX_CONCURRENT_PER_IP: z.coerce.number().int().min(0).default(64),
-  GATEWAY_MAX_STREAMS_PER_INSTANCE: z.coerce.number().int().min(0).default(1000),
-  GATEWAY_RATE_PER_IP: z.coerce.number().int().min(0).default(200),
-  GATEWAY_RATE_PER_INSTANCE: z.coerce.number().int().min(0).default(2000),
+  GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(DEFAULT_GATEWAY_LIMITS.headersTimeoutMs),
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(DEFAULT_GATEWAY_LIMITS.keepAliveTimeoutMs),
+  GATEWAY_MAX_CONNECTIONS: z.coerce.number().int().min(0).default(DEFAULT_GATEWAY_LIMITS.maxConnections),
+  GATEWAY_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).default(DEFAULT_GATEWAY_LIMITS.maxConnectionsPerIp),
+  GATEWAY_MAX_CONCURRENT_PER_IP: z.coerce.number().int().min(0).default(DEFAULT_GATEWAY_LIMITS.maxConcurrentPerIp),
+  GATEWAY_MAX_STREAMS_PER_INSTANCE: z.coerce.number().int().min(0).default(DEFAULT_GATEWAY_LIMITS.maxStreamsPerInstance),
+  GATEWAY_RATE_PER_IP: z.coerce.number().int().min(0).default(DEFAULT_GATEWAY_LIMITS.ratePerIp),
+  GATEWAY_RATE_PER_INSTANCE: z.coerce.number().int().min(0).default(DEFAULT_GATEWAY_LIMITS.ratePerInstance),
 });
 
 export type OrchestratorEnv = z.infer<typeof orchestratorEnvSchema>;

@@ -10,7 +10,8 @@ import pino from "pino";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket, WebSocketServer } from "ws";
-import { createGateway, type Gateway, type GatewayLimits, type GatewayRouter } from "../orchestrator/gateway/create-gateway";
+import { createGateway, type Gateway, type GatewayRouter } from "../orchestrator/gateway/create-gateway";
+import { DEFAULT_GATEWAY_LIMITS } from "../orchestrator/gateway/default-limits";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { tools } from "./support/tools";
 import { waitFor } from "./support/wait";
@@ -119,18 +120,6 @@ function startEchoServer() {
 
 const staticUpstream = (id: string, port: number, host?: string): Upstream => ({ id, port, host, isRunning: () => true, start: async () => port });
 
-/** The defaults of orchestrator/config.ts: ordinary use, as these tests make it, stays well inside them. */
-const DEFAULT_LIMITS: GatewayLimits = {
-  headersTimeoutMs: 10_000,
-  keepAliveTimeoutMs: 65_000,
-  maxConnections: 8192,
-  maxConnectionsPerIp: 256,
-  maxConcurrentPerIp: 64,
-  maxStreamsPerInstance: 1000,
-  ratePerIp: 200,
-  ratePerInstance: 2000,
-};
-
 describe("gateway", () => {
   const logger = pino({ level: process.env.GATEWAY_TEST_LOG ?? "silent" });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-gateway-"));
@@ -171,7 +160,7 @@ describe("gateway", () => {
       slow: { id: "inst-slow", port: 1, isRunning: () => false, start: () => new Promise<number>(() => undefined) },
       broken: { id: "inst-broken", port: 1, isRunning: () => false, start: () => Promise.reject(new Error("binary missing")) },
     });
-    const config = { host: "127.0.0.1", port: 0, baseDomain: "localhost", trustedProxyHops: 0, limits: DEFAULT_LIMITS };
+    const config = { host: "127.0.0.1", port: 0, baseDomain: "localhost", trustedProxyHops: 0, limits: DEFAULT_GATEWAY_LIMITS };
     gateway = createGateway({ config: { ...config, wakeTimeoutMs: 30_000 }, log: logger, router: testRouter.router });
     impatientGateway = createGateway({ config: { ...config, wakeTimeoutMs: 300 }, log: logger, router: testRouter.router });
     gatewayPort = (await gateway.listen()).port;
