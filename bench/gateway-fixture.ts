@@ -33,7 +33,15 @@ export type ForwarderName = "undici" | "http-proxy";
 async function serveGateway(upstreamPort: number, overrides: Partial<GatewayLimits>, forwarder: ForwarderName): Promise<void> {
   const gateway = createGateway({
     ...(forwarder === "http-proxy" ? { forwarder: createHttpProxyForwarder } : {}),
-    config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 30_000, trustedProxyHops: 0, limits: { ...BENCH_LIMITS, ...overrides } },
+    config: {
+      host: "127.0.0.1",
+      port: 0,
+      baseDomain: "localhost",
+      wakeTimeoutMs: 30_000,
+      trustedProxyHops: 0,
+      peerKey: "bench",
+      limits: { ...BENCH_LIMITS, ...overrides },
+    },
     log: createLogger("error"),
     router: {
       resolve: async (sub) => (sub === SUBDOMAIN ? "bench-instance" : null),

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { byteSize, envBool as bool, parseEnv, platformEnvSchema, resolvePlatform } from "../lib/platform-env";
@@ -107,6 +108,17 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   ALLOW_UNSANDBOXED_DEPLOYS: bool.default(false),
   /** Largest PocketBase backup an import accepts (upload and unpacked); default: the disk quota. */
   IMPORT_MAX_SIZE: byteSize.optional(),
+  /** Several nodes on one control DB (docs/scale-out.md): this node's name (default: host name and data folder). */
+  NODE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, "must be 1–64 letters, digits, dots, dashes or underscores")
+    .optional(),
+  /** The address other nodes reach this node's gateway and internal API at. */
+  NODE_ADDRESS: z.string().min(1).default("127.0.0.1"),
+  /** A node whose heartbeat is older than this is dead, and its tenants' leases may be taken over. */
+  NODE_TTL_SECONDS: z.coerce.number().min(1).max(60).default(10),
+  /** Tenants this node runs at most (placement sends the next one to the node with the most room). */
+  NODE_CAPACITY: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** Gateway limits (0 turns a cap off): time to send headers, idle keep-alive, connections, streams, rates per second. */
   GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(DEFAULT_GATEWAY_LIMITS.headersTimeoutMs),
   GATEWAY_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(DEFAULT_GATEWAY_LIMITS.keepAliveTimeoutMs),
@@ -150,6 +162,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
     tenantsDir: path.join(platform.dataDir, "tenants"),
     ports: { base: env.INSTANCES_BASE_PORT, range: env.INSTANCES_PORT_RANGE },
     gateway: { host: env.GATEWAY_HOST, port: env.GATEWAY_PORT, trustedProxyHops: platform.trustedProxyHops, limits: gatewayLimits(env) },
+    node: {
+      id:
+        env.NODE_ID ??
+        `${os
+          .hostname()
+          .replace(/[^A-Za-z0-9._-]/g, "-")
+          .slice(0, 40)}-${sandboxScope(platform.dataDir)}`,
+      address: env.NODE_ADDRESS,
+      ttlMs: env.NODE_TTL_SECONDS * 1000,
+      capacity: env.NODE_CAPACITY,
+    },
     api: { host: env.ORCHESTRATOR_HOST, port: env.ORCHESTRATOR_PORT },
     storage: storageConfig(env, platform.dataDir),
     startConcurrency: env.START_CONCURRENCY,

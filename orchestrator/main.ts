@@ -1,4 +1,5 @@
 // The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
+import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { openDb } from "../lib/db/open";
@@ -8,6 +9,13 @@ import { deploysApi, templatesApi } from "./api/deploys-api";
 import { backupsApi } from "./api/backups-api";
 import { domainsApi, tlsAskApi } from "./api/domains-api";
 import { runtimeApi } from "./api/runtime-api";
+import { clusterApi } from "./api/cluster-api";
+import { forwardToOwner } from "./api/forward-to-owner";
+import { Hono } from "hono";
+import { createCluster } from "./cluster/cluster";
+import { createClusterStore } from "./cluster/cluster-store";
+import { peerKey } from "./cluster/peer-auth";
+import { httpOrigin } from "./tools/http-origin";
 import { createDnsCheck } from "./domains/dns-check";
 import { createDomains } from "./domains/domains";
 import { createBackups } from "./backups/backups";
@@ -92,6 +100,33 @@ async function main(): Promise<void> {
   });
   shutdown.add("remaining PocketBase processes", config.timings.stopTimeoutMs + 5_000, () => supervisor.stopAll());
 
+  // This node's heartbeat and leases (docs/scale-out.md). Registered before the tenants' step so it
+  // runs after it at shutdown: final uploads need their leases renewed until the last one is stored.
+  const incarnation = randomBytes(8).toString("hex");
+  const startedAt = new Date();
+  const version = (JSON.parse(await fs.readFile(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as { version: string }).version;
+  let gatewayPortNow = config.gateway.port;
+  const cluster = createCluster({
+    store: createClusterStore(db, { nodeId: config.node.id, incarnation }, config.node.ttlMs),
+    info: () => ({
+      nodeId: config.node.id,
+      incarnation,
+      gatewayUrl: httpOrigin({ host: config.node.address, port: gatewayPortNow }),
+      apiUrl: httpOrigin({ host: config.node.address, port: config.api.port }),
+      capacity: config.node.capacity,
+      running: supervisor.liveIds().length,
+      version,
+      draining: false,
+      startedAt,
+    }),
+    ttlMs: config.node.ttlMs,
+    log,
+    onLost: (ids) => {
+      for (const id of ids) lifecycle.fence(id).catch((err: unknown) => log.error({ err, instanceId: id }, "stopping a tenant whose lease was lost failed"));
+    },
+  });
+  shutdown.add("cluster membership", 5_000, () => cluster.leave());
+
   const bus = createEventBus();
   shutdown.add("instance notices", 1_000, notices.watch(bus));
   const store = createInstanceStore({ db, bus });
@@ -116,13 +151,22 @@ async function main(): Promise<void> {
     secrets: createTenantSecrets({ db, encryptionKey: config.encryptionKey, log }),
     replication,
     replicaPosition: (id) => storedReplicaTxid(storage, config.storage.driver, id),
+    leases: cluster,
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
     appUrlOf: (instance) => domains.appUrlOf(instance),
   });
   shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());
   const controller = createInstanceController({ db, store, lifecycle, encryptionKey: config.encryptionKey, log });
 
-  const reconciler = createReconciler({ store, lifecycle, supervisor, tenantsDir: config.tenantsDir, intervalMs: config.timings.reconcileIntervalMs, log });
+  const reconciler = createReconciler({
+    store,
+    lifecycle,
+    supervisor,
+    placement: cluster,
+    tenantsDir: config.tenantsDir,
+    intervalMs: config.timings.reconcileIntervalMs,
+    log,
+  });
   await reconciler.sweepOrphans();
 
   const apiKeys = createApiKeyAuth({ db, log });
@@ -143,9 +187,14 @@ async function main(): Promise<void> {
     resolveSubdomain: (subdomain) => router.resolve(subdomain),
     onAppUrlChange: (id) => lifecycle.refreshAppUrl(id),
   });
-  const router = createGatewayRouter({ store, controller, idle, bus, apiKeys, tokens, sso, disk, domains });
-  const gateway = createGateway({ config: { ...config.gateway, baseDomain: config.baseDomain, wakeTimeoutMs: config.timings.wakeTimeoutMs }, log, router });
+  const router = createGatewayRouter({ store, controller, idle, bus, apiKeys, tokens, sso, disk, domains, cluster });
+  const gateway = createGateway({
+    config: { ...config.gateway, baseDomain: config.baseDomain, wakeTimeoutMs: config.timings.wakeTimeoutMs, peerKey: peerKey(config.orchestratorToken) },
+    log,
+    router,
+  });
   const { port: gatewayPort } = await gateway.listen();
+  gatewayPortNow = gatewayPort;
   shutdown.add("gateway", 5_000, () => gateway.close());
 
   const deploys = createDeployService({
@@ -174,7 +223,11 @@ async function main(): Promise<void> {
     token: config.orchestratorToken,
     log,
     routes: {
-      "/v1/instances": instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl, deploys })
+      "/v1/cluster": clusterApi({ cluster }),
+      "/v1/instances": new Hono()
+        .use("/:id/*", forwardToOwner({ cluster, token: config.orchestratorToken }))
+        .use("/:id", forwardToOwner({ cluster, token: config.orchestratorToken }))
+        .route("/", instancesApi({ controller, store, lifecycle, tenantsDir: config.tenantsDir, sso, publicUrl: config.publicUrl, deploys }))
         .route("/", deploysApi({ deploys }))
         .route("/", backupsApi({ backups }))
         .route("/", domainsApi({ domains })),
@@ -187,6 +240,7 @@ async function main(): Promise<void> {
   const apiServer = await listenApi(api, config.api.host, config.api.port);
   shutdown.add("internal API", 5_000, () => new Promise((resolve) => apiServer.close(resolve)));
 
+  await cluster.join();
   reconciler.start();
   shutdown.add("reconciler", 10_000, () => reconciler.stop());
   // With replication only files are snapshotted while running, so often enough that uploads reach the store within seconds.
@@ -214,6 +268,7 @@ async function main(): Promise<void> {
       apiPort: config.api.port,
       storage: config.storage.driver,
       dataDir: config.dataDir,
+      node: config.node.id,
       sandbox: sandbox !== undefined,
       replication: replication !== undefined,
       mail: mailer.mode,

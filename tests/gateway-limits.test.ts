@@ -73,7 +73,7 @@ describe("gateway limits", () => {
 
   async function startGateway(limits: Partial<GatewayLimits>, trustedProxyHops = 0): Promise<number> {
     gateway = createGateway({
-      config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 5_000, trustedProxyHops, limits: { ...OFF, ...limits } },
+      config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 5_000, trustedProxyHops, peerKey: "test", limits: { ...OFF, ...limits } },
       log,
       router,
     });

@@ -160,7 +160,7 @@ describe("gateway", () => {
       slow: { id: "inst-slow", port: 1, isRunning: () => false, start: () => new Promise<number>(() => undefined) },
       broken: { id: "inst-broken", port: 1, isRunning: () => false, start: () => Promise.reject(new Error("binary missing")) },
     });
-    const config = { host: "127.0.0.1", port: 0, baseDomain: "localhost", trustedProxyHops: 0, limits: DEFAULT_GATEWAY_LIMITS };
+    const config = { host: "127.0.0.1", port: 0, baseDomain: "localhost", trustedProxyHops: 0, peerKey: "test", limits: DEFAULT_GATEWAY_LIMITS };
     gateway = createGateway({ config: { ...config, wakeTimeoutMs: 30_000 }, log: logger, router: testRouter.router });
     impatientGateway = createGateway({ config: { ...config, wakeTimeoutMs: 300 }, log: logger, router: testRouter.router });
     gatewayPort = (await gateway.listen()).port;

@@ -121,6 +121,48 @@ export const instances = sqliteTable(
   (t) => [index("instances_owner_idx").on(t.ownerId)],
 );
 
+/**
+ * The orchestrators sharing this control DB (docs/scale-out.md). Each one upserts its row every
+ * few seconds; one whose heartbeat is older than the node TTL is dead. Times are the DB's own clock.
+ */
+export const nodes = sqliteTable("nodes", {
+  id: text("id").primaryKey(),
+  /** Random per process start: a restarted node is a new incarnation, and leases of the old one are not its own. */
+  incarnation: text("incarnation").notNull(),
+  /** Where peers forward requests for the tenants this node runs (its gateway) and lifecycle commands (its internal API). */
+  gatewayUrl: text("gateway_url").notNull(),
+  apiUrl: text("api_url").notNull(),
+  /** Tenants it may run at once, and how many run now. */
+  capacity: integer("capacity").notNull(),
+  running: integer("running").notNull().default(0),
+  version: text("version").notNull(),
+  /** A draining node takes no new tenants and hands its own to the others. */
+  draining: integer("draining", { mode: "boolean" }).notNull().default(false),
+  startedAt: integer("started_at", { mode: "timestamp_ms" }).notNull(),
+  heartbeatAt: integer("heartbeat_at").notNull(),
+});
+
+/**
+ * Which node runs an instance: at most one at a time. A lease is taken and renewed with conditional
+ * updates; `generation` grows by one with every new holder and never goes back, so every write a
+ * holder makes in the instance's name can be checked against it (fencing).
+ */
+export const leases = sqliteTable(
+  "leases",
+  {
+    instanceId: text("instance_id")
+      .primaryKey()
+      .references(() => instances.id, { onDelete: "cascade" }),
+    /** The holder (node id and incarnation); null once released. */
+    nodeId: text("node_id"),
+    incarnation: text("incarnation"),
+    generation: integer("generation").notNull().default(0),
+    /** DB time (ms) after which another node may take it over; renewed with every heartbeat. */
+    expiresAt: integer("expires_at").notNull().default(0),
+  },
+  (t) => [index("leases_node_idx").on(t.nodeId)],
+);
+
 export const apiKeys = sqliteTable(
   "api_keys",
   {
@@ -290,6 +332,8 @@ export type AccountToken = typeof accountTokens.$inferSelect;
 export type EmailToken = typeof emailTokens.$inferSelect;
 export type EmailTokenPurpose = (typeof emailTokenPurposes)[number];
 export type CustomDomain = typeof customDomains.$inferSelect;
+export type NodeRow = typeof nodes.$inferSelect;
+export type Lease = typeof leases.$inferSelect;
 export type DomainStatus = (typeof domainStatuses)[number];
 export type InstanceStatus = (typeof instanceStatuses)[number];
 export type DesiredState = (typeof desiredStates)[number];

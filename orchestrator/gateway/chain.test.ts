@@ -18,7 +18,7 @@ describe("createPolicyChain", () => {
       ratePerInstance: 0,
     };
     const { policies } = createPolicyChain({
-      config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 1, trustedProxyHops: 0, limits },
+      config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 1, trustedProxyHops: 0, peerKey: "test", limits },
       router: { resolve: async () => null, ensureRunning: async () => ({ host: "127.0.0.1", port: 1 }), activity: () => undefined },
       log: pino({ level: "silent" }),
       createForwarder,
@@ -26,6 +26,7 @@ describe("createPolicyChain", () => {
     });
     expect(policies.map((p) => p.name)).toEqual([
       "host",
+      "route",
       "rate-limit",
       "client-concurrency",
       "streams",

@@ -11,6 +11,7 @@ import { hostPolicy } from "./policies/host";
 import { proxyPolicy } from "./policies/proxy";
 import { quotaPolicy } from "./policies/quota";
 import { rateLimitPolicy } from "./policies/rate-limit";
+import { routePolicy } from "./policies/route";
 import { streamsPolicy } from "./policies/streams";
 import { wakePolicy } from "./policies/wake";
 import type { GatewayConfig, GatewayRouter } from "./types";
@@ -18,7 +19,8 @@ import type { GatewayConfig, GatewayRouter } from "./types";
 /**
  * The gateway's per-request steps, in order, one file each under policies/. Requests and
  * WebSocket upgrades run the same list; a new concern is a new policy placed where it belongs:
- * limits before the (costly) wake, auth after it, proxying last.
+ * another node's instances leave right after routing (that node applies the rest), limits come
+ * before the (costly) wake, auth after it, proxying last.
  */
 export function createPolicyChain(deps: {
   config: GatewayConfig;
@@ -33,6 +35,7 @@ export function createPolicyChain(deps: {
   const forwarder = deps.createForwarder({ log, upstreamAnswered: apiKeys.upstreamAnswered });
   const policies: Policy[] = [
     hostPolicy({ baseDomain: config.baseDomain, router, log }),
+    routePolicy({ router, forwarder, peerKey: config.peerKey }),
     rateLimitPolicy(config.limits),
     clientConcurrencyPolicy(config.limits.maxConcurrentPerIp),
     streamsPolicy({ maxPerInstance: config.limits.maxStreamsPerInstance, router, open: deps.streams }),

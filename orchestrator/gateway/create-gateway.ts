@@ -38,7 +38,7 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
   });
   server.timeout = 0;
   const refused = limitConnections(server, { ...config.limits, trustedProxyHops: config.trustedProxyHops }, log);
-  const handlerDeps = { policies, trustedProxyHops: config.trustedProxyHops, log, refused };
+  const handlerDeps = { policies, trustedProxyHops: config.trustedProxyHops, log, refused, peerKey: config.peerKey };
   server.on("request", createRequestHandler(handlerDeps));
   server.on("upgrade", createUpgradeHandler(handlerDeps));
 

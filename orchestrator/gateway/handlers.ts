@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { clientIp } from "../../lib/client-ip";
+import { takePeerClient } from "../cluster/peer-auth";
 import { AppError, BadRequestError } from "../../lib/errors";
 import type { Logger } from "../logger";
 import { ExchangeWatch, type Exchange } from "./exchange";
@@ -13,6 +14,8 @@ export type HandlerDeps = {
   log: Logger;
   /** Sockets the connection limits already refused (answered and closing). */
   refused: (socket: object) => boolean;
+  /** The node-to-node key: a request carrying it comes from a peer gateway, which vouches for its client address. */
+  peerKey: string;
 };
 
 /** The gateway's own endpoint, answered on any Host (`/_picobase/` is reserved for gateway-owned paths). */
@@ -42,12 +45,14 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
 }
 
 function run(deps: HandlerDeps, req: IncomingMessage, exchange: Exchange, watch: ExchangeWatch, isStream: boolean): void {
+  const vouched = takePeerClient(req.headers, deps.peerKey);
   const ctx: GatewayContext = {
     req,
     exchange,
     watch,
-    clientIp: clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], deps.trustedProxyHops),
+    clientIp: vouched ?? clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], deps.trustedProxyHops),
     isStream,
+    fromPeer: vouched !== undefined,
   };
   runPolicies(deps.policies, ctx).catch((err: unknown) => {
     if (!(err instanceof AppError)) deps.log.error({ err }, "gateway request failed");

@@ -11,6 +11,11 @@ export type GatewayRouter = {
   resolveCustomDomain?(hostname: string): Promise<{ id: string; subdomain: string } | null>;
   /** Address of the instance if it is live right now (no start, no wait): the hot path of every request. */
   running?(instanceId: string): Upstream | undefined;
+  /**
+   * Where the instance runs when several nodes share the work (docs/scale-out.md): "here", or the
+   * gateway of the node that runs it (or should start it). Rejects with a 503 when no node can.
+   */
+  locate?(instanceId: string): Promise<"here" | Upstream>;
   /** Address of the live instance, starting it if needed (the router dedupes concurrent starts). Rejects if it cannot start. */
   ensureRunning(instanceId: string): Promise<Upstream>;
   /** Activity for idle tracking: every request, and open/close of long-lived connections (SSE, WebSocket). */
@@ -56,6 +61,8 @@ export type GatewayConfig = {
   wakeTimeoutMs: number;
   /** Proxies in front that append to X-Forwarded-For (lib/client-ip.ts). */
   trustedProxyHops: number;
+  /** Proves requests forwarded between the nodes' gateways (cluster/peer-auth.ts). */
+  peerKey: string;
   limits: GatewayLimits;
 };
 

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
-import { UnauthorizedError } from "../../lib/errors";
+import { UnauthorizedError, UnavailableError } from "../../lib/errors";
+import type { Cluster } from "../cluster/cluster";
 import type { GatewayRouter, Upstream } from "../gateway/types";
 import type { AdminSso } from "./admin-sso";
 import type { ApiKeyAuth } from "./api-key-auth";
@@ -10,6 +11,8 @@ import type { InstanceStore } from "./instance-store";
 import type { SuperuserTokens } from "./superuser-tokens";
 import type { TenantDisk } from "./tenant-disk";
 
+/** Seconds before retrying when no node has room for the instance. */
+const NO_ROOM_RETRY_AFTER_SECONDS = 30;
 /** Subdomain lookups kept at once (hits and misses). */
 const SUBDOMAIN_CACHE_MAX = 10_000;
 
@@ -27,6 +30,8 @@ export function createGatewayRouter(deps: {
   sso: AdminSso;
   /** Custom domains: a verified one routes to its instance. */
   domains?: { resolveHost(hostname: string): Promise<{ id: string; subdomain: string } | null> };
+  /** Where an instance runs when several nodes share the work. */
+  cluster: Pick<Cluster, "locate">;
   /** Tenant volumes: a full one makes writes answer 507. */
   disk?: Pick<TenantDisk, "isOverQuota">;
   ttlMs?: number;
@@ -54,6 +59,13 @@ export function createGatewayRouter(deps: {
     resolveCustomDomain: deps.domains ? (hostname: string) => deps.domains?.resolveHost(hostname) ?? Promise.resolve(null) : undefined,
     running(instanceId: string): Upstream | undefined {
       return deps.controller.running(instanceId);
+    },
+    async locate(instanceId: string): Promise<"here" | Upstream> {
+      const where = await deps.cluster.locate(instanceId);
+      if (where.kind === "here") return "here";
+      if (where.kind === "nowhere") throw new UnavailableError(where.reason, NO_ROOM_RETRY_AFTER_SECONDS);
+      const url = new URL(where.node.gatewayUrl);
+      return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) };
     },
     ensureRunning(instanceId: string): Promise<Upstream> {
       return deps.controller.wake(instanceId);

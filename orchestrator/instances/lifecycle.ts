@@ -20,11 +20,12 @@ import pLimit from "p-limit";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
 import type { TenantDisk } from "./tenant-disk";
 import type { TenantSecrets } from "./tenant-secrets";
-import { type DataSource, markProvisioned, prepareTenantData, restorePointOf, type UploadDeps, uploadIfChanged } from "./tenant-data";
+import { type DataSource, LeaseLostError, markProvisioned, prepareTenantData, restorePointOf, type UploadDeps, uploadIfChanged } from "./tenant-data";
 import type { TenantCode } from "../deploys/tenant-code";
 import { writeSyncState } from "../sync/create-sync";
 import type { TenantPaths } from "../tenant/paths";
 import type { Replication } from "../replication/replication";
+import { LeaseHeldError, type Cluster } from "../cluster/cluster";
 
 export type LifecycleDeps = {
   config: {
@@ -57,6 +58,11 @@ export type LifecycleDeps = {
   replication?: Replication | undefined;
   /** The newest transaction of a tenant's replica in the store (0: none), whether or not replication runs now. */
   replicaPosition: (instanceId: string) => Promise<number>;
+  /**
+   * The instance's lease (cluster/cluster.ts): taken before this node works on an instance's data
+   * or runs it, released once it stopped here with its data stored.
+   */
+  leases: Pick<Cluster, "acquire" | "release" | "holds" | "stillHolds">;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
   /** The URL PocketBase should call itself (a primary custom domain); default: the instance's own URL. */
@@ -84,7 +90,7 @@ class ShuttingDownError extends Error {
  * supervisor's to know: this keeps no second list.
  */
 export function createLifecycle(deps: LifecycleDeps) {
-  const { config, log, store, supervisor, sync, admin, disk } = deps;
+  const { config, log, store, supervisor, sync, admin, disk, leases } = deps;
   const starts = createSingleFlight<TenantProcess>();
   const startSlots = pLimit(config.startConcurrency);
   const ownerTurns = createKeyedQueue();
@@ -93,7 +99,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   const starting = new Set<string>();
   let closing = false;
   /** The instance's process once its start has finished (a start in flight is not live yet). */
-  const liveProcess = (id: string) => (starting.has(id) ? undefined : supervisor.get(id));
+  const liveProcess = (id: string) => (starting.has(id) || !leases.holds(id) ? undefined : supervisor.get(id));
   const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
   const uploadDeps: UploadDeps = {
     sync,
@@ -103,6 +109,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     replicaPosition: deps.replicaPosition,
     restoreWindowMs: config.restoreWindowMs,
     collectedAt: new Map(),
+    mayWrite: (id) => leases.stillHolds(id),
   };
   /** The tenant's own uid (allocated on first use); `known` is the uid on an instance row in hand, saving a read. */
   const identityOf = async (id: string, known?: number | null): Promise<TenantIdentity | undefined> => {
@@ -147,9 +154,10 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   async function doStart(id: string): Promise<TenantProcess> {
+    const t0 = Date.now();
+    await leases.acquire(id); // renews a lease held here; throws when another node runs the instance
     const existing = supervisor.get(id);
     if (existing) return existing;
-    const t0 = Date.now();
     const instance = await store.transition(id, "start", "Starting.", { statusReason: null });
     starting.add(id);
     try {
@@ -326,6 +334,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   async function doRestore(id: string, at: Date): Promise<{ safetyGeneration: number }> {
     const point = await restorePointOf(uploadDeps, id, at);
     const paths = pathsOf(id);
+    await leases.acquire(id);
     await stopProcess(id);
     await disk.ensure(id, limitsOf(await store.get(id)).diskQuotaBytes);
     const owner = await ownerOf(id);
@@ -343,6 +352,8 @@ export function createLifecycle(deps: LifecycleDeps) {
       await deps.replication
         ?.flush(id)
         .catch((err: unknown) => log.warn({ err, instanceId: id }, "shipping the restored database at once failed; Litestream retries"));
+    } else {
+      await flush(id, "stop"); // stored at once, so whichever node starts it next starts the restored state
     }
     return { safetyGeneration };
   }
@@ -363,6 +374,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   async function adopt(id: string, reason: "clone" | "import", event: string, fill: (paths: TenantPaths, owner: FileOwner | undefined) => Promise<void>) {
     const instance = await store.get(id);
     const paths = pathsOf(id);
+    await leases.acquire(id);
     const { diskQuotaBytes, ...limits } = limitsOf(instance);
     await disk.ensure(id, diskQuotaBytes);
     const owner = await ownerOf(id);
@@ -388,10 +400,15 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
     try {
+      await leases.acquire(id);
       const generation = await uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "stop");
       const message = generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.";
       await store.transition(id, "stored", message, { statusReason: null, port: null, lastStoppedAt: new Date() });
+      // Stored: any node may start it next. A failed upload keeps the lease, and the newest data, here.
+      await leases.release(id);
     } catch (err) {
+      // Another node runs it (or took it over): what is here is not its data to store, nor its status to write.
+      if (err instanceof LeaseHeldError || err instanceof LeaseLostError) throw err;
       log.error({ err, instanceId: id, why }, "upload failed; local data kept");
       const reason = `Upload to object storage failed: ${errorMessage(err)}. Local data is kept and the upload will be retried.`;
       await store.transition(id, "storeFailed", reason, { statusReason: reason, port: null });
@@ -460,6 +477,16 @@ export function createLifecycle(deps: LifecycleDeps) {
         await removeTenantTree(pathsOf(id).root); // it may still hold tenant-written files: never follow their links
         await store.remove(id);
       });
+    },
+    /**
+     * The instance's lease was lost (another node may run it by now): stops it here at once, not
+     * queued behind anything, writing nothing to its status or the store (its uploads are refused too).
+     */
+    async fence(id: string): Promise<void> {
+      deps.onLive?.(id, false);
+      admin.forget(id);
+      await supervisor.get(id)?.stop();
+      await deps.replication?.detach(id);
     },
     /** Whether a start of the instance is in flight (queued for a slot included). */
     isStarting(id: string): boolean {

@@ -58,6 +58,8 @@ export type UploadDeps = {
   replicaPosition: (instanceId: string) => Promise<number>;
   restoreWindowMs: number;
   collectedAt: Map<string, number>;
+  /** Whether this node still holds the instance's lease (fencing): checked before an upload and before it is recorded. */
+  mayWrite: (instanceId: string) => Promise<boolean>;
 };
 
 /** The tenant's replica as a restore source: its newest state, or its state as of `at`. */
@@ -116,7 +118,9 @@ export async function uploadIfChanged(
   const generation = Math.max(instance.generation, state.generation) + 1;
   const started = Date.now();
   const options: SnapshotOptions = { databases: carry ? "carry" : "copy", reason, replicaTxid: () => deps.replicaPosition(instanceId) };
+  await assertMayWrite(deps, instanceId);
   const result = await deps.sync.upload(instanceId, paths, generation, owner, options);
+  await assertMayWrite(deps, instanceId);
   await deps.store.recordSnapshot(instanceId, result);
   await writeSyncState(paths, { generation, fingerprint });
   await pruneGenerations(deps, instanceId, reason);
@@ -125,6 +129,18 @@ export async function uploadIfChanged(
     "snapshot uploaded",
   );
   return generation;
+}
+
+/** Refuses a write in the name of a lease this node no longer holds (another node may run the instance). */
+async function assertMayWrite(deps: Pick<UploadDeps, "mayWrite">, instanceId: string): Promise<void> {
+  if (!(await deps.mayWrite(instanceId))) throw new LeaseLostError(instanceId);
+}
+
+/** A snapshot refused because this node lost the instance's lease. */
+export class LeaseLostError extends Error {
+  constructor(instanceId: string) {
+    super(`this node no longer holds the lease of instance ${instanceId}; its copy here is stale`);
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import type { InstanceStore } from "../instances/instance-store";
 import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
 import type { Supervisor } from "../supervisor/create-supervisor";
+import type { Cluster } from "../cluster/cluster";
 import { createPeriodicTask } from "../tools/periodic-task";
 
 /** What one instance needs to converge to its desired state, decided from facts alone. */
@@ -31,6 +32,8 @@ export function createReconciler(deps: {
   store: InstanceStore;
   lifecycle: Lifecycle;
   supervisor: Supervisor;
+  /** Which node acts on an instance no process runs here: the one placement chooses (cluster/placement.ts). */
+  placement: Pick<Cluster, "shouldPlaceHere">;
   tenantsDir: string;
   intervalMs: number;
   log: Logger;
@@ -59,18 +62,24 @@ export function createReconciler(deps: {
     noteRetry(id, await store.find(id));
   }
 
+  /** The instance's action on this node: decided here for one running here, else only by the node placement chooses. */
+  async function actionHere(instance: Instance): Promise<Action> {
+    const live = lifecycle.get(instance.id) !== undefined;
+    const action = decide(instance, live, retryDue(instance.id));
+    if (!action || live) return action;
+    return (await deps.placement.shouldPlaceHere(instance.id)) ? action : null;
+  }
+
   async function tick(): Promise<void> {
     const unsettled = await store.listUnsettled();
-    const work = unsettled.flatMap((instance) => {
-      if (lifecycle.busy(instance.id)) return [];
-      const action = decide(instance, lifecycle.get(instance.id) !== undefined, retryDue(instance.id));
-      if (!action) return [];
-      return [
-        act(instance, action).catch(async (err) => {
-          log.warn({ err, instanceId: instance.id, action }, "reconcile action failed");
-          noteRetry(instance.id, await store.find(instance.id));
-        }),
-      ];
+    const work = unsettled.map(async (instance) => {
+      if (lifecycle.busy(instance.id)) return;
+      const action = await actionHere(instance);
+      if (!action) return;
+      await act(instance, action).catch(async (err) => {
+        log.warn({ err, instanceId: instance.id, action }, "reconcile action failed");
+        noteRetry(instance.id, await store.find(instance.id));
+      });
     });
     await Promise.all(work);
   }

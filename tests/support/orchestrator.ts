@@ -46,7 +46,8 @@ export const deployableEnv = (): Record<string, string> => (process.getuid?.() =
 export async function startOrchestrator(options: OrchestratorOptions = {}) {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "picobase-orch-"));
   const [gatewayPort, apiPort] = [await getPort(), await getPort()];
-  const token = randomBytes(24).toString("hex");
+  // Nodes of one cluster share their token (and encryption key): a test passes the same ones to each.
+  const token = options.env?.ORCHESTRATOR_TOKEN ?? randomBytes(24).toString("hex");
   const env: Record<string, string> = {
     DATA_DIR: dataDir,
     GATEWAY_PORT: String(gatewayPort),

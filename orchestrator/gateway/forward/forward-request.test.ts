@@ -36,7 +36,14 @@ describe("forwardRequest", () => {
 
   const gatewayTo = (upstreamPort: number) =>
     listen((req, res) => {
-      const ctx = { req, exchange: { kind: "request" as const, res }, watch: ExchangeWatch.forRequest(req, res), clientIp: "127.0.0.1", isStream: false };
+      const ctx = {
+        req,
+        exchange: { kind: "request" as const, res },
+        watch: ExchangeWatch.forRequest(req, res),
+        clientIp: "127.0.0.1",
+        isStream: false,
+        fromPeer: false,
+      };
       forwardRequest(ctx, res, upstreams.pooled({ host: "127.0.0.1", port: upstreamPort }), deps);
     });
 

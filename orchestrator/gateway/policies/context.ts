@@ -11,6 +11,8 @@ export type GatewayContext = {
   readonly clientIp: string;
   /** SSE or WebSocket: long-lived, on its own upstream socket, counted against the stream cap. */
   readonly isStream: boolean;
+  /** Forwarded by another node's gateway (with the node-to-node key): it runs here, never forwarded again. */
+  readonly fromPeer: boolean;
   /** Set by the host policy. */
   instance?: { id: string; subdomain: string };
   /** Set by the wake policy. */

@@ -1,0 +1,48 @@
+import type { MiddlewareHandler } from "hono";
+import type { Cluster } from "../cluster/cluster";
+
+/** Marks an internal API request one node passed to another: it is answered there, never passed on again. */
+const FORWARDED_HEADER = "x-picobase-forwarded";
+/** Request headers that belong to one connection, not to the request passed on. */
+const NOT_PASSED = ["host", "connection", "keep-alive", "transfer-encoding", FORWARDED_HEADER];
+/** Response headers `fetch` has already acted on (it decoded the body and frames it anew). */
+const NOT_RETURNED = ["content-encoding", "content-length", "transfer-encoding", "connection", "keep-alive"];
+
+/**
+ * Lifecycle commands reach the node that runs the instance (docs/scale-out.md): a request under
+ * `/v1/instances/:id` for an instance another node runs, or should start, is passed to that node's
+ * internal API with the shared token, body streamed, and its answer returned as it is. Reading an
+ * instance (`GET /v1/instances/:id`) is answered by any node from the control DB.
+ */
+export function forwardToOwner(deps: { cluster: Pick<Cluster, "locate" | "forget">; token: string }): MiddlewareHandler {
+  return async (c, next) => {
+    const id = c.req.param("id");
+    const readOnly = c.req.method === "GET" && c.req.path.replace(/\/+$/, "").endsWith(`/${id}`);
+    if (!id || readOnly || c.req.header(FORWARDED_HEADER) !== undefined) return next();
+    const where = await deps.cluster.locate(id);
+    if (where.kind !== "peer") return next();
+    const headers = new Headers(c.req.raw.headers);
+    for (const name of NOT_PASSED) headers.delete(name);
+    headers.set("authorization", `Bearer ${deps.token}`);
+    headers.set(FORWARDED_HEADER, "1");
+    const url = new URL(c.req.url);
+    const hasBody = c.req.method !== "GET" && c.req.method !== "HEAD";
+    let answer: Response;
+    try {
+      answer = await fetch(`${where.node.apiUrl}${url.pathname}${url.search}`, {
+        method: c.req.method,
+        headers,
+        body: hasBody ? c.req.raw.body : null,
+        signal: c.req.raw.signal,
+        // @ts-expect-error Node's fetch needs this to stream a request body; the DOM types lack it.
+        duplex: "half",
+      });
+    } catch (err) {
+      deps.cluster.forget(id);
+      throw err;
+    }
+    const returned = new Headers(answer.headers);
+    for (const name of NOT_RETURNED) returned.delete(name);
+    return new Response(answer.body, { status: answer.status, headers: returned });
+  };
+}

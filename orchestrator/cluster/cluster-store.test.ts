@@ -1,0 +1,86 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { instances, users } from "../../lib/db/schema";
+import { openTempDb, type TempDb } from "../../lib/db/temp-db";
+import { createClusterStore, type NodeInfo } from "./cluster-store";
+
+const TTL_MS = 300;
+
+describe("cluster store (nodes and leases in the control DB)", () => {
+  let temp: TempDb;
+  beforeAll(async () => {
+    temp = await openTempDb();
+  });
+  afterAll(() => temp.dispose());
+
+  const info = (nodeId: string, incarnation: string): NodeInfo => ({
+    nodeId,
+    incarnation,
+    gatewayUrl: `http://127.0.0.1:1`,
+    apiUrl: `http://127.0.0.1:2`,
+    capacity: 10,
+    running: 0,
+    version: "test",
+    draining: false,
+    startedAt: new Date(),
+  });
+
+  async function newInstance(): Promise<string> {
+    const ownerId = randomBytes(6).toString("hex");
+    await temp.db.insert(users).values({ id: ownerId, name: "u", email: `${ownerId}@example.com`, passwordHash: "x" });
+    const id = randomBytes(6).toString("hex");
+    await temp.db.insert(instances).values({ id, ownerId, name: "n", subdomain: id, superuserEmail: "s@x", superuserPasswordEnc: "x" });
+    return id;
+  }
+
+  it("lets one node hold a lease; another takes it over only once it expired, with the next generation", async () => {
+    const a = createClusterStore(temp.db, { nodeId: "a", incarnation: "a1" }, TTL_MS);
+    const b = createClusterStore(temp.db, { nodeId: "b", incarnation: "b1" }, TTL_MS);
+    const id = await newInstance();
+
+    expect(await a.acquire(id, false)).toBe(1);
+    expect(await a.acquire(id, false)).toBe(1); // renewing one's own keeps the generation
+    expect(await b.acquire(id, true)).toBeNull(); // unexpired: not even a take-over gets it
+    expect(await a.holder(id)).toMatchObject({ nodeId: "a", generation: 1, live: true });
+    expect(await a.holds(id, 1)).toBe(true);
+
+    await sleep(TTL_MS + 50);
+    expect(await b.acquire(id, false)).toBeNull(); // expired, but a take-over must be asked for
+    expect(await b.acquire(id, true)).toBe(2);
+    // The old holder learns it at its next heartbeat, and its writes are refused.
+    expect((await a.heartbeat(info("a", "a1"))).has(id)).toBe(false);
+    expect(await a.holds(id, 1)).toBe(false);
+    await a.release(id); // not its own any more: changes nothing
+    expect(await b.holder(id)).toMatchObject({ nodeId: "b", generation: 2, live: true });
+    expect((await b.heartbeat(info("b", "b1"))).get(id)).toBe(2);
+  });
+
+  it("releases keep the generation, and a restarted node resumes its own leases under a new generation", async () => {
+    const a1 = createClusterStore(temp.db, { nodeId: "a", incarnation: "first" }, TTL_MS);
+    const a2 = createClusterStore(temp.db, { nodeId: "a", incarnation: "second" }, TTL_MS);
+    const b = createClusterStore(temp.db, { nodeId: "b", incarnation: "b1" }, TTL_MS);
+    const id = await newInstance();
+    expect(await a1.acquire(id, false)).toBe(1);
+    await a1.release(id);
+    expect(await a1.holder(id)).toBeNull();
+    expect(await b.acquire(id, false)).toBe(2);
+    await b.release(id);
+    expect(await a1.acquire(id, false)).toBe(3);
+    expect(await a2.acquire(id, false)).toBe(4); // same node id, new process: its own, unexpired or not
+    expect((await a1.heartbeat(info("a", "first"))).has(id)).toBe(false);
+  });
+
+  it("lists nodes with their live leases, and a node that stopped heartbeating as dead", async () => {
+    const c = createClusterStore(temp.db, { nodeId: "c", incarnation: "c1" }, TTL_MS);
+    const id = await newInstance();
+    await c.heartbeat(info("c", "c1"));
+    await c.acquire(id, false);
+    const seen = (await c.nodes()).find((n) => n.id === "c");
+    expect(seen).toMatchObject({ live: true, leases: 1, capacity: 10, draining: false });
+    await sleep(TTL_MS + 50);
+    expect((await c.nodes()).find((n) => n.id === "c")).toMatchObject({ live: false, leases: 0 });
+    await c.leave();
+    expect((await c.nodes()).find((n) => n.id === "c")).toBeUndefined();
+  });
+});

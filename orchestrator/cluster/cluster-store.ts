@@ -1,0 +1,170 @@
+import { sql } from "drizzle-orm";
+import type { Db } from "../../lib/db/client";
+import { leases, nodes } from "../../lib/db/schema";
+
+/** The control DB's own clock in milliseconds: every expiry is decided by one clock, whatever the nodes' clocks say. */
+const DB_NOW = sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`;
+
+/** This node as the control DB knows it. */
+export type NodeSelf = { nodeId: string; incarnation: string };
+
+/** What a node publishes about itself with every heartbeat. */
+export type NodeInfo = NodeSelf & {
+  gatewayUrl: string;
+  apiUrl: string;
+  capacity: number;
+  running: number;
+  version: string;
+  draining: boolean;
+  startedAt: Date;
+};
+
+/** A node as peers see it: `live` when it heartbeated within the TTL, by the DB's clock. */
+export type PeerNode = {
+  id: string;
+  incarnation: string;
+  gatewayUrl: string;
+  apiUrl: string;
+  capacity: number;
+  /** Leases it holds now (the count placement balances). */
+  leases: number;
+  draining: boolean;
+  live: boolean;
+  heartbeatAgeMs: number;
+};
+
+/** Who holds an instance's lease; `live` while it has not expired by the DB's clock. */
+export type LeaseHolder = { nodeId: string; incarnation: string; generation: number; live: boolean };
+
+/**
+ * The SQL of nodes and leases (docs/scale-out.md). Every change is one conditional statement (or
+ * one batch), so the libSQL server that runs them is the only arbiter: two nodes can never both
+ * take the same lease, and a holder's renewal fails once another node has taken it.
+ */
+export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
+  return {
+    /**
+     * One heartbeat: the node's row upserted and every lease this incarnation holds renewed, in
+     * one batch. Returns the leases still held (instance id → generation); one missing from it was
+     * taken over by another node.
+     */
+    async heartbeat(info: NodeInfo): Promise<Map<string, number>> {
+      const [, renewed] = await db.batch([
+        db
+          .insert(nodes)
+          .values({
+            id: info.nodeId,
+            incarnation: info.incarnation,
+            gatewayUrl: info.gatewayUrl,
+            apiUrl: info.apiUrl,
+            capacity: info.capacity,
+            running: info.running,
+            version: info.version,
+            draining: info.draining,
+            startedAt: info.startedAt,
+            heartbeatAt: DB_NOW,
+          })
+          .onConflictDoUpdate({
+            target: nodes.id,
+            set: {
+              incarnation: info.incarnation,
+              gatewayUrl: info.gatewayUrl,
+              apiUrl: info.apiUrl,
+              capacity: info.capacity,
+              running: info.running,
+              version: info.version,
+              draining: info.draining,
+              startedAt: info.startedAt,
+              heartbeatAt: DB_NOW,
+            },
+          }),
+        db.all<{ instance_id: string; generation: number }>(sql`UPDATE ${leases} SET expires_at = ${DB_NOW} + ${ttlMs}
+          WHERE node_id = ${self.nodeId} AND incarnation = ${self.incarnation} RETURNING instance_id, generation`),
+      ]);
+      return new Map(renewed.map((r) => [r.instance_id, Number(r.generation)]));
+    },
+
+    /**
+     * Takes the instance's lease for this incarnation: when nobody holds it, when this node holds it
+     * (any incarnation: a restarted node on the same data folder resumes its own), or, with
+     * `takeOver`, when its holder let it expire. A new holding gets the next fencing generation;
+     * renewing one's own keeps it. Null when another node holds it.
+     */
+    async acquire(instanceId: string, takeOver: boolean): Promise<number | null> {
+      const rows = await db.all<{ generation: number }>(sql`
+        INSERT INTO ${leases} (instance_id, node_id, incarnation, generation, expires_at)
+          VALUES (${instanceId}, ${self.nodeId}, ${self.incarnation}, 1, ${DB_NOW} + ${ttlMs})
+        ON CONFLICT (instance_id) DO UPDATE SET
+          generation = CASE WHEN leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation
+            THEN leases.generation ELSE leases.generation + 1 END,
+          node_id = excluded.node_id, incarnation = excluded.incarnation, expires_at = excluded.expires_at
+        WHERE leases.node_id IS NULL OR leases.node_id = excluded.node_id OR (${takeOver ? 1 : 0} AND leases.expires_at < ${DB_NOW})
+        RETURNING generation`);
+      const row = rows[0];
+      return row ? Number(row.generation) : null;
+    },
+
+    /** Gives the lease up (this incarnation's holding only), keeping its generation for the next holder. */
+    async release(instanceId: string): Promise<void> {
+      await db.run(sql`UPDATE ${leases} SET node_id = NULL, incarnation = NULL, expires_at = 0
+        WHERE instance_id = ${instanceId} AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation}`);
+    },
+
+    /** Whether this incarnation holds the instance's lease with `generation`, unexpired (the check a write in its name makes). */
+    async holds(instanceId: string, generation: number): Promise<boolean> {
+      const rows = await db.all<{ ok: number }>(sql`SELECT 1 AS ok FROM ${leases}
+        WHERE instance_id = ${instanceId} AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation}
+          AND generation = ${generation} AND expires_at > ${DB_NOW}`);
+      return rows.length === 1;
+    },
+
+    /** The instance's lease holder, or null when nobody holds it. */
+    async holder(instanceId: string): Promise<LeaseHolder | null> {
+      const rows = await db.all<{ node_id: string | null; incarnation: string | null; generation: number; live: number }>(
+        sql`SELECT node_id, incarnation, generation, expires_at > ${DB_NOW} AS live FROM ${leases} WHERE instance_id = ${instanceId}`,
+      );
+      const row = rows[0];
+      if (!row?.node_id || !row.incarnation) return null;
+      return { nodeId: row.node_id, incarnation: row.incarnation, generation: Number(row.generation), live: Number(row.live) === 1 };
+    },
+
+    /** Every registered node with its unexpired lease count, and whether it is live. */
+    async nodes(): Promise<PeerNode[]> {
+      const rows = await db.all<{
+        id: string;
+        incarnation: string;
+        gateway_url: string;
+        api_url: string;
+        capacity: number;
+        draining: number;
+        age: number;
+        leases: number;
+      }>(sql`SELECT n.id, n.incarnation, n.gateway_url, n.api_url, n.capacity, n.draining, ${DB_NOW} - n.heartbeat_at AS age,
+          (SELECT count(*) FROM ${leases} l WHERE l.node_id = n.id AND l.expires_at > ${DB_NOW}) AS leases
+        FROM ${nodes} n`);
+      return rows.map((r) => ({
+        id: r.id,
+        incarnation: r.incarnation,
+        gatewayUrl: r.gateway_url,
+        apiUrl: r.api_url,
+        capacity: Number(r.capacity),
+        leases: Number(r.leases),
+        draining: Number(r.draining) === 1,
+        live: Number(r.age) < ttlMs,
+        heartbeatAgeMs: Number(r.age),
+      }));
+    },
+
+    /** Marks this node draining (or not) at once, ahead of its next heartbeat. */
+    async setDraining(draining: boolean): Promise<void> {
+      await db.run(sql`UPDATE ${nodes} SET draining = ${draining ? 1 : 0} WHERE id = ${self.nodeId}`);
+    },
+
+    /** A graceful exit: the node's row goes, so peers stop counting it at once. */
+    async leave(): Promise<void> {
+      await db.run(sql`DELETE FROM ${nodes} WHERE id = ${self.nodeId} AND incarnation = ${self.incarnation}`);
+    },
+  };
+}
+
+export type ClusterStore = ReturnType<typeof createClusterStore>;

@@ -1,0 +1,27 @@
+import { stampPeerRequest } from "../../cluster/peer-auth";
+import type { Forwarder } from "../forward/types";
+import type { GatewayRouter } from "../types";
+import { instanceOf, type Policy, type PolicyOutcome } from "./context";
+
+/**
+ * Sends a request for an instance another node runs (or should start) to that node's gateway,
+ * stamped with the node-to-node key and the client's address; that gateway applies the limits,
+ * wakes, authenticates and answers. Requests that came from a peer are never forwarded again.
+ */
+export function routePolicy(deps: { router: GatewayRouter; forwarder: Forwarder; peerKey: string }): Policy {
+  return {
+    name: "route",
+    run(ctx): PolicyOutcome | Promise<PolicyOutcome> {
+      const { locate } = deps.router;
+      if (ctx.fromPeer || !locate) return "next";
+      const { id } = instanceOf(ctx);
+      if (deps.router.running?.(id) !== undefined) return "next"; // runs here: no lookup at all
+      return locate(id).then((where) => {
+        if (where === "here") return "next";
+        stampPeerRequest(ctx.req.headers, deps.peerKey, ctx.clientIp);
+        deps.forwarder.forward(ctx, where);
+        return "done";
+      });
+    },
+  };
+}
