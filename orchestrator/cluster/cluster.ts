@@ -93,8 +93,9 @@ export function createCluster(deps: {
     onError: (err) => log.error({ err }, "heartbeat failed"),
   });
 
-  /** Where an instance no live node holds should go now. */
-  function place(id: string): Location {
+  /** Where an instance no live node holds should go now, by every node's lease count as the DB has it this moment. */
+  async function place(id: string): Promise<Location> {
+    peers = await store.nodes();
     const node = chooseNode(peers, id);
     if (!node) return { kind: "nowhere", reason: "No node has room for another instance right now." };
     return node.id === nodeId ? { kind: "here" } : { kind: "peer", node };
@@ -108,11 +109,11 @@ export function createCluster(deps: {
     let location: Location;
     if (holder?.live && holder.nodeId !== nodeId) {
       const node = peers.find((p) => p.id === holder.nodeId && p.live);
-      location = node ? { kind: "peer", node } : place(id);
+      location = node ? { kind: "peer", node } : await place(id);
     } else if (holder?.nodeId === nodeId) {
       location = { kind: "here" };
     } else {
-      location = place(id);
+      location = await place(id);
     }
     holders.set(id, { location, until: now() + HOLDER_CACHE_MS });
     return location;

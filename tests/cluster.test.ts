@@ -1,0 +1,243 @@
+import { randomBytes } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type PocketBase from "pocketbase";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { leases } from "../lib/db/schema";
+import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
+import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
+import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "./support/processes";
+import { startS3Server, type S3Server } from "./support/s3-server";
+import { startSqld } from "./support/sqld";
+import { waitFor } from "./support/wait";
+
+/** Short enough to keep the suite quick; docs/scale-out.md and the failover benchmark use the default (10 s). */
+const TTL_SECONDS = 4;
+/** The host-loss window continuous replication promises (see replication.test.ts). */
+const WINDOW_MS = 2_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Node = { name: string; orch: OrchestratorHandle; client: GatewayClient };
+
+/**
+ * Three orchestrators on one libSQL server (sqld) and one S3 server, all on loopback: placement,
+ * routing between nodes, failover after kill -9, and fencing of a node that was frozen past its leases.
+ */
+describe("several nodes on one control DB and one object store", () => {
+  let sqld: { url: string; dispose: () => Promise<void> };
+  let s3: S3Server;
+  const nodes: Node[] = [];
+  const shared = { ORCHESTRATOR_TOKEN: randomBytes(32).toString("base64url"), ENCRYPTION_KEY: randomBytes(32).toString("hex") };
+
+  const startNode = async (name: string): Promise<Node> => {
+    const orch = await startOrchestrator({
+      env: {
+        ...s3.env,
+        ...shared,
+        TURSO_DATABASE_URL: sqld.url,
+        NODE_ID: name,
+        NODE_TTL_SECONDS: String(TTL_SECONDS),
+        RECONCILE_INTERVAL_SECONDS: "1",
+        IDLE_TIMEOUT_MINUTES: "0",
+      },
+    });
+    return { name, orch, client: createGatewayClient({ port: orch.gatewayPort }) };
+  };
+
+  beforeAll(async () => {
+    sqld = await startSqld();
+    s3 = await startS3Server();
+    for (const name of ["node-a", "node-b", "node-c"]) nodes.push(await startNode(name));
+    // Every node has seen the other two (a heartbeat is a quarter of the TTL).
+    await waitFor("three live nodes", async () => {
+      const res = await fetch(`${nodes[0]!.orch.apiUrl}/v1/cluster/nodes`, { headers: { authorization: `Bearer ${shared.ORCHESTRATOR_TOKEN}` } });
+      const body = (await res.json()) as { nodes: { live: boolean }[] };
+      return body.nodes.filter((n) => n.live).length === 3 ? true : undefined;
+    });
+  });
+  afterAll(async () => {
+    for (const node of nodes) {
+      await node.client.close();
+      await node.orch.dispose();
+    }
+    await s3?.dispose();
+    await sqld?.dispose();
+  });
+
+  const a = () => nodes[0]!;
+  const holderOf = async (id: string) => (await a().orch.db.select().from(leases).where(eq(leases.instanceId, id)))[0];
+  const nodeNamed = (name: string | null | undefined) => nodes.find((n) => n.name === name);
+
+  /** Creates and starts an instance through node A's API (placement decides where it runs), signed in as its superuser through `via`. */
+  async function placedInstance(sub: string, via: Node): Promise<{ id: string; pb: PocketBase }> {
+    const id = await a().orch.createInstance(sub);
+    const started = await a().orch.api("POST", `/v1/instances/${id}/start?wait=1`);
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    expect(started.body.instance?.status).toBe("running");
+    const su = await a().orch.superuser(id);
+    const pb = via.client.pocketBase(sub);
+    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    return { id, pb };
+  }
+
+  it("spreads instances over the nodes, and any node's gateway serves any of them: records, files and realtime", async () => {
+    const placed: { id: string; sub: string }[] = [];
+    for (let i = 0; i < 6; i++) {
+      const sub = `spread-${i}-${randomBytes(2).toString("hex")}`;
+      placed.push({ id: (await placedInstance(sub, a())).id, sub });
+    }
+    const perNode = new Map<string, number>();
+    for (const { id } of placed) {
+      const lease = await holderOf(id);
+      expect(lease?.nodeId).toBeTruthy();
+      perNode.set(lease!.nodeId!, (perNode.get(lease!.nodeId!) ?? 0) + 1);
+    }
+    expect([...perNode.values()].sort()).toEqual([2, 2, 2]);
+
+    // One instance, reached through each node's gateway: only one of them runs it.
+    const { id, sub } = placed[0]!;
+    const owner = nodeNamed((await holderOf(id))?.nodeId);
+    const others = nodes.filter((n) => n !== owner);
+    expect(pocketbaseProcessesUnder(owner!.orch.dataDir).length).toBeGreaterThan(0);
+    const su = await a().orch.superuser(id);
+    const writer = others[0]!.client.pocketBase(sub);
+    await writer.collection("_superusers").authWithPassword(su.email, su.password);
+    await writer.collections.create({
+      name: "notes",
+      type: "base",
+      listRule: "",
+      viewRule: "",
+      createRule: "",
+      fields: [
+        { name: "text", type: "text" },
+        { name: "file", type: "file", maxSelect: 1, maxSize: 5_000_000 },
+      ],
+    });
+
+    // Realtime through the other non-owner, a record (with a file) written through the first one.
+    const reader = others[1]!.client.pocketBase(sub);
+    const restore = others[1]!.client.installEventSource();
+    try {
+      const events: string[] = [];
+      const unsubscribe = await reader.collection("notes").subscribe("*", (e) => events.push(`${e.action}:${e.record.text as string}`));
+      const form = new FormData();
+      form.append("text", "hello from another node");
+      form.append("file", new Blob([randomBytes(300_000)]), "blob.bin");
+      const created = await writer.collection("notes").create(form);
+      await waitFor("the realtime event through another node", async () => (events.includes("create:hello from another node") ? true : undefined));
+      await unsubscribe();
+      const file = await others[1]!.client.fetch(others[1]!.client.url(sub, `/api/files/notes/${created.id}/${created.file as string}`));
+      expect(file.status).toBe(200);
+      expect((await file.arrayBuffer()).byteLength).toBe(300_000);
+    } finally {
+      restore();
+    }
+    for (const node of nodes) {
+      const res = await node.client.fetch(node.client.url(sub, "/api/collections/notes/records"));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { totalItems: number }).totalItems).toBe(1);
+    }
+  });
+
+  it("moves a killed node's instances to the others within 15 s, with every write acknowledged before the replication window", async () => {
+    const sub = `failover-${randomBytes(3).toString("hex")}`;
+    const { id } = await placedInstance(sub, a());
+    const victim = nodeNamed((await holderOf(id))?.nodeId)!;
+    const survivor = nodes.find((n) => n !== victim)!;
+    const su = await a().orch.superuser(id);
+    const pb = survivor.client.pocketBase(sub);
+    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    await pb.collections.create({ name: "ticks", type: "base", fields: [{ name: "n", type: "number" }] });
+    const acked: { n: number; at: number }[] = [];
+    for (let n = 0; n < 40; n++) {
+      await pb.collection("ticks").create({ n });
+      acked.push({ n, at: Date.now() });
+    }
+    await sleep(WINDOW_MS);
+
+    // A lost host: the orchestrator, its Litestream and its PocketBase processes, all at once.
+    const pids = [...litestreamProcessesUnder(victim.orch.dataDir), ...pocketbaseProcessesUnder(victim.orch.dataDir), victim.orch.pid ?? 0];
+    const killedAt = Date.now();
+    for (const pid of pids.filter((p) => p > 0)) process.kill(pid, "SIGKILL");
+    await victim.orch.kill("SIGKILL");
+
+    await waitFor(
+      "the instance through a surviving node",
+      async () => {
+        const res = await survivor.client.fetch(survivor.client.url(sub, "/api/health"), { signal: AbortSignal.timeout(3_000) });
+        return res.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    const tookMs = Date.now() - killedAt;
+    expect(tookMs).toBeLessThan(15_000);
+    const lease = await holderOf(id);
+    expect(lease?.nodeId).not.toBe(victim.name);
+    const rows = await pb.collection("ticks").getFullList({ fields: "n" });
+    const present = new Set(rows.map((r) => r.n as number));
+    const missing = acked.filter((w) => w.at < killedAt - WINDOW_MS && !present.has(w.n));
+    expect(missing).toEqual([]);
+
+    // The killed node comes back on its data folder and takes work again.
+    await victim.orch.restart();
+    await waitFor("the restarted node's heartbeat", async () => {
+      const res = await fetch(`${victim.orch.apiUrl}/v1/cluster/nodes`, { headers: { authorization: `Bearer ${shared.ORCHESTRATOR_TOKEN}` } });
+      const body = (await res.json()) as { nodes: { id: string; live: boolean }[] };
+      return body.nodes.filter((n) => n.live).length === 3 ? true : undefined;
+    });
+  });
+
+  it("fences a node frozen past its leases: it stops its stale copies and writes nothing for them", async () => {
+    const sub = `fence-${randomBytes(3).toString("hex")}`;
+    const { id, pb } = await placedInstance(sub, a());
+    await pb.collections.create({ name: "notes", type: "base", listRule: "", createRule: "", fields: [{ name: "text", type: "text" }] });
+    await pb.collection("notes").create({ text: "before the freeze" });
+    const frozen = nodeNamed((await holderOf(id))?.nodeId)!;
+    const other = nodes.find((n) => n !== frozen)!;
+    const before = await holderOf(id);
+    const staleProcesses = pocketbaseProcessesUnder(frozen.orch.dataDir);
+    expect(staleProcesses.length).toBeGreaterThan(0);
+
+    process.kill(frozen.orch.pid!, "SIGSTOP");
+    try {
+      // Through another node the instance moves once the frozen node's lease expired.
+      await waitFor(
+        "the instance on another node",
+        async () => {
+          // A request that reached the frozen node's gateway just before its lease expired waits for it: a client retries.
+          const res = await other.client.fetch(other.client.url(sub, "/api/collections/notes/records"), { signal: AbortSignal.timeout(3_000) });
+          return res.status === 200 ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      const taken = await holderOf(id);
+      expect(taken?.nodeId).not.toBe(frozen.name);
+      expect(taken!.generation).toBeGreaterThan(before!.generation);
+      await other.client.fetch(other.client.url(sub, "/api/collections/notes/records"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "written while the old node was frozen" }),
+      });
+    } finally {
+      process.kill(frozen.orch.pid!, "SIGCONT");
+    }
+
+    // Thawed, the old node answers for the instance from the new holder, never from its stale copy…
+    const res = await frozen.client.fetch(frozen.client.url(sub, "/api/collections/notes/records"));
+    expect(res.status).toBe(200);
+    const texts = ((await res.json()) as { items: { text: string }[] }).items.map((r) => r.text);
+    expect(texts).toContain("written while the old node was frozen");
+    // …and its stale PocketBase stops, while the lease stays with the new holder.
+    await waitFor(
+      "the stale copy to stop",
+      async () => (pocketbaseProcessesUnder(frozen.orch.dataDir).some((p) => staleProcesses.includes(p)) ? undefined : true),
+      {
+        timeoutMs: 15_000,
+      },
+    );
+    const after = await holderOf(id);
+    expect(after?.nodeId).not.toBe(frozen.name);
+    // Its status was not rewritten by the old node: the instance still runs.
+    const instance = await a().orch.api("GET", `/v1/instances/${id}`);
+    expect(instance.body.instance?.status).toBe("running");
+  });
+});
