@@ -15,6 +15,8 @@ import { Hono } from "hono";
 import { createCluster } from "./cluster/cluster";
 import { createClusterStore } from "./cluster/cluster-store";
 import { peerKey } from "./cluster/peer-auth";
+import { createPeerApi } from "./cluster/peer-api";
+import { createDrain } from "./cluster/drain";
 import { httpOrigin } from "./tools/http-origin";
 import { createDnsCheck } from "./domains/dns-check";
 import { createDomains } from "./domains/domains";
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const version = (JSON.parse(await fs.readFile(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as { version: string }).version;
   let gatewayPortNow = config.gateway.port;
+  const peerApi = createPeerApi(config.orchestratorToken);
   const cluster = createCluster({
     store: createClusterStore(db, { nodeId: config.node.id, incarnation }, config.node.ttlMs),
     info: () => ({
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
     }),
     ttlMs: config.node.ttlMs,
     log,
+    askPeer: (node, signal) => peerApi.status(node, signal),
     onLost: (ids) => {
       for (const id of ids) lifecycle.fence(id).catch((err: unknown) => log.error({ err, instanceId: id }, "stopping a tenant whose lease was lost failed"));
     },
@@ -223,7 +227,7 @@ async function main(): Promise<void> {
     token: config.orchestratorToken,
     log,
     routes: {
-      "/v1/cluster": clusterApi({ cluster }),
+      "/v1/cluster": clusterApi({ cluster, drain: createDrain({ cluster, lifecycle, store, peers: peerApi, log }) }),
       "/v1/instances": new Hono()
         .use("/:id/*", forwardToOwner({ cluster, token: config.orchestratorToken }))
         .use("/:id", forwardToOwner({ cluster, token: config.orchestratorToken }))

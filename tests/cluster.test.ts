@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { eq } from "drizzle-orm";
+import { execa } from "execa";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leases } from "../lib/db/schema";
@@ -8,6 +10,7 @@ import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrat
 import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "./support/processes";
 import { startS3Server, type S3Server } from "./support/s3-server";
 import { startSqld } from "./support/sqld";
+import { repoRoot } from "./support/tools";
 import { waitFor } from "./support/wait";
 
 /** Short enough to keep the suite quick; docs/scale-out.md and the failover benchmark use the default (10 s). */
@@ -239,5 +242,68 @@ describe("several nodes on one control DB and one object store", () => {
     // Its status was not rewritten by the old node: the instance still runs.
     const instance = await a().orch.api("GET", `/v1/instances/${id}`);
     expect(instance.body.instance?.status).toBe("running");
+  });
+
+  it("drains a node under load: clients writing continuously see no failed request while its instances move", async () => {
+    const sub = `drain-${randomBytes(3).toString("hex")}`;
+    const { id, pb } = await placedInstance(sub, a());
+    await pb.collections.create({ name: "ticks", type: "base", fields: [{ name: "n", type: "number" }] });
+    const drained = nodeNamed((await holderOf(id))?.nodeId)!;
+    const su = await a().orch.superuser(id);
+
+    // One writer through the node being drained, one through another node's gateway.
+    const writers = await Promise.all(
+      [drained, nodes.find((n) => n !== drained)!].map(async (node, w) => {
+        const client = node.client.pocketBase(sub);
+        await client.collection("_superusers").authWithPassword(su.email, su.password);
+        const state = { acked: [] as number[], failures: [] as string[], running: true };
+        const done = (async () => {
+          for (let n = w * 100_000; state.running; n++) {
+            try {
+              await client.collection("ticks").create({ n });
+              state.acked.push(n);
+            } catch (err) {
+              state.failures.push(String(err));
+            }
+            await sleep(20);
+          }
+        })();
+        return { state, done };
+      }),
+    );
+    await sleep(500);
+
+    // The operator's command, as on a real host: it prints the progress and returns once the node is empty.
+    const cli = await execa("node", ["--import", "tsx", path.join(repoRoot, "scripts/node.ts"), "drain", "--api", drained.orch.apiUrl], {
+      cwd: repoRoot,
+      env: { ORCHESTRATOR_TOKEN: shared.ORCHESTRATOR_TOKEN, DATA_DIR: drained.orch.dataDir },
+      reject: false,
+    });
+    expect(cli.exitCode, cli.stderr).toBe(0);
+    expect(cli.stdout).toMatch(/draining; moved 1 of 1, 0 still here/);
+    await sleep(500);
+    for (const w of writers) w.state.running = false;
+    await Promise.all(writers.map((w) => w.done));
+
+    for (const w of writers) {
+      expect(w.state.failures).toEqual([]);
+      expect(w.state.acked.length).toBeGreaterThan(10);
+    }
+    const moved = await holderOf(id);
+    expect(moved?.nodeId).not.toBe(drained.name);
+    const present = new Set((await pb.collection("ticks").getFullList({ fields: "n" })).map((r) => r.n as number));
+    expect(writers.flatMap((w) => w.state.acked).filter((n) => !present.has(n))).toEqual([]);
+
+    // Drained, it takes no new instance; undrained, it does again.
+    const status = await execa("node", ["--import", "tsx", path.join(repoRoot, "scripts/node.ts"), "status", "--api", drained.orch.apiUrl], {
+      cwd: repoRoot,
+      env: { ORCHESTRATOR_TOKEN: shared.ORCHESTRATOR_TOKEN, DATA_DIR: drained.orch.dataDir },
+    });
+    expect(status.stdout).toMatch(new RegExp(`\\* ${drained.name}\\s+draining`));
+    const undrain = await execa("node", ["--import", "tsx", path.join(repoRoot, "scripts/node.ts"), "undrain", "--api", drained.orch.apiUrl], {
+      cwd: repoRoot,
+      env: { ORCHESTRATOR_TOKEN: shared.ORCHESTRATOR_TOKEN, DATA_DIR: drained.orch.dataDir },
+    });
+    expect(undrain.stdout).toMatch(/taking instances/);
   });
 });

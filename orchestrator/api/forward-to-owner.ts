@@ -1,8 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { Cluster } from "../cluster/cluster";
-
-/** Marks an internal API request one node passed to another: it is answered there, never passed on again. */
-const FORWARDED_HEADER = "x-picobase-forwarded";
+import { FORWARDED_HEADER } from "../cluster/peer-api";
 /** Request headers that belong to one connection, not to the request passed on. */
 const NOT_PASSED = ["host", "connection", "keep-alive", "transfer-encoding", FORWARDED_HEADER];
 /** Response headers `fetch` has already acted on (it decoded the body and frames it anew). */

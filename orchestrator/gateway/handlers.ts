@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import { clientIp } from "../../lib/client-ip";
-import { takePeerClient } from "../cluster/peer-auth";
+import { takePeerRequest } from "../cluster/peer-auth";
 import { AppError, BadRequestError } from "../../lib/errors";
 import type { Logger } from "../logger";
 import { ExchangeWatch, type Exchange } from "./exchange";
@@ -45,14 +45,14 @@ export function createUpgradeHandler(deps: HandlerDeps): (req: IncomingMessage, 
 }
 
 function run(deps: HandlerDeps, req: IncomingMessage, exchange: Exchange, watch: ExchangeWatch, isStream: boolean): void {
-  const vouched = takePeerClient(req.headers, deps.peerKey);
+  const peer = takePeerRequest(req.headers, deps.peerKey);
   const ctx: GatewayContext = {
     req,
     exchange,
     watch,
-    clientIp: vouched ?? clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], deps.trustedProxyHops),
+    clientIp: peer?.clientIp ?? clientIp(req.socket.remoteAddress, req.headers["x-forwarded-for"], deps.trustedProxyHops),
     isStream,
-    fromPeer: vouched !== undefined,
+    peerHops: peer?.hops ?? 0,
   };
   runPolicies(deps.policies, ctx).catch((err: unknown) => {
     if (!(err instanceof AppError)) deps.log.error({ err }, "gateway request failed");

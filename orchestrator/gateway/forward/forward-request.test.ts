@@ -42,7 +42,7 @@ describe("forwardRequest", () => {
         watch: ExchangeWatch.forRequest(req, res),
         clientIp: "127.0.0.1",
         isStream: false,
-        fromPeer: false,
+        peerHops: 0,
       };
       forwardRequest(ctx, res, upstreams.pooled({ host: "127.0.0.1", port: upstreamPort }), deps);
     });

@@ -11,8 +11,8 @@ export type GatewayContext = {
   readonly clientIp: string;
   /** SSE or WebSocket: long-lived, on its own upstream socket, counted against the stream cap. */
   readonly isStream: boolean;
-  /** Forwarded by another node's gateway (with the node-to-node key): it runs here, never forwarded again. */
-  readonly fromPeer: boolean;
+  /** How many other nodes' gateways forwarded it here (with the node-to-node key); 0 from a client. */
+  readonly peerHops: number;
   /** Set by the host policy. */
   instance?: { id: string; subdomain: string };
   /** Set by the wake policy. */

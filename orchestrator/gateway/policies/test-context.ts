@@ -16,7 +16,7 @@ export function requestContext(opts: { method?: string; url?: string; headers?: 
     watch: ExchangeWatch.forRequest(req, res),
     clientIp: "203.0.113.1",
     isStream: false,
-    fromPeer: false,
+    peerHops: 0,
     instance: { id: opts.instanceId ?? "i1", subdomain: "app" },
   };
 }
