@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { eq } from "drizzle-orm";
 import { execa } from "execa";
@@ -9,7 +11,7 @@ import { createGatewayClient, type GatewayClient } from "./support/gateway-clien
 import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "./support/processes";
 import { startS3Server, type S3Server } from "./support/s3-server";
-import { startSqld } from "./support/sqld";
+import { startSqld, type Sqld } from "./support/sqld";
 import { repoRoot } from "./support/tools";
 import { waitFor } from "./support/wait";
 
@@ -26,7 +28,7 @@ type Node = { name: string; orch: OrchestratorHandle; client: GatewayClient };
  * routing between nodes, failover after kill -9, and fencing of a node that was frozen past its leases.
  */
 describe("several nodes on one control DB and one object store", () => {
-  let sqld: { url: string; dispose: () => Promise<void> };
+  let sqld: Sqld;
   let s3: S3Server;
   const nodes: Node[] = [];
   const shared = { ORCHESTRATOR_TOKEN: randomBytes(32).toString("base64url"), ENCRYPTION_KEY: randomBytes(32).toString("hex") };
@@ -306,4 +308,126 @@ describe("several nodes on one control DB and one object store", () => {
     });
     expect(undrain.stdout).toMatch(/taking instances/);
   });
+
+  it("keeps running instances serving through a control-DB outage, fails new placements clearly, and loses nothing", async () => {
+    const sub = `outage-${randomBytes(3).toString("hex")}`;
+    const { id, pb } = await placedInstance(sub, a());
+    await pb.collections.create({ name: "notes", type: "base", listRule: "", createRule: "", fields: [{ name: "text", type: "text" }] });
+    const before = await holderOf(id);
+    // A second instance that ran once and was stopped: its name is known to every gateway, but it runs nowhere.
+    const idleSub = `outage-idle-${randomBytes(3).toString("hex")}`;
+    const { id: idleId } = await placedInstance(idleSub, a());
+    expect((await a().orch.api("POST", `/v1/instances/${idleId}/stop?wait=1`)).status).toBe(200);
+    for (const node of nodes) {
+      expect((await node.client.fetch(node.client.url(sub, "/api/health"))).status).toBe(200);
+      expect((await node.client.fetch(node.client.url(idleSub, "/api/health"))).status).toBe(200); // wakes it…
+    }
+    expect((await a().orch.api("POST", `/v1/instances/${idleId}/stop?wait=1`)).status).toBe(200); // …and stopped again
+
+    await sqld.stop();
+    try {
+      await sleep(2 * TTL_SECONDS * 1000); // past every lease's deadline, were it not for the outage rule
+      for (const [i, node] of nodes.entries()) {
+        const res = await node.client.fetch(node.client.url(sub, "/api/collections/notes/records"), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text: `during the outage, through ${node.name}` }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        expect(res.status, `write ${i} through ${node.name}`).toBe(200);
+      }
+      const started = Date.now();
+      const refused = await a().client.fetch(a().client.url(idleSub, "/api/health"), { signal: AbortSignal.timeout(20_000) });
+      expect(refused.status).toBe(503);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/database is unreachable|temporarily unavailable/i);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      await sqld.restart();
+    }
+
+    // Back: no failover happened, every write is there, and placements work again.
+    await waitFor(
+      "the idle instance placed again",
+      async () => {
+        const res = await a().client.fetch(a().client.url(idleSub, "/api/health"), { signal: AbortSignal.timeout(5_000) });
+        return res.status === 200 ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    const after = await holderOf(id);
+    expect(after).toMatchObject({ nodeId: before!.nodeId, generation: before!.generation });
+    const texts = (await pb.collection("notes").getFullList()).map((r) => r.text as string);
+    for (const node of nodes) expect(texts).toContain(`during the outage, through ${node.name}`);
+  });
+
+  it("stops a node cut off from the control DB (but not from its peers) serving once its leases lapse, and the others take over", async () => {
+    // The cut: node D reaches sqld only through this TCP relay on loopback, which the test closes.
+    const sockets = new Set<net.Socket>();
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(Number(new URL(sqld.url).port), "127.0.0.1");
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on("error", () => s.destroy());
+        s.on("close", () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", resolve));
+    const relayPort = (relay.address() as net.AddressInfo).port;
+    const cutOff = await startOrchestrator({
+      env: {
+        ...s3.env,
+        ...shared,
+        TURSO_DATABASE_URL: `http://127.0.0.1:${relayPort}`,
+        NODE_ID: "node-d",
+        NODE_CAPACITY: "100000",
+        NODE_TTL_SECONDS: String(TTL_SECONDS),
+        RECONCILE_INTERVAL_SECONDS: "1",
+        IDLE_TIMEOUT_MINUTES: "0",
+      },
+    });
+    try {
+      // Node D has by far the most room: the next placement goes to it.
+      await waitFor("node D seen by node A", async () => {
+        const res = await fetch(`${a().orch.apiUrl}/v1/cluster/nodes`, { headers: { authorization: `Bearer ${shared.ORCHESTRATOR_TOKEN}` } });
+        return ((await res.json()) as { nodes: { id: string; live: boolean }[] }).nodes.some((n) => n.id === "node-d" && n.live) ? true : undefined;
+      });
+      const sub = `cut-${randomBytes(3).toString("hex")}`;
+      const { id } = await placedInstance(sub, a());
+      const before = await holderOf(id);
+      expect(before?.nodeId).toBe("node-d");
+      const stale = pocketbaseProcessesUnder(cutOff.dataDir);
+      expect(stale.length).toBe(1);
+
+      relay.close();
+      for (const s of sockets) s.destroy();
+      const cutAt = Date.now();
+
+      // The peers still reach the DB, so node D gives its lease up at its deadline and stops its copy…
+      await waitFor("node D to stop its copy", async () => (pocketbaseProcessesUnder(cutOff.dataDir).length === 0 ? true : undefined), {
+        timeoutMs: 4 * TTL_SECONDS * 1000,
+      });
+      expect(Date.now() - cutAt).toBeLessThan(2 * TTL_SECONDS * 1000);
+      // …and the instance answers through another node, under a newer lease.
+      await waitFor(
+        "the instance on another node",
+        async () => {
+          const res = await a().client.fetch(a().client.url(sub, "/api/health"), { signal: AbortSignal.timeout(3_000) });
+          return res.status === 200 ? true : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      const after = await holderOf(id);
+      expect(after?.nodeId).not.toBe("node-d");
+      expect(after!.generation).toBeGreaterThan(before!.generation);
+      expect(fsLog(cutOff.logFile)).toMatch(/leases lost/);
+    } finally {
+      relay.close();
+      await cutOff.dispose();
+    }
+  });
 });
+
+function fsLog(file: string): string {
+  return fs.readFileSync(file, "utf8");
+}

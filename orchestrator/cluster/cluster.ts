@@ -94,8 +94,9 @@ export function createCluster(deps: {
   async function beat(): Promise<void> {
     const sentAt = now();
     try {
-      const renewed = await store.heartbeat({ ...deps.info(), draining });
-      peers = await store.nodes();
+      // Bounded: a DB that stops answering (rather than refusing) must not stall the heartbeat past the leases' deadlines.
+      const renewed = await pTimeout(store.heartbeat({ ...deps.info(), draining }), { milliseconds: margin });
+      peers = await pTimeout(store.nodes(), { milliseconds: margin });
       if (!reachable) {
         connectedSince = sentAt;
         if (outageForAll) log.info("the control DB answers again");

@@ -40,6 +40,7 @@ export function createGatewayRouter(deps: {
   const ttlMs = deps.ttlMs ?? 5_000;
   const now = deps.now ?? Date.now;
   // Bounded: every random Host an anonymous client sends is one entry, and they must not pile up.
+  // Entries outlive their freshness: they route known names while the control DB is unreachable.
   const cache = new LRUCache<string, { id: string | null; until: number }>({ max: SUBDOMAIN_CACHE_MAX });
   deps.bus.subscribe((m) => {
     if (m.type === "instance-deleted") cache.delete(m.subdomain);
@@ -50,7 +51,14 @@ export function createGatewayRouter(deps: {
     async resolve(subdomain: string): Promise<string | null> {
       const hit = cache.get(subdomain);
       if (hit && hit.until > now()) return hit.id;
-      const instance = await deps.store.findBySubdomain(subdomain);
+      let instance;
+      try {
+        instance = await deps.store.findBySubdomain(subdomain);
+      } catch (err) {
+        // The control DB is down: a name it answered before still routes (running instances keep serving).
+        if (hit?.id) return hit.id;
+        throw err;
+      }
       const id = instance?.id ?? null;
       // Unknown names are cached for less time so a just-created instance is reachable quickly.
       cache.set(subdomain, { id, until: now() + (id ? ttlMs : Math.min(ttlMs, 1_000)) });
