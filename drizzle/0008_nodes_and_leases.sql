@@ -4,6 +4,7 @@ CREATE TABLE `leases` (
 	`incarnation` text,
 	`generation` integer DEFAULT 0 NOT NULL,
 	`expires_at` integer DEFAULT 0 NOT NULL,
+	`last_node_id` text,
 	FOREIGN KEY (`instance_id`) REFERENCES `instances`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

@@ -72,6 +72,30 @@ describe("several nodes on one control DB and one object store", () => {
   const holderOf = async (id: string) => (await a().orch.db.select().from(leases).where(eq(leases.instanceId, id)))[0];
   const nodeNamed = (name: string | null | undefined) => nodes.find((n) => n.name === name);
 
+  /** Starts the instance again (placement decides where), writes a note through that node, and returns the node. */
+  async function placedRun(id: string, sub: string, text: string): Promise<Node> {
+    const started = await a().orch.api("POST", `/v1/instances/${id}/start?wait=1`);
+    expect(started.body.instance?.status, JSON.stringify(started.body)).toBe("running");
+    const node = nodeNamed((await holderOf(id))?.nodeId)!;
+    const res = await node.client.fetch(node.client.url(sub, "/api/collections/notes/records"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text }),
+    });
+    expect(res.status).toBe(200);
+    await sleep(WINDOW_MS); // replicated: older than the window the design promises
+    return node;
+  }
+
+  /** kill -9 of a node's orchestrator, Litestream and PocketBase processes at once, as a lost host. */
+  async function loseHost(node: Node): Promise<number> {
+    const pids = [...litestreamProcessesUnder(node.orch.dataDir), ...pocketbaseProcessesUnder(node.orch.dataDir), node.orch.pid ?? 0];
+    const killedAt = Date.now();
+    for (const pid of pids.filter((p) => p > 0)) process.kill(pid, "SIGKILL");
+    await node.orch.kill("SIGKILL");
+    return killedAt;
+  }
+
   /** Creates and starts an instance through node A's API (placement decides where it runs), signed in as its superuser through `via`. */
   async function placedInstance(sub: string, via: Node): Promise<{ id: string; pb: PocketBase }> {
     const id = await a().orch.createInstance(sub);
@@ -159,11 +183,7 @@ describe("several nodes on one control DB and one object store", () => {
     }
     await sleep(WINDOW_MS);
 
-    // A lost host: the orchestrator, its Litestream and its PocketBase processes, all at once.
-    const pids = [...litestreamProcessesUnder(victim.orch.dataDir), ...pocketbaseProcessesUnder(victim.orch.dataDir), victim.orch.pid ?? 0];
-    const killedAt = Date.now();
-    for (const pid of pids.filter((p) => p > 0)) process.kill(pid, "SIGKILL");
-    await victim.orch.kill("SIGKILL");
+    const killedAt = await loseHost(victim);
 
     await waitFor(
       "the instance through a surviving node",
@@ -244,6 +264,40 @@ describe("several nodes on one control DB and one object store", () => {
     // Its status was not rewritten by the old node: the instance still runs.
     const instance = await a().orch.api("GET", `/v1/instances/${id}`);
     expect(instance.body.instance?.status).toBe("running");
+  });
+
+  it("never starts an instance from a node's old local copy once another node ran it (and died with its newest writes)", async () => {
+    const sub = `stale-${randomBytes(3).toString("hex")}`;
+    const { id, pb } = await placedInstance(sub, a());
+    await pb.collections.create({ name: "notes", type: "base", listRule: "", createRule: "", fields: [{ name: "text", type: "text" }] });
+    await pb.collection("notes").create({ text: "first run" });
+    const first = nodeNamed((await holderOf(id))?.nodeId)!;
+    expect((await a().orch.api("POST", `/v1/instances/${id}/stop?wait=1`)).status).toBe(200); // its copy stays on `first`
+
+    // The next run lands elsewhere (`first` drains meanwhile), writes, and that node is lost with the host.
+    await first.orch.api("POST", "/v1/cluster/drain?wait=1");
+    const second = await placedRun(id, sub, "second run");
+    await loseHost(second);
+    await first.orch.api("DELETE", "/v1/cluster/drain");
+
+    // Only `first` can take it now (the other survivor drains): it must restore, not reuse its own copy.
+    const third = nodes.find((n) => n !== first && n !== second)!;
+    await third.orch.api("POST", "/v1/cluster/drain?wait=1");
+    try {
+      const texts = await waitFor(
+        "the instance back on the first node",
+        async () => {
+          const res = await first.client.fetch(first.client.url(sub, "/api/collections/notes/records"), { signal: AbortSignal.timeout(3_000) });
+          return res.status === 200 ? ((await res.json()) as { items: { text: string }[] }).items.map((r) => r.text) : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect((await holderOf(id))?.nodeId).toBe(first.name);
+      expect(texts.sort()).toEqual(["first run", "second run"]);
+    } finally {
+      await third.orch.api("DELETE", "/v1/cluster/drain");
+      await second.orch.restart();
+    }
   });
 
   it("drains a node under load: clients writing continuously see no failed request while its instances move", async () => {

@@ -159,6 +159,8 @@ export const leases = sqliteTable(
     generation: integer("generation").notNull().default(0),
     /** DB time (ms) after which another node may take it over; renewed with every heartbeat. */
     expiresAt: integer("expires_at").notNull().default(0),
+    /** The node that held it last, kept after a release: only that node's local copy of the data can be the newest. */
+    lastNodeId: text("last_node_id"),
   },
   (t) => [index("leases_node_idx").on(t.nodeId)],
 );

@@ -17,7 +17,7 @@ export function forwardToOwner(deps: { cluster: Pick<Cluster, "locate" | "forget
     const id = c.req.param("id");
     const readOnly = c.req.method === "GET" && c.req.path.replace(/\/+$/, "").endsWith(`/${id}`);
     if (!id || readOnly || c.req.header(FORWARDED_HEADER) !== undefined) return next();
-    const where = await deps.cluster.locate(id);
+    const where = await deps.cluster.locate(id, { fresh: true });
     if (where.kind !== "peer") return next();
     const headers = new Headers(c.req.raw.headers);
     for (const name of NOT_PASSED) headers.delete(name);

@@ -39,15 +39,15 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     const b = createClusterStore(temp.db, { nodeId: "b", incarnation: "b1" }, TTL_MS);
     const id = await newInstance();
 
-    expect(await a.acquire(id, false)).toBe(1);
-    expect(await a.acquire(id, false)).toBe(1); // renewing one's own keeps the generation
+    expect(await a.acquire(id, false)).toEqual({ generation: 1, previousNode: null });
+    expect(await a.acquire(id, false)).toEqual({ generation: 1, previousNode: "a" }); // renewing one's own keeps the generation
     expect(await b.acquire(id, true)).toBeNull(); // unexpired: not even a take-over gets it
     expect(await a.holder(id)).toMatchObject({ nodeId: "a", generation: 1, live: true });
     expect(await a.holds(id, 1)).toBe(true);
 
     await sleep(TTL_MS + 50);
     expect(await b.acquire(id, false)).toBeNull(); // expired, but a take-over must be asked for
-    expect(await b.acquire(id, true)).toBe(2);
+    expect(await b.acquire(id, true)).toEqual({ generation: 2, previousNode: "a" });
     // The old holder learns it at its next heartbeat, and its writes are refused.
     expect((await a.heartbeat(info("a", "a1"))).has(id)).toBe(false);
     expect(await a.holds(id, 1)).toBe(false);
@@ -61,13 +61,14 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     const a2 = createClusterStore(temp.db, { nodeId: "a", incarnation: "second" }, TTL_MS);
     const b = createClusterStore(temp.db, { nodeId: "b", incarnation: "b1" }, TTL_MS);
     const id = await newInstance();
-    expect(await a1.acquire(id, false)).toBe(1);
+    expect((await a1.acquire(id, false))?.generation).toBe(1);
     await a1.release(id);
     expect(await a1.holder(id)).toBeNull();
-    expect(await b.acquire(id, false)).toBe(2);
+    // The last holder is remembered past the release: node a's local copy is not the newest once b ran it.
+    expect(await b.acquire(id, false)).toEqual({ generation: 2, previousNode: "a" });
     await b.release(id);
-    expect(await a1.acquire(id, false)).toBe(3);
-    expect(await a2.acquire(id, false)).toBe(4); // same node id, new process: its own, unexpired or not
+    expect(await a1.acquire(id, false)).toEqual({ generation: 3, previousNode: "b" });
+    expect(await a2.acquire(id, false)).toEqual({ generation: 4, previousNode: "a" }); // same node id, new process: its own, unexpired or not
     expect((await a1.heartbeat(info("a", "first"))).has(id)).toBe(false);
   });
 

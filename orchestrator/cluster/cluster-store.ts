@@ -88,20 +88,25 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
      * Takes the instance's lease for this incarnation: when nobody holds it, when this node holds it
      * (any incarnation: a restarted node on the same data folder resumes its own), or, with
      * `takeOver`, when its holder let it expire. A new holding gets the next fencing generation;
-     * renewing one's own keeps it. Null when another node holds it.
+     * renewing one's own keeps it. Null when another node holds it; else the generation and the
+     * node that held it last before (null: nobody ever did).
      */
-    async acquire(instanceId: string, takeOver: boolean): Promise<number | null> {
-      const rows = await db.all<{ generation: number }>(sql`
-        INSERT INTO ${leases} (instance_id, node_id, incarnation, generation, expires_at)
-          VALUES (${instanceId}, ${self.nodeId}, ${self.incarnation}, 1, ${DB_NOW} + ${ttlMs})
-        ON CONFLICT (instance_id) DO UPDATE SET
-          generation = CASE WHEN leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation
-            THEN leases.generation ELSE leases.generation + 1 END,
-          node_id = excluded.node_id, incarnation = excluded.incarnation, expires_at = excluded.expires_at
-        WHERE leases.node_id IS NULL OR leases.node_id = excluded.node_id OR (${takeOver ? 1 : 0} AND leases.expires_at < ${DB_NOW})
-        RETURNING generation`);
-      const row = rows[0];
-      return row ? Number(row.generation) : null;
+    async acquire(instanceId: string, takeOver: boolean): Promise<{ generation: number; previousNode: string | null } | null> {
+      // One transaction: the previous holder as it was just before this holding (null: never held).
+      const [before, taken] = await db.batch([
+        db.all<{ last_node_id: string | null }>(sql`SELECT last_node_id FROM ${leases} WHERE instance_id = ${instanceId}`),
+        db.all<{ generation: number }>(sql`
+          INSERT INTO ${leases} (instance_id, node_id, incarnation, generation, expires_at, last_node_id)
+            VALUES (${instanceId}, ${self.nodeId}, ${self.incarnation}, 1, ${DB_NOW} + ${ttlMs}, ${self.nodeId})
+          ON CONFLICT (instance_id) DO UPDATE SET
+            generation = CASE WHEN leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation
+              THEN leases.generation ELSE leases.generation + 1 END,
+            node_id = excluded.node_id, incarnation = excluded.incarnation, expires_at = excluded.expires_at, last_node_id = excluded.node_id
+          WHERE leases.node_id IS NULL OR leases.node_id = excluded.node_id OR (${takeOver ? 1 : 0} AND leases.expires_at < ${DB_NOW})
+          RETURNING generation`),
+      ]);
+      const row = taken[0];
+      return row ? { generation: Number(row.generation), previousNode: before[0]?.last_node_id ?? null } : null;
     },
 
     /** Gives the lease up (this incarnation's holding only), keeping its generation for the next holder. */

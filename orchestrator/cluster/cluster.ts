@@ -159,12 +159,12 @@ export function createCluster(deps: {
     return place(id);
   }
 
-  async function locate(id: string): Promise<Location> {
+  async function locate(id: string, options: { fresh?: boolean } = {}): Promise<Location> {
     const move = moves.get(id);
     if (move) await move;
     if (serves(id)) return { kind: "here" };
     const cached = holders.get(id);
-    if (cached && cached.until > now()) return cached.location;
+    if (cached && cached.until > now() && !options.fresh) return cached.location;
     try {
       const location = await lookUp(id);
       holders.set(id, { location, until: now() + HOLDER_CACHE_MS });
@@ -192,20 +192,22 @@ export function createCluster(deps: {
     /** Whether this node serves the instance now: a usable lease, not being moved away (the gateway's synchronous check). */
     holds: serves,
     /**
-     * Takes the instance's lease before this node works on its data or runs it. Throws a 503 when
-     * another node holds it, or when this node is draining and does not hold it already; taking over
+     * Takes the instance's lease before this node works on its data or runs it, and tells whether a
+     * local copy here can be its newest data. Throws a 503 when another node holds it, or when this
+     * node is draining and does not hold it already; taking over
      * an expired lease waits until this node has been connected for a full TTL, so a holder cut off
      * with everyone else by a DB outage gets to renew first.
      */
-    async acquire(id: string): Promise<number> {
+    async acquire(id: string): Promise<{ generation: number; localCopyMayBeNewest: boolean }> {
       if (draining && !held.has(id)) throw new LeaseHeldError(id);
       const sentAt = now();
       const takeOver = reachable && sentAt - connectedSince >= ttlMs;
-      const generation = await store.acquire(id, takeOver);
-      if (generation === null) throw new LeaseHeldError(id);
-      held.set(id, { generation, deadline: sentAt + ttlMs - margin });
+      const taken = await store.acquire(id, takeOver);
+      if (taken === null) throw new LeaseHeldError(id);
+      held.set(id, { generation: taken.generation, deadline: sentAt + ttlMs - margin });
       holders.delete(id);
-      return generation;
+      // Another node ran it since this one did: whatever this node still has of it is older than the store.
+      return { generation: taken.generation, localCopyMayBeNewest: taken.previousNode === null || taken.previousNode === nodeId };
     },
     /** Releases the lease after the instance stopped here with its final upload. */
     async release(id: string): Promise<void> {
@@ -221,7 +223,8 @@ export function createCluster(deps: {
     /**
      * Where requests and commands for the instance go: here when this node serves it (or should
      * place it), the holder when another live node runs it, the chosen node when nobody does. Waits
-     * for a move of the instance away from this node to finish first.
+     * for a move of the instance away from this node to finish first. The gateway reuses a lookup
+     * for a second; `fresh` reads the DB every time (lifecycle commands, which change the holder).
      */
     locate,
     /** Where the instance should go now that nobody holds it (a move asks, once it released the lease). */

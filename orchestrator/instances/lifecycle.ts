@@ -72,6 +72,9 @@ export type LifecycleDeps = {
 /** The two ways a start runs PocketBase: the one-off superuser provisioning, and the server itself. */
 type StartSteps = { provision: () => Promise<void>; launch: () => Promise<TenantProcess> };
 
+/** The final Litestream sync of a tenant whose lease was lost: at most this long (Litestream's minimum). */
+const FENCED_FINAL_SYNC_SECONDS = 1;
+
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** A start given up because the orchestrator is shutting down: the instance stays `starting`, which the next run resumes. */
@@ -155,16 +158,17 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   async function doStart(id: string): Promise<TenantProcess> {
     const t0 = Date.now();
-    await leases.acquire(id); // renews a lease held here; throws when another node runs the instance
+    const lease = await leases.acquire(id); // renews a lease held here; throws when another node runs the instance
     const existing = supervisor.get(id);
     if (existing) return existing;
     const instance = await store.transition(id, "start", "Starting.", { statusReason: null });
+    const trustLocal = lease.localCopyMayBeNewest;
     starting.add(id);
     try {
       return await ownerTurns.run(instance.ownerId, () =>
         startSlots(() => {
           if (closing) throw new ShuttingDownError(); // queued behind a shutdown: left `starting` for the next run
-          return startNow(instance, t0);
+          return startNow(instance, t0, trustLocal);
         }),
       );
     } catch (err) {
@@ -179,7 +183,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   /** The work of a start, in one of the start slots: data in place, PocketBase launched and set up. */
-  async function startNow(instance: Instance, t0: number): Promise<TenantProcess> {
+  async function startNow(instance: Instance, t0: number, trustLocal: boolean): Promise<TenantProcess> {
     const id = instance.id;
     const clock = phaseClock();
     const paths = pathsOf(id);
@@ -187,7 +191,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     await disk.ensure(id, diskQuotaBytes);
     clock.mark("volume");
     const identity = await identityOf(id, instance.tenantUid);
-    const source = await prepareTenantData(sync, instance, paths, identity, deps.replication);
+    const source = await prepareTenantData(sync, instance, paths, identity, deps.replication, trustLocal);
     clock.mark("data");
     const secrets = await deps.secrets?.(id);
     const steps: StartSteps = {
@@ -485,8 +489,10 @@ export function createLifecycle(deps: LifecycleDeps) {
     async fence(id: string): Promise<void> {
       deps.onLive?.(id, false);
       admin.forget(id);
+      // Replication first, with the shortest final sync Litestream allows: what PocketBase writes
+      // while it stops stays on this host.
+      await deps.replication?.detach(id, FENCED_FINAL_SYNC_SECONDS);
       await supervisor.get(id)?.stop();
-      await deps.replication?.detach(id);
     },
     /** Whether a start of the instance is in flight (queued for a slot included). */
     isStarting(id: string): boolean {

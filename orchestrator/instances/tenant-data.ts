@@ -24,10 +24,18 @@ async function exists(p: string): Promise<boolean> {
 
 /**
  * Puts the newest copy of the tenant's data in place before a start: the local folder when it is
- * at least as new as the generation confirmed in the DB, otherwise the stored snapshot (given to `owner`).
+ * at least as new as the generation confirmed in the DB (and `trustLocal`: no other node has run
+ * the tenant since this one did), otherwise the stored snapshot (given to `owner`).
  */
-export async function prepareTenantData(sync: Sync, instance: Instance, paths: TenantPaths, owner?: FileOwner, replication?: Replication): Promise<DataSource> {
-  const local = await readSyncState(paths);
+export async function prepareTenantData(
+  sync: Sync,
+  instance: Instance,
+  paths: TenantPaths,
+  owner?: FileOwner,
+  replication?: Replication,
+  trustLocal = true,
+): Promise<DataSource> {
+  const local = trustLocal ? await readSyncState(paths) : null;
   if (local && local.generation >= instance.generation && (await exists(paths.dataDir))) return "local";
   const replica = await replicaSource(replication, instance.id);
   await sync.restore(instance.id, paths, instance.generation, owner, replica);

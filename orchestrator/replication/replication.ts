@@ -137,8 +137,12 @@ export async function createReplication(deps: {
       if (dbPath) await syncNow(dbPath);
     },
 
-    /** Final sync and unregistration; never throws (the stop snapshot that follows holds everything). */
-    async detach(instanceId: string): Promise<void> {
+    /**
+     * Final sync and unregistration; never throws (the stop snapshot that follows holds everything).
+     * `finalSyncSeconds` bounds the final sync (Litestream always makes one): a node that lost the
+     * tenant's lease keeps it short, so little can land after another node took the tenant over.
+     */
+    async detach(instanceId: string, finalSyncSeconds = FINAL_SYNC_SECONDS): Promise<void> {
       await registering.get(instanceId);
       registering.delete(instanceId);
       registered.delete(instanceId);
@@ -147,7 +151,7 @@ export async function createReplication(deps: {
       attached.delete(instanceId);
       lastStored.delete(instanceId);
       try {
-        await daemon.request("POST", "/unregister", { path: dbPath, timeout: FINAL_SYNC_SECONDS }, (FINAL_SYNC_SECONDS + 5) * 1000);
+        await daemon.request("POST", "/unregister", { path: dbPath, timeout: finalSyncSeconds }, (finalSyncSeconds + 5) * 1000);
       } catch (err) {
         log.warn({ err, instanceId }, "Litestream's final sync failed; the stop snapshot covers it");
       }
