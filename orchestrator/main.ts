@@ -196,6 +196,7 @@ async function main(): Promise<void> {
     config: { ...config.gateway, baseDomain: config.baseDomain, wakeTimeoutMs: config.timings.wakeTimeoutMs, peerKey: peerKey(config.orchestratorToken) },
     log,
     router,
+    isPeer: (ip) => cluster.isPeerAddress(ip),
   });
   const { port: gatewayPort } = await gateway.listen();
   gatewayPortNow = gatewayPort;

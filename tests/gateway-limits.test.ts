@@ -21,6 +21,7 @@ const OFF: GatewayLimits = {
   ratePerInstance: 0,
 };
 const ATTACKER = "127.0.0.2";
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const BYSTANDER = "127.0.0.3";
 const KEY = `pbk_AAAAAAAAAAAA_${"B".repeat(43)}`;
 
@@ -71,11 +72,12 @@ describe("gateway limits", () => {
     },
   };
 
-  async function startGateway(limits: Partial<GatewayLimits>, trustedProxyHops = 0): Promise<number> {
+  async function startGateway(limits: Partial<GatewayLimits>, trustedProxyHops = 0, isPeer?: (ip: string) => boolean): Promise<number> {
     gateway = createGateway({
       config: { host: "127.0.0.1", port: 0, baseDomain: "localhost", wakeTimeoutMs: 5_000, trustedProxyHops, peerKey: "test", limits: { ...OFF, ...limits } },
       log,
       router,
+      isPeer,
     });
     return (await gateway.listen()).port;
   }
@@ -114,6 +116,15 @@ describe("gateway limits", () => {
     expect(JSON.parse(refused[0]!.received().split("\r\n\r\n")[1]!)).toMatchObject({ error: { code: "rate_limited" } });
     expect((await requestFrom(port, { localAddress: BYSTANDER, host: "echo.localhost" })).status).toBe(200);
     flood.forEach((c) => c.socket.destroy());
+  });
+
+  it("does not count another node's gateway against the per-address cap: it forwards many clients", async () => {
+    const port = await startGateway({ maxConnectionsPerIp: 5, headersTimeoutMs: 60_000 }, 0, (ip) => ip === ATTACKER);
+    const peer = Array.from({ length: 20 }, () => rawConnection(port, { localAddress: ATTACKER, text: "GET / HTTP/1.1\r\nHost: echo.local" }));
+    await Promise.all(peer.map((c) => c.connected));
+    await sleep(200);
+    expect(peer.filter((c) => c.socket.destroyed)).toHaveLength(0);
+    peer.forEach((c) => c.socket.destroy());
   });
 
   it("closes the connection of a refused upload instead of reading the rest of its body", async () => {

@@ -60,6 +60,12 @@ export function createCluster(deps: {
   /** Instances being moved away from this node: requests for them wait for the move, then go where it went. */
   const moves = new Map<string, Promise<void>>();
   let peers: PeerNode[] = [];
+  /** The hosts of the other nodes' gateways, as of the last look at the nodes. */
+  let peerHosts = new Set<string>();
+  const seePeers = (nodes: PeerNode[]) => {
+    peers = nodes;
+    peerHosts = new Set(nodes.filter((n) => n.id !== nodeId).map((n) => new URL(n.gatewayUrl).hostname.replace(/^\[|\]$/g, "")));
+  };
   let reachable = false;
   /** When the last heartbeat reached the DB (a peer asking is told "reachable" only while this is recent). */
   let lastContact = Number.NEGATIVE_INFINITY;
@@ -96,7 +102,7 @@ export function createCluster(deps: {
     try {
       // Bounded: a DB that stops answering (rather than refusing) must not stall the heartbeat past the leases' deadlines.
       const renewed = await pTimeout(store.heartbeat({ ...deps.info(), draining }), { milliseconds: margin });
-      peers = await pTimeout(store.nodes(), { milliseconds: margin });
+      seePeers(await pTimeout(store.nodes(), { milliseconds: margin }));
       if (!reachable) {
         connectedSince = sentAt;
         if (outageForAll) log.info("the control DB answers again");
@@ -143,7 +149,7 @@ export function createCluster(deps: {
 
   /** Where an instance no live node holds should go now, by every node's lease count as the DB has it this moment. */
   async function place(id: string): Promise<Location> {
-    peers = await fromDb(() => store.nodes());
+    seePeers(await fromDb(() => store.nodes()));
     const node = chooseNode(peers, id);
     if (!node) return { kind: "nowhere", reason: "No node has room for another instance right now." };
     return node.id === nodeId ? { kind: "here" } : { kind: "peer", node };
@@ -252,6 +258,8 @@ export function createCluster(deps: {
     heldIds(): string[] {
       return [...held.keys()];
     },
+    /** Whether `ip` is the address of another node (its gateway forwards clients' requests here). */
+    isPeerAddress: (ip: string) => peerHosts.has(ip),
     /** The nodes as of the last heartbeat. */
     peers(): readonly PeerNode[] {
       return peers;
@@ -269,7 +277,7 @@ export function createCluster(deps: {
     async setDraining(on: boolean): Promise<void> {
       draining = on;
       await store.setDraining(on);
-      peers = await store.nodes();
+      seePeers(await store.nodes());
     },
     /** Runs a heartbeat now (tests, and right after a change peers should see). */
     heartbeat: task.runNow,

@@ -19,7 +19,14 @@ const CONNECTIONS_CHECK_MS = 1_000;
  * Creates the HTTP gateway that routes `<subdomain>.<baseDomain>` to the live instance (HTTP, SSE,
  * WebSocket). `forwarder` is replaced only by benchmarks, to measure the old http-proxy path.
  */
-export function createGateway(deps: { config: GatewayConfig; log: Logger; router: GatewayRouter; forwarder?: CreateForwarder }): Gateway {
+export function createGateway(deps: {
+  config: GatewayConfig;
+  log: Logger;
+  router: GatewayRouter;
+  forwarder?: CreateForwarder;
+  /** Addresses of the other nodes, whose gateways forward many clients' requests over their connections. */
+  isPeer?: (ip: string) => boolean;
+}): Gateway {
   const { config, router } = deps;
   const log = deps.log.child({ component: "gateway" });
   const streams = new Set<ServerResponse | Duplex>();
@@ -37,7 +44,7 @@ export function createGateway(deps: { config: GatewayConfig; log: Logger; router
     noDelay: true,
   });
   server.timeout = 0;
-  const refused = limitConnections(server, { ...config.limits, trustedProxyHops: config.trustedProxyHops }, log);
+  const refused = limitConnections(server, { ...config.limits, trustedProxyHops: config.trustedProxyHops }, log, deps.isPeer);
   const handlerDeps = { policies, trustedProxyHops: config.trustedProxyHops, log, refused, peerKey: config.peerKey };
   server.on("request", createRequestHandler(handlerDeps));
   server.on("upgrade", createUpgradeHandler(handlerDeps));
