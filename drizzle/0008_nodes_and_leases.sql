@@ -5,6 +5,8 @@ CREATE TABLE `leases` (
 	`generation` integer DEFAULT 0 NOT NULL,
 	`expires_at` integer DEFAULT 0 NOT NULL,
 	`last_node_id` text,
+	`lineage` integer DEFAULT 0 NOT NULL,
+	`previous_lineage` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`instance_id`) REFERENCES `instances`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

@@ -70,6 +70,9 @@ async function main(): Promise<void> {
 
   const db = await openDb(config.db);
   shutdown.add("control DB", 5_000, () => db.close());
+  // This process in the cluster's tables (docs/scale-out.md); the heartbeat starts further down.
+  const incarnation = randomBytes(8).toString("hex");
+  const clusterStore = createClusterStore(db, { nodeId: config.node.id, incarnation }, config.node.ttlMs);
   const mailer = createMailer({ smtpUrl: config.mail.smtpUrl, from: config.mail.from, log });
   shutdown.add("mailer", 1_000, () => mailer.close());
   const notices = createNotices({ db, mailer, log, dashboardUrl: config.dashboardUrl });
@@ -92,7 +95,12 @@ async function main(): Promise<void> {
   shutdown.add("tenant volumes", 30_000, () => disk.close());
   const storage = createStorage(config.storage);
   const sync = createSync({ storage, log, options: { maxFiles: config.tenantMaxFiles } });
-  const replication = await resolveReplication(config.replication, { storageConfig: config.storage, storage, log });
+  const replication = await resolveReplication(config.replication, {
+    storageConfig: config.storage,
+    storage,
+    log,
+    lineages: (id) => clusterStore.lineages(id),
+  });
   // Registered before the tenants' step, so it runs after it: their final syncs go through Litestream.
   if (replication) shutdown.add("replication (Litestream)", 40_000, () => replication.close());
   const supervisor = createSupervisor({
@@ -104,13 +112,12 @@ async function main(): Promise<void> {
 
   // This node's heartbeat and leases (docs/scale-out.md). Registered before the tenants' step so it
   // runs after it at shutdown: final uploads need their leases renewed until the last one is stored.
-  const incarnation = randomBytes(8).toString("hex");
   const startedAt = new Date();
   const version = (JSON.parse(await fs.readFile(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as { version: string }).version;
   let gatewayPortNow = config.gateway.port;
   const peerApi = createPeerApi(config.orchestratorToken);
   const cluster = createCluster({
-    store: createClusterStore(db, { nodeId: config.node.id, incarnation }, config.node.ttlMs),
+    store: clusterStore,
     info: () => ({
       nodeId: config.node.id,
       incarnation,
@@ -154,7 +161,10 @@ async function main(): Promise<void> {
     code: createTenantCode({ storage, log, records: deployRecords, store }),
     secrets: createTenantSecrets({ db, encryptionKey: config.encryptionKey, log }),
     replication,
-    replicaPosition: (id) => storedReplicaTxid(storage, config.storage.driver, id),
+    replicaPosition: async (id) => {
+      const lineage = cluster.lineageOf(id)?.lineage ?? (await clusterStore.lineages(id)).lineage;
+      return { lineage, txid: await storedReplicaTxid(storage, config.storage.driver, id, lineage) };
+    },
     leases: cluster,
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
     appUrlOf: (instance) => domains.appUrlOf(instance),

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { eq } from "drizzle-orm";
 import { execa } from "execa";
 import type PocketBase from "pocketbase";
@@ -85,6 +86,18 @@ describe("several nodes on one control DB and one object store", () => {
     expect(res.status).toBe(200);
     await sleep(WINDOW_MS); // replicated: older than the window the design promises
     return node;
+  }
+
+  /** Every object under `prefix` in the shared S3 bucket, as `key etag` (an object written again shows a new ETag). */
+  async function listKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.client().send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix, ContinuationToken: token }));
+      keys.push(...(page.Contents ?? []).map((o) => `${o.Key ?? ""} ${o.ETag ?? ""} ${o.Size ?? 0}`));
+      token = page.NextContinuationToken;
+    } while (token);
+    return keys.sort();
   }
 
   /** kill -9 of a node's orchestrator, Litestream and PocketBase processes at once, as a lost host. */
@@ -264,6 +277,77 @@ describe("several nodes on one control DB and one object store", () => {
     // Its status was not rewritten by the old node: the instance still runs.
     const instance = await a().orch.api("GET", `/v1/instances/${id}`);
     expect(instance.body.instance?.status).toBe("running");
+  });
+
+  it("keeps a frozen node's replication out of the new holder's replica: the tenant's own writes there are never restored", async () => {
+    const sub = `lineage-${randomBytes(3).toString("hex")}`;
+    const { id, pb } = await placedInstance(sub, a());
+    await pb.collections.create({ name: "notes", type: "base", listRule: "", createRule: "", fields: [{ name: "text", type: "text" }] });
+    await pb.collection("notes").create({ text: "before the freeze" });
+    await sleep(WINDOW_MS);
+    const frozen = nodeNamed((await holderOf(id))?.nodeId)!;
+    const entry = nodes.find((n) => n !== frozen)!;
+
+    process.kill(frozen.orch.pid!, "SIGSTOP");
+    let holder: Node;
+    try {
+      await waitFor(
+        "the instance on another node",
+        async () => {
+          const res = await entry.client.fetch(entry.client.url(sub, "/api/health"), { signal: AbortSignal.timeout(3_000) });
+          return res.status === 200 ? true : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      holder = nodeNamed((await holderOf(id))?.nodeId)!;
+      for (const text of ["new holder 1", "new holder 2", "new holder 3"]) {
+        const res = await entry.client.fetch(entry.client.url(sub, "/api/collections/notes/records"), {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ text }),
+        });
+        expect(res.status).toBe(200);
+      }
+      await sleep(WINDOW_MS);
+      // The replica the new holder writes, as it is now; the new holder writes nothing more from here on.
+      const lineage = (await holderOf(id))!.lineage;
+      const replicaKeys = () => listKeys(`tenants/${id}/${lineage === 0 ? "litestream" : `litestream-${lineage}`}/`);
+      const before = await replicaKeys();
+      expect(before.length).toBeGreaterThan(0);
+      // Meanwhile the tenant's own code on the frozen node writes (its PocketBase and Litestream run on).
+      const stale = await execa(
+        "sqlite3",
+        [path.join(frozen.orch.tenantDir(id), "pb_data", "data.db"), "INSERT INTO notes (id, text) VALUES ('stalewrite00001', 'stale');"],
+        {
+          reject: false,
+        },
+      );
+      expect(stale.exitCode, stale.stderr).toBe(0);
+      await sleep(WINDOW_MS); // its Litestream ships it…
+      process.kill(frozen.orch.pid!, "SIGCONT");
+      await sleep(WINDOW_MS); // …and so does its final sync once the thawed node gives the lease up
+      // …but never into the new holder's replica.
+      expect(await replicaKeys()).toEqual(before);
+    } finally {
+      process.kill(frozen.orch.pid!, "SIGCONT");
+    }
+
+    // The new holder is lost with its host: whoever restores next reads the new holder's replica.
+    await loseHost(holder);
+    const reader = nodes.find((n) => n !== holder && n !== frozen) ?? frozen;
+    try {
+      const texts = await waitFor(
+        "the instance after a second failover",
+        async () => {
+          const res = await reader.client.fetch(reader.client.url(sub, "/api/collections/notes/records?perPage=50"), { signal: AbortSignal.timeout(3_000) });
+          return res.status === 200 ? ((await res.json()) as { items: { text: string }[] }).items.map((r) => r.text) : undefined;
+        },
+        { timeoutMs: 40_000, intervalMs: 250 },
+      );
+      expect(texts.sort()).toEqual(["before the freeze", "new holder 1", "new holder 2", "new holder 3"]);
+    } finally {
+      await holder.orch.restart();
+    }
   });
 
   it("never starts an instance from a node's old local copy once another node ran it (and died with its newest writes)", async () => {

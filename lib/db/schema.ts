@@ -161,6 +161,14 @@ export const leases = sqliteTable(
     expiresAt: integer("expires_at").notNull().default(0),
     /** The node that held it last, kept after a release: only that node's local copy of the data can be the newest. */
     lastNodeId: text("last_node_id"),
+    /**
+     * Where the holder's Litestream replicates (a replica lineage: `tenants/<id>/litestream` for 0,
+     * `litestream-<n>` otherwise). A node taking over from a holder that did not release the lease
+     * starts a new one (its generation), so a stale holder's replication never lands where the new
+     * holder's does; `previousLineage` is the one it restored from, read until the new one has data.
+     */
+    lineage: integer("lineage").notNull().default(0),
+    previousLineage: integer("previous_lineage").notNull().default(0),
   },
   (t) => [index("leases_node_idx").on(t.nodeId)],
 );

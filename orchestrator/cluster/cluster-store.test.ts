@@ -39,15 +39,16 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     const b = createClusterStore(temp.db, { nodeId: "b", incarnation: "b1" }, TTL_MS);
     const id = await newInstance();
 
-    expect(await a.acquire(id, false)).toEqual({ generation: 1, previousNode: null });
-    expect(await a.acquire(id, false)).toEqual({ generation: 1, previousNode: "a" }); // renewing one's own keeps the generation
+    expect(await a.acquire(id, false)).toEqual({ generation: 1, previousNode: null, lineage: 0, previousLineage: 0 });
+    expect(await a.acquire(id, false)).toMatchObject({ generation: 1, previousNode: "a", lineage: 0 }); // renewing one's own keeps the generation
     expect(await b.acquire(id, true)).toBeNull(); // unexpired: not even a take-over gets it
     expect(await a.holder(id)).toMatchObject({ nodeId: "a", generation: 1, live: true });
     expect(await a.holds(id, 1)).toBe(true);
 
     await sleep(TTL_MS + 50);
     expect(await b.acquire(id, false)).toBeNull(); // expired, but a take-over must be asked for
-    expect(await b.acquire(id, true)).toEqual({ generation: 2, previousNode: "a" });
+    // Taken over, not released: b replicates to a lineage of its own, and restores read a's until it has data.
+    expect(await b.acquire(id, true)).toEqual({ generation: 2, previousNode: "a", lineage: 2, previousLineage: 0 });
     // The old holder learns it at its next heartbeat, and its writes are refused.
     expect((await a.heartbeat(info("a", "a1"))).has(id)).toBe(false);
     expect(await a.holds(id, 1)).toBe(false);
@@ -65,11 +66,19 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     await a1.release(id);
     expect(await a1.holder(id)).toBeNull();
     // The last holder is remembered past the release: node a's local copy is not the newest once b ran it.
-    expect(await b.acquire(id, false)).toEqual({ generation: 2, previousNode: "a" });
+    // Released cleanly: the next holder goes on in the same replica lineage.
+    expect(await b.acquire(id, false)).toEqual({ generation: 2, previousNode: "a", lineage: 0, previousLineage: 0 });
     await b.release(id);
-    expect(await a1.acquire(id, false)).toEqual({ generation: 3, previousNode: "b" });
-    expect(await a2.acquire(id, false)).toEqual({ generation: 4, previousNode: "a" }); // same node id, new process: its own, unexpired or not
+    expect(await a1.acquire(id, false)).toEqual({ generation: 3, previousNode: "b", lineage: 0, previousLineage: 0 });
+    // Same node id, new process: its own, unexpired or not, but its old process may still replicate: a new lineage.
+    expect(await a2.acquire(id, false)).toEqual({ generation: 4, previousNode: "a", lineage: 4, previousLineage: 0 });
     expect((await a1.heartbeat(info("a", "first"))).has(id)).toBe(false);
+
+    // Taken over again before a2's lineage got data (never settled): reads still fall back to lineage 0.
+    await sleep(TTL_MS + 50);
+    expect(await b.acquire(id, true)).toEqual({ generation: 5, previousNode: "a", lineage: 5, previousLineage: 0 });
+    await b.settleLineage(id, 5);
+    expect(await b.lineages(id)).toEqual({ lineage: 5, previousLineage: 5 });
   });
 
   it("lists nodes with their live leases, and a node that stopped heartbeating as dead", async () => {

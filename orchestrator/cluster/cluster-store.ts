@@ -33,6 +33,9 @@ export type PeerNode = {
   heartbeatAgeMs: number;
 };
 
+/** A lease just taken: its fencing generation, the node that held it last before, and its replica lineages. */
+export type Acquired = { generation: number; previousNode: string | null; lineage: number; previousLineage: number };
+
 /** Who holds an instance's lease; `live` while it has not expired by the DB's clock. */
 export type LeaseHolder = { nodeId: string; incarnation: string; generation: number; live: boolean };
 
@@ -91,22 +94,50 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
      * renewing one's own keeps it. Null when another node holds it; else the generation and the
      * node that held it last before (null: nobody ever did).
      */
-    async acquire(instanceId: string, takeOver: boolean): Promise<{ generation: number; previousNode: string | null } | null> {
+    async acquire(instanceId: string, takeOver: boolean): Promise<Acquired | null> {
       // One transaction: the previous holder as it was just before this holding (null: never held).
+      // In SET, `leases.*` are the values before the update: a holding that was not released (taken
+      // over, or left by an earlier process of this node) starts a new replica lineage, and reads
+      // fall back to the last lineage known to hold data (the previous holder's, once it was settled).
       const [before, taken] = await db.batch([
         db.all<{ last_node_id: string | null }>(sql`SELECT last_node_id FROM ${leases} WHERE instance_id = ${instanceId}`),
-        db.all<{ generation: number }>(sql`
+        db.all<{ generation: number; lineage: number; previous_lineage: number }>(sql`
           INSERT INTO ${leases} (instance_id, node_id, incarnation, generation, expires_at, last_node_id)
             VALUES (${instanceId}, ${self.nodeId}, ${self.incarnation}, 1, ${DB_NOW} + ${ttlMs}, ${self.nodeId})
           ON CONFLICT (instance_id) DO UPDATE SET
             generation = CASE WHEN leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation
               THEN leases.generation ELSE leases.generation + 1 END,
+            lineage = CASE WHEN leases.node_id IS NULL OR (leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation)
+              THEN leases.lineage ELSE leases.generation + 1 END,
+            previous_lineage = CASE WHEN leases.node_id IS NULL OR (leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation)
+              THEN leases.previous_lineage WHEN leases.previous_lineage = leases.lineage THEN leases.lineage ELSE leases.previous_lineage END,
             node_id = excluded.node_id, incarnation = excluded.incarnation, expires_at = excluded.expires_at, last_node_id = excluded.node_id
           WHERE leases.node_id IS NULL OR leases.node_id = excluded.node_id OR (${takeOver ? 1 : 0} AND leases.expires_at < ${DB_NOW})
-          RETURNING generation`),
+          RETURNING generation, lineage, previous_lineage`),
       ]);
       const row = taken[0];
-      return row ? { generation: Number(row.generation), previousNode: before[0]?.last_node_id ?? null } : null;
+      if (!row) return null;
+      return {
+        generation: Number(row.generation),
+        previousNode: before[0]?.last_node_id ?? null,
+        lineage: Number(row.lineage),
+        previousLineage: Number(row.previous_lineage),
+      };
+    },
+
+    /** The instance's replica lineages: the one its holder writes, and the one before (0 and 0 when it never had a lease). */
+    async lineages(instanceId: string): Promise<{ lineage: number; previousLineage: number }> {
+      const rows = await db.all<{ lineage: number; previous_lineage: number }>(
+        sql`SELECT lineage, previous_lineage FROM ${leases} WHERE instance_id = ${instanceId}`,
+      );
+      const row = rows[0];
+      return { lineage: Number(row?.lineage ?? 0), previousLineage: Number(row?.previous_lineage ?? 0) };
+    },
+
+    /** The new lineage has the tenant's data: the previous one is not read any more (its objects are deleted next). */
+    async settleLineage(instanceId: string, lineage: number): Promise<void> {
+      await db.run(sql`UPDATE ${leases} SET previous_lineage = lineage WHERE instance_id = ${instanceId} AND lineage = ${lineage}
+        AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation}`);
     },
 
     /** Gives the lease up (this incarnation's holding only), keeping its generation for the next holder. */

@@ -24,7 +24,7 @@ const DB_LOOKUP_TIMEOUT_MS = 5_000;
 /** How long a peer gets to say whether it reaches the control DB. */
 const PEER_STATUS_TIMEOUT_MS = 1_000;
 
-type Held = { generation: number; deadline: number };
+type Held = { generation: number; deadline: number; lineage: number; previousLineage: number };
 
 /**
  * This node's part in the cluster (docs/scale-out.md): its heartbeat, the leases it holds and when
@@ -210,10 +210,25 @@ export function createCluster(deps: {
       const takeOver = reachable && sentAt - connectedSince >= ttlMs;
       const taken = await store.acquire(id, takeOver);
       if (taken === null) throw new LeaseHeldError(id);
-      held.set(id, { generation: taken.generation, deadline: sentAt + ttlMs - margin });
+      held.set(id, { generation: taken.generation, deadline: sentAt + ttlMs - margin, lineage: taken.lineage, previousLineage: taken.previousLineage });
       holders.delete(id);
       // Another node ran it since this one did: whatever this node still has of it is older than the store.
       return { generation: taken.generation, localCopyMayBeNewest: taken.previousNode === null || taken.previousNode === nodeId };
+    },
+    /**
+     * The replica lineage this node's Litestream writes the instance to, and the one a restore
+     * reads until that has data (equal once settled); undefined when this node does not hold it.
+     */
+    lineageOf(id: string): { lineage: number; previousLineage: number } | undefined {
+      const lease = held.get(id);
+      return lease && { lineage: lease.lineage, previousLineage: lease.previousLineage };
+    },
+    /** The instance's new lineage has its data (Litestream synced): restores read it from now on. */
+    async settleLineage(id: string): Promise<void> {
+      const lease = held.get(id);
+      if (!lease || lease.lineage === lease.previousLineage) return;
+      await store.settleLineage(id, lease.lineage);
+      lease.previousLineage = lease.lineage;
     },
     /** Releases the lease after the instance stopped here with its final upload. */
     async release(id: string): Promise<void> {

@@ -56,13 +56,13 @@ export type LifecycleDeps = {
   secrets?: TenantSecrets | undefined;
   /** Continuous replication of data.db (Litestream), when the node runs it. */
   replication?: Replication | undefined;
-  /** The newest transaction of a tenant's replica in the store (0: none), whether or not replication runs now. */
-  replicaPosition: (instanceId: string) => Promise<number>;
+  /** The lineage this node replicates the tenant to, and its newest transaction in the store (0: none), whether or not replication runs now. */
+  replicaPosition: (instanceId: string) => Promise<{ lineage: number; txid: number }>;
   /**
    * The instance's lease (cluster/cluster.ts): taken before this node works on an instance's data
    * or runs it, released once it stopped here with its data stored.
    */
-  leases: Pick<Cluster, "acquire" | "release" | "holds" | "stillHolds">;
+  leases: Pick<Cluster, "acquire" | "release" | "holds" | "stillHolds" | "lineageOf" | "settleLineage">;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
   /** The URL PocketBase should call itself (a primary custom domain); default: the instance's own URL. */
@@ -242,14 +242,35 @@ export function createLifecycle(deps: LifecycleDeps) {
    */
   function attachReplication(id: string, paths: TenantPaths): void {
     const { replication } = deps;
+    if (!replication) return;
+    const lineages = leases.lineageOf(id) ?? { lineage: 0, previousLineage: 0 };
     replication
-      ?.attach(id, paths)
-      .catch(async (err: unknown) => {
-        await replication.detach(id);
-        log.error({ err, instanceId: id }, "replication could not start");
-        await store.recordEvent(id, "replication_failed", `Continuous replication could not start: ${errorMessage(err)}. Snapshots continue.`);
-      })
+      .attach(id, paths, lineages.lineage)
+      .then(
+        () => (lineages.lineage === lineages.previousLineage ? undefined : settleLineage(id, lineages.previousLineage)),
+        async (err: unknown) => {
+          await replication.detach(id);
+          log.error({ err, instanceId: id }, "replication could not start");
+          await store.recordEvent(id, "replication_failed", `Continuous replication could not start: ${errorMessage(err)}. Snapshots continue.`);
+        },
+      )
       .catch((err: unknown) => log.error({ err, instanceId: id }, "recording a replication failure failed"));
+  }
+
+  /**
+   * This node took the tenant over and replicates it to a new lineage: once Litestream has synced
+   * it, restores read it, and the lineage before (the one the start restored from) is deleted.
+   * Until then restores read the one before; a failure here only leaves it in the store.
+   */
+  async function settleLineage(id: string, previousLineage: number): Promise<void> {
+    const { replication } = deps;
+    try {
+      await replication?.flush(id);
+      await leases.settleLineage(id);
+      await replication?.dropLineage(id, previousLineage);
+    } catch (err) {
+      log.warn({ err, instanceId: id }, "settling the new replica lineage failed; the previous one is kept");
+    }
   }
 
   /**

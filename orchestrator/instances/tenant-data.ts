@@ -59,11 +59,11 @@ export type UploadDeps = {
   log: Logger;
   replication?: Replication | undefined;
   /**
-   * The newest transaction of the tenant's replica in the store (0: none), read from the store
-   * itself, so copies record it even while replication is off (a replica from an earlier run is
-   * then known to be older than them).
+   * The replica lineage this node writes the tenant to and its newest transaction in the store
+   * (0: none), read from the store itself, so copies record it even while replication is off (a
+   * replica from an earlier run is then known to be older than them).
    */
-  replicaPosition: (instanceId: string) => Promise<number>;
+  replicaPosition: (instanceId: string) => Promise<{ lineage: number; txid: number }>;
   restoreWindowMs: number;
   collectedAt: Map<string, number>;
   /** Whether this node still holds the instance's lease (fencing): checked before an upload and before it is recorded. */
@@ -73,8 +73,8 @@ export type UploadDeps = {
 /** The tenant's replica as a restore source: its newest state, or its state as of `at`. */
 export async function replicaSource(replication: Replication | undefined, instanceId: string, at?: Date): Promise<ReplicaSource | undefined> {
   if (!replication) return undefined;
-  const txid = await replication.storedTxid(instanceId);
-  return { txid, pointInTime: at !== undefined, restoreTo: (dest) => replication.restore(instanceId, dest, at) };
+  const { lineage, txid } = await replication.storedPosition(instanceId);
+  return { lineage, txid, pointInTime: at !== undefined, restoreTo: (dest) => replication.restore(instanceId, dest, at) };
 }
 
 /** What a restore to a point in time uses: the files of a stored generation, data.db from the replica when it reaches back that far. */
@@ -125,7 +125,7 @@ export async function uploadIfChanged(
   if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
   const generation = Math.max(instance.generation, state.generation) + 1;
   const started = Date.now();
-  const options: SnapshotOptions = { databases: carry ? "carry" : "copy", reason, replicaTxid: () => deps.replicaPosition(instanceId) };
+  const options: SnapshotOptions = { databases: carry ? "carry" : "copy", reason, replicaPosition: () => deps.replicaPosition(instanceId) };
   await assertMayWrite(deps, instanceId);
   const result = await deps.sync.upload(instanceId, paths, generation, owner, options);
   await assertMayWrite(deps, instanceId);

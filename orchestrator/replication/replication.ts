@@ -7,7 +7,7 @@ import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
 import { type LitestreamDaemon, startLitestream } from "./litestream-daemon";
-import { replicaEnv, replicaUrl, storedReplicaTxid } from "./replica-location";
+import { replicaEnv, replicaPrefix, replicaUrl, storedReplicaTxid } from "./replica-location";
 import type { ReplicationStatus, RestoreWindow } from "../../lib/backups-json";
 
 export type Replication = ReturnType<typeof createReplication> extends Promise<infer R> ? R : never;
@@ -77,11 +77,13 @@ export async function createReplication(deps: {
   restoreWindowMs: number;
   snapshotIntervalMs: number;
   log: Logger;
+  /** The tenant's replica lineages as the control DB has them (cluster/cluster-store.ts `lineages`). */
+  lineages: (instanceId: string) => Promise<{ lineage: number; previousLineage: number }>;
 }) {
   const { storageConfig, storage, log } = deps;
   const env = replicaEnv(storageConfig);
-  /** Database path of every attached tenant: registered again whenever Litestream restarts. */
-  const attached = new Map<string, string>();
+  /** Database path and replica lineage of every attached tenant: registered again whenever Litestream restarts. */
+  const attached = new Map<string, { dbPath: string; lineage: number }>();
   /** The newest stored transaction last seen per tenant, and when: for the status while the store is unreachable. */
   const lastStored = new Map<string, { txid: number; atMs: number }>();
   /** Registrations in flight (settled either way), which a detach waits for, and those that succeeded. */
@@ -89,8 +91,18 @@ export async function createReplication(deps: {
   const registered = new Set<string>();
   const databaseOf = (paths: TenantPaths) => path.join(paths.dataDir, DATABASE);
 
-  const register = (instanceId: string, dbPath: string) =>
-    daemon.request("POST", "/register", { path: dbPath, replica_url: replicaUrl(storageConfig, instanceId) });
+  const register = (instanceId: string, { dbPath, lineage }: { dbPath: string; lineage: number }) =>
+    daemon.request("POST", "/register", { path: dbPath, replica_url: replicaUrl(storageConfig, instanceId, lineage) });
+
+  /**
+   * The lineage a restore reads: the current one once it holds data, else the one before it (a new
+   * holder's lineage is empty until its Litestream's first sync).
+   */
+  async function readLineage(instanceId: string): Promise<number> {
+    const { lineage, previousLineage } = await deps.lineages(instanceId);
+    if (lineage === previousLineage) return lineage;
+    return (await storedReplicaTxid(storage, storageConfig.driver, instanceId, lineage)) > 0 ? lineage : previousLineage;
+  }
 
   const daemon: LitestreamDaemon = await startLitestream({
     binary: deps.binary,
@@ -99,8 +111,8 @@ export async function createReplication(deps: {
     env,
     log,
     onStarted: async () => {
-      for (const [id, dbPath] of attached) {
-        await register(id, dbPath)
+      for (const [id, target] of attached) {
+        await register(id, target)
           .then(() => void registered.add(id))
           .catch((err: unknown) => log.error({ err, instanceId: id }, "re-registering with Litestream failed"));
       }
@@ -118,11 +130,11 @@ export async function createReplication(deps: {
      * already stored as a snapshot, or brand new). Litestream takes its first copy within a second
      * or so. A detach waits for the registration, so the two never cross.
      */
-    attach(instanceId: string, paths: TenantPaths): Promise<void> {
-      const dbPath = databaseOf(paths);
-      attached.set(instanceId, dbPath);
+    attach(instanceId: string, paths: TenantPaths, lineage: number): Promise<void> {
+      const target = { dbPath: databaseOf(paths), lineage };
+      attached.set(instanceId, target);
       lastStored.set(instanceId, { txid: 0, atMs: Date.now() });
-      const done = register(instanceId, dbPath).then(() => void registered.add(instanceId));
+      const done = register(instanceId, target).then(() => void registered.add(instanceId));
       registering.set(
         instanceId,
         done.catch(() => undefined),
@@ -133,8 +145,8 @@ export async function createReplication(deps: {
     /** Ships what the tenant has written until now to the store, and waits for it (no-op when not attached). */
     async flush(instanceId: string): Promise<void> {
       await registering.get(instanceId);
-      const dbPath = attached.get(instanceId);
-      if (dbPath) await syncNow(dbPath);
+      const target = attached.get(instanceId);
+      if (target) await syncNow(target.dbPath);
     },
 
     /**
@@ -146,7 +158,7 @@ export async function createReplication(deps: {
       await registering.get(instanceId);
       registering.delete(instanceId);
       registered.delete(instanceId);
-      const dbPath = attached.get(instanceId);
+      const dbPath = attached.get(instanceId)?.dbPath;
       if (!dbPath) return;
       attached.delete(instanceId);
       lastStored.delete(instanceId);
@@ -169,14 +181,14 @@ export async function createReplication(deps: {
      * not asked: it blocks while an upload hangs on an unreachable store, exactly when this matters.
      */
     async status(instanceId: string): Promise<ReplicationStatus> {
-      const dbPath = attached.get(instanceId);
-      if (!dbPath) return { state: "off" };
-      const local = await localTransactions(dbPath);
+      const target = attached.get(instanceId);
+      if (!target) return { state: "off" };
+      const local = await localTransactions(target.dbPath);
       const seen = lastStored.get(instanceId) ?? { txid: 0, atMs: Date.now() };
       let stored = seen.txid;
       let error: string | null = null;
       try {
-        stored = await storedReplicaTxid(storage, storageConfig.driver, instanceId);
+        stored = await storedReplicaTxid(storage, storageConfig.driver, instanceId, target.lineage);
         lastStored.set(instanceId, { txid: stored, atMs: Date.now() });
       } catch (err) {
         log.warn({ err, instanceId }, "reading the replica's position failed");
@@ -199,8 +211,17 @@ export async function createReplication(deps: {
       };
     },
 
-    /** Newest transaction of the tenant in the store (0: never replicated). */
-    storedTxid: (instanceId: string) => storedReplicaTxid(storage, storageConfig.driver, instanceId),
+    /** The lineage a restore reads, and its newest transaction in the store (0: never replicated). */
+    async storedPosition(instanceId: string): Promise<{ lineage: number; txid: number }> {
+      const lineage = await readLineage(instanceId);
+      return { lineage, txid: await storedReplicaTxid(storage, storageConfig.driver, instanceId, lineage) };
+    },
+
+    /** Deletes a lineage nothing reads any more (the one before a new holder's, once that has data). */
+    async dropLineage(instanceId: string, lineage: number): Promise<void> {
+      const deleted = await storage.deletePrefix(replicaPrefix(instanceId, lineage));
+      log.info({ instanceId, lineage, deleted }, "deleted a replica lineage that is no longer read");
+    },
 
     /** Restores the tenant's database, as of `at` (default: its newest state), to `dest` (a path of ours). */
     /**
@@ -210,7 +231,7 @@ export async function createReplication(deps: {
      * decided here, when the restore runs (after a stop's final sync), not when it was asked for.
      */
     async restore(instanceId: string, dest: string, at?: Date): Promise<void> {
-      const url = replicaUrl(storageConfig, instanceId);
+      const url = replicaUrl(storageConfig, instanceId, await readLineage(instanceId));
       let result = await litestream(["restore", "-o", dest, ...(at ? ["-timestamp", at.toISOString()] : []), url]);
       if (at && result.exitCode !== 0 && /timestamp does not exist/.test(String(result.stderr))) {
         const window = await this.window(instanceId);
@@ -221,7 +242,10 @@ export async function createReplication(deps: {
 
     /** From when to when the tenant's database can be restored; null when nothing is replicated. */
     async window(instanceId: string): Promise<RestoreWindow> {
-      const result = await litestream(["ltx", "-level", "all", "-json", replicaUrl(storageConfig, instanceId)], WINDOW_TIMEOUT_MS);
+      const result = await litestream(
+        ["ltx", "-level", "all", "-json", replicaUrl(storageConfig, instanceId, await readLineage(instanceId))],
+        WINDOW_TIMEOUT_MS,
+      );
       if (result.timedOut) throw new Error(`Listing the replica took longer than ${WINDOW_TIMEOUT_MS} ms (is the object store reachable?)`);
       if (result.exitCode !== 0) throw new Error(`Listing the replica failed: ${String(result.stderr).trim()}`);
       const files = JSON.parse(String(result.stdout)) as LtxInfo[];

@@ -18,7 +18,12 @@ export type ReplicationSettings = {
  */
 export async function resolveReplication(
   settings: ReplicationSettings,
-  deps: { storageConfig: StorageConfig; storage: ObjectStorage; log: Logger },
+  deps: {
+    storageConfig: StorageConfig;
+    storage: ObjectStorage;
+    log: Logger;
+    lineages: (instanceId: string) => Promise<{ lineage: number; previousLineage: number }>;
+  },
 ): Promise<Replication | undefined> {
   if (settings.mode === "off") return undefined;
   const installed = await fs.access(settings.binary, fs.constants.X_OK).then(

@@ -33,9 +33,11 @@ const databaseSchema = z.object({
   compressedSize: size,
   /**
    * data.db only: the newest transaction in the tenant's Litestream replica when this copy was
-   * taken (the copy holds at least that much). A replica further ahead is newer than this copy.
+   * taken (the copy holds at least that much), and the replica lineage it was counted in (absent:
+   * 0). A replica further ahead in the same lineage, or in a later one, is newer than this copy.
    */
   replicaTxid: size.optional(),
+  replicaLineage: size.optional(),
 });
 
 export type SnapshotReason = (typeof snapshotReasons)[number];

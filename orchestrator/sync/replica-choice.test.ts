@@ -2,8 +2,16 @@ import { describe, expect, it } from "vitest";
 import type { ManifestDatabase } from "./manifest";
 import { useReplica } from "./restore";
 
-const copy = (replicaTxid?: number): ManifestDatabase => ({ name: "data.db", key: "k", sha256: "0".repeat(64), size: 1, compressedSize: 1, replicaTxid });
-const replica = (txid: number, pointInTime = false) => ({ txid, pointInTime, restoreTo: async () => undefined });
+const copy = (replicaTxid?: number, replicaLineage?: number): ManifestDatabase => ({
+  name: "data.db",
+  key: "k",
+  sha256: "0".repeat(64),
+  size: 1,
+  compressedSize: 1,
+  replicaTxid,
+  replicaLineage,
+});
+const replica = (txid: number, pointInTime = false, lineage = 0) => ({ lineage, txid, pointInTime, restoreTo: async () => undefined });
 
 describe("useReplica: where a restore takes data.db from", () => {
   it("uses the snapshot copy without a replica, or with an empty one", () => {
@@ -20,6 +28,13 @@ describe("useReplica: where a restore takes data.db from", () => {
     expect(useReplica(replica(8), copy(7))).toBe(true);
     expect(useReplica(replica(1), copy())).toBe(true);
     expect(useReplica(replica(1), undefined)).toBe(true);
+  });
+
+  it("compares lineages first: a later lineage (a takeover) is newer than any copy of an earlier one, whatever the counts", () => {
+    expect(useReplica(replica(2, false, 7), copy(500))).toBe(true);
+    expect(useReplica(replica(2, false, 7), copy(500, 3))).toBe(true);
+    expect(useReplica(replica(900, false, 3), copy(2, 7))).toBe(false); // a copy taken under a newer lineage
+    expect(useReplica(replica(9, false, 7), copy(8, 7))).toBe(true);
   });
 
   it("always uses the replica for a restore to a point in time", () => {

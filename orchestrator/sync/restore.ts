@@ -16,16 +16,22 @@ import { download, type Transferred } from "./transfer";
 export type RestoreDeps = { storage: ObjectStorage; log: Logger; concurrency: number };
 
 /**
- * The tenant's Litestream replica of data.db, as a restore sees it: its newest stored transaction,
- * whether the restore is to a point in time (then the replica is used whatever the copies), and a
- * way to write the database to a path.
+ * The tenant's Litestream replica of data.db, as a restore sees it: the lineage read and its
+ * newest stored transaction, whether the restore is to a point in time (then the replica is used
+ * whatever the copies), and a way to write the database to a path.
  */
-export type ReplicaSource = { txid: number; pointInTime: boolean; restoreTo(dest: string): Promise<void> };
+export type ReplicaSource = { lineage: number; txid: number; pointInTime: boolean; restoreTo(dest: string): Promise<void> };
 
-/** Whether data.db comes from the replica rather than from the generation's copy `copy`. */
+/**
+ * Whether data.db comes from the replica rather than from the generation's copy `copy`. A later
+ * lineage began from the newest state there was (a takeover restores first), so it is newer than
+ * any copy counted in an earlier one; within one lineage the transaction counts compare.
+ */
 export function useReplica(replica: ReplicaSource | undefined, copy: ManifestDatabase | undefined): replica is ReplicaSource {
   if (!replica || replica.txid === 0) return false;
   if (replica.pointInTime || !copy) return true;
+  const copyLineage = copy.replicaLineage ?? 0;
+  if (replica.lineage !== copyLineage) return replica.lineage > copyLineage;
   // A copy from before replication (no replicaTxid) is older than any replica.
   return replica.txid > (copy.replicaTxid ?? -1);
 }

@@ -23,7 +23,7 @@ export type SnapshotResult = { generation: number; manifestKey: string; sizeByte
  * replicates data.db continuously, so only the files are snapshotted and the previous generation's
  * database entries are carried over (a restore takes data.db from the replica when it is newer).
  */
-export type SnapshotOptions = { databases: "copy" | "carry"; replicaTxid?: () => Promise<number>; reason: SnapshotReason };
+export type SnapshotOptions = { databases: "copy" | "carry"; replicaPosition?: () => Promise<{ lineage: number; txid: number }>; reason: SnapshotReason };
 
 export type UploadDeps = {
   storage: ObjectStorage;
@@ -59,7 +59,7 @@ export async function uploadSnapshot(
   try {
     const phase = phaseTimer();
     // The replica's position is read (a listing of the store) only for a copy, and before it is taken: the copy holds at least that much.
-    const replicaTxid = databases === "copy" ? await options.replicaTxid?.() : undefined;
+    const replica = databases === "copy" ? await options.replicaPosition?.() : undefined;
     const copied = databases === "copy" ? await copyDatabases(deps, paths, temp, owner) : { copies: [], release: async () => undefined };
     const vacuumMs = phase();
     const listFile = path.join(temp, "files.ndjson.gz");
@@ -67,7 +67,7 @@ export async function uploadSnapshot(
     const filesMs = phase();
     const entries =
       databases === "copy"
-        ? sent.databases.map((d) => (d.name === "data.db" && replicaTxid !== undefined ? { ...d, replicaTxid } : d))
+        ? sent.databases.map((d) => (d.name === "data.db" && replica !== undefined ? { ...d, replicaTxid: replica.txid, replicaLineage: replica.lineage } : d))
         : (previous?.databases ?? []);
     const { files, listed } = sent;
     const manifest = await storeManifest(deps, { instanceId, generation, databases: entries, listed, listFile, reason: options.reason });
