@@ -22,6 +22,7 @@ const pureLib = [
   "keyed-queue",
   "single-flight",
   "read-body",
+  "orchestrator-client",
 ];
 
 export default tseslint.config(
@@ -66,7 +67,7 @@ export default tseslint.config(
                 .map((m) => m.slice(0, -3))
                 .join("|")})/|(?:${pureLib.filter((m) => !m.endsWith("/**")).join("|")})$)`,
               message:
-                "The orchestrator may import only pure lib/ modules (db, validations, errors, backups-json, domains, api-keys, crypto, mail, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, single-flight, read-body).",
+                "The orchestrator may import only pure lib/ modules (db, validations, errors, backups-json, domains, api-keys, crypto, mail, platform-env, secrets, instance-url, instance-json, client-ip, keyed-queue, single-flight, read-body, orchestrator-client).",
             },
           ],
         },

@@ -106,8 +106,12 @@ export function createOrchestratorClient({ baseUrl, token }: { baseUrl: string; 
     setPrimaryDomain: async (instanceId: string, domainId: string) =>
       call<{ domains: DomainJson[] }>("POST", `${id(instanceId)}/domains/${segment(domainId)}/primary`).then((r) => r.domains),
     removeDomain: async (instanceId: string, domainId: string) => call<void>("DELETE", `${id(instanceId)}/domains/${segment(domainId)}`),
-    events: async (signal: AbortSignal): Promise<ReadableStream<Uint8Array>> => {
-      const res = await fetch(new URL("/v1/events", baseUrl), {
+    /**
+     * The event stream: of every node (the default), or with `scope: "node"` of this node's own
+     * changes only (what nodes relay to each other).
+     */
+    events: async (signal: AbortSignal, scope: "cluster" | "node" = "cluster"): Promise<ReadableStream<Uint8Array>> => {
+      const res = await fetch(new URL(scope === "node" ? "/v1/events?scope=node" : "/v1/events", baseUrl), {
         headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
         signal,
         cache: "no-store",

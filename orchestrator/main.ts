@@ -17,6 +17,7 @@ import { createClusterStore } from "./cluster/cluster-store";
 import { peerKey } from "./cluster/peer-auth";
 import { createPeerApi } from "./cluster/peer-api";
 import { createDrain } from "./cluster/drain";
+import { createEventRelay } from "./cluster/event-relay";
 import { httpOrigin } from "./tools/http-origin";
 import { createDnsCheck } from "./domains/dns-check";
 import { createDomains } from "./domains/domains";
@@ -248,7 +249,7 @@ async function main(): Promise<void> {
         .route("/", domainsApi({ domains })),
       "/tls": tlsAskApi({ approves: (host) => domains.approves(host) }),
       "/v1/templates": templatesApi(),
-      "/v1/events": eventsApi({ bus }),
+      "/v1/events": eventsApi({ bus, relay: createEventRelay({ selfId: cluster.nodeId, peers: () => cluster.peers(), token: config.orchestratorToken, log }) }),
       "/v1/runtime": runtimeApi({ monitor: runtime }),
     },
   });

@@ -8,6 +8,7 @@ import { execa } from "execa";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leases } from "../lib/db/schema";
+import { createOrchestratorClient, readOrchestratorEvents, type OrchestratorMessage } from "../lib/orchestrator-client";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "./support/processes";
@@ -177,6 +178,41 @@ describe("several nodes on one control DB and one object store", () => {
       const res = await node.client.fetch(node.client.url(sub, "/api/collections/notes/records"));
       expect(res.status).toBe(200);
       expect(((await res.json()) as { totalItems: number }).totalItems).toBe(1);
+    }
+  });
+
+  it("streams every node's instance changes from any node's event stream (the dashboard talks to one)", async () => {
+    const abort = new AbortController();
+    const seen: OrchestratorMessage[] = [];
+    const client = createOrchestratorClient({ baseUrl: a().orch.apiUrl, token: shared.ORCHESTRATOR_TOKEN });
+    const reading = (async () => {
+      for await (const m of readOrchestratorEvents(await client.events(abort.signal))) seen.push(m);
+    })().catch(() => undefined);
+    try {
+      await sleep(2_500); // node A follows its peers' streams
+      // Started through another node's API on a node other than A: every change happens (and is published) there.
+      const other = nodes.find((n) => n !== a())!;
+      let id = "";
+      let runsOn: string | null | undefined;
+      for (let attempt = 0; attempt < 10 && (!runsOn || runsOn === a().name); attempt++) {
+        id = await other.orch.createInstance(`events-${randomBytes(3).toString("hex")}`);
+        const started = await other.orch.api("POST", `/v1/instances/${id}/start?wait=1`);
+        expect(started.body.instance?.status).toBe("running");
+        runsOn = (await holderOf(id))?.nodeId;
+      }
+      await waitFor("node A to relay the start", () =>
+        seen.some((m) => m.type === "instance" && m.instance.id === id && m.instance.status === "running") ? true : undefined,
+      );
+      await waitFor("node A to relay the lifecycle events", () =>
+        seen.some((m) => m.type === "instance-event" && m.event.instanceId === id) ? true : undefined,
+      );
+      expect(runsOn).not.toBe(a().name);
+      // Each change arrives once, from the node that made it.
+      const runningUpdates = seen.filter((m) => m.type === "instance" && m.instance.id === id && m.instance.status === "running");
+      expect(runningUpdates.length).toBeLessThanOrEqual(2);
+    } finally {
+      abort.abort();
+      await reading;
     }
   });
 

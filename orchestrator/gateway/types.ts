@@ -16,6 +16,8 @@ export type GatewayRouter = {
    * gateway of the node that runs it (or should start it). Rejects with a 503 when no node can.
    */
   locate?(instanceId: string): Promise<"here" | Upstream>;
+  /** A forward to the node `locate` named failed: look the instance up again next time. */
+  forgetLocation?(instanceId: string): void;
   /** Address of the live instance, starting it if needed (the router dedupes concurrent starts). Rejects if it cannot start. */
   ensureRunning(instanceId: string): Promise<Upstream>;
   /** Activity for idle tracking: every request, and open/close of long-lived connections (SSE, WebSocket). */

@@ -31,7 +31,7 @@ export function createGatewayRouter(deps: {
   /** Custom domains: a verified one routes to its instance. */
   domains?: { resolveHost(hostname: string): Promise<{ id: string; subdomain: string } | null> };
   /** Where an instance runs when several nodes share the work. */
-  cluster: Pick<Cluster, "locate">;
+  cluster: Pick<Cluster, "locate" | "forget">;
   /** Tenant volumes: a full one makes writes answer 507. */
   disk?: Pick<TenantDisk, "isOverQuota">;
   ttlMs?: number;
@@ -74,6 +74,9 @@ export function createGatewayRouter(deps: {
       if (where.kind === "nowhere") throw new UnavailableError(where.reason, NO_ROOM_RETRY_AFTER_SECONDS);
       const url = new URL(where.node.gatewayUrl);
       return { host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) };
+    },
+    forgetLocation(instanceId: string): void {
+      deps.cluster.forget(instanceId);
     },
     ensureRunning(instanceId: string): Promise<Upstream> {
       return deps.controller.wake(instanceId);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
-import type { GatewayContext } from "../policies/context";
+import type { GatewayContext, Unreachable } from "../policies/context";
 import type { UpstreamTarget } from "../upstream";
 import { forwardableHeaders, forwardableRequestHeaders, rawHeaderList } from "./headers";
 import type { ForwarderDeps } from "./types";
@@ -26,7 +26,7 @@ class ClientLeftError extends Error {
  */
 export function forwardRequest(ctx: GatewayContext, res: ServerResponse, target: UpstreamTarget, deps: ForwarderDeps): void {
   const { req } = ctx;
-  const handler = new RequestHandler(req, res, ctx.isStream, deps);
+  const handler = new RequestHandler(req, res, ctx.isStream, deps, ctx.unreachable);
   ctx.watch.onLeave(() => handler.clientLeft());
   target.dispatcher.dispatch(
     {
@@ -61,6 +61,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     private readonly res: ServerResponse,
     private readonly isStream: boolean,
     private readonly deps: ForwarderDeps,
+    private readonly unreachable: Unreachable | undefined,
   ) {}
 
   clientLeft(): void {
@@ -107,7 +108,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     try {
       if (err instanceof ClientLeftError || this.left) this.res.destroy();
-      else upstreamFailed(this.deps.log, err, this.req, this.res);
+      else upstreamFailed(this.deps.log, err, this.req, this.res, this.unreachable);
     } catch (failure) {
       this.deps.log.error({ err: failure }, "answering an upstream failure failed");
       this.res.destroy();

@@ -67,7 +67,7 @@ export function forwardUpgrade(ctx: GatewayContext, { socket, head }: Upgrade, t
     onResponseError(_controller, err) {
       try {
         if (watch.ended) socket.destroy();
-        else upstreamFailed(deps.log, err, req, socket);
+        else upstreamFailed(deps.log, err, req, socket, ctx.unreachable);
       } catch (failure) {
         deps.log.error({ err: failure }, "answering an upstream WebSocket failure failed");
         socket.destroy();

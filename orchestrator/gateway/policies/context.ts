@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { Exchange, ExchangeWatch } from "../exchange";
+import type { AppError } from "../../../lib/errors";
 import type { Upstream } from "../types";
 
 /** What every policy sees of one request or upgrade; earlier policies fill in what later ones need. */
@@ -17,7 +18,12 @@ export type GatewayContext = {
   instance?: { id: string; subdomain: string };
   /** Set by the wake policy. */
   upstream?: Upstream;
+  /** Set when the upstream is another node's gateway: what a client gets when it cannot be reached (instead of a 502). */
+  unreachable?: Unreachable;
 };
+
+/** How an exchange forwarded to another node answers when that node does not answer (it may have died). */
+export type Unreachable = { error: AppError; reported(): void };
 
 /** "next" passes the exchange on; "done" means this policy answered it. Ending with an error is a throw. */
 export type PolicyOutcome = "next" | "done";

@@ -1,7 +1,15 @@
+import { UnavailableError } from "../../../lib/errors";
 import { MAX_PEER_HOPS, stampPeerRequest } from "../../cluster/peer-auth";
 import type { Forwarder } from "../forward/types";
 import type { GatewayRouter } from "../types";
 import { instanceOf, type Policy, type PolicyOutcome } from "./context";
+
+/** Seconds a client should wait before retrying when the node running the instance did not answer. */
+const MOVING_RETRY_AFTER_SECONDS = 2;
+const MOVING_ERROR = new UnavailableError(
+  "The server running this instance is not answering; the instance moves to another server within seconds. Try again shortly.",
+  MOVING_RETRY_AFTER_SECONDS,
+);
 
 /**
  * Sends a request for an instance another node runs (or should start) to that node's gateway,
@@ -20,6 +28,8 @@ export function routePolicy(deps: { router: GatewayRouter; forwarder: Forwarder;
       return locate(id).then((where) => {
         if (where === "here") return "next";
         stampPeerRequest(ctx.req.headers, deps.peerKey, ctx.clientIp, ctx.peerHops);
+        // A node that does not answer has probably died: its instances move once its leases expire.
+        ctx.unreachable = { error: MOVING_ERROR, reported: () => deps.router.forgetLocation?.(id) };
         deps.forwarder.forward(ctx, where);
         return "done";
       });
