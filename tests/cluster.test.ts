@@ -101,12 +101,14 @@ describe("several nodes on one control DB and one object store", () => {
     return keys.sort();
   }
 
-  /** kill -9 of a node's orchestrator, Litestream and PocketBase processes at once, as a lost host. */
+  /**
+   * kill -9 of a node's orchestrator, Litestream and PocketBase processes, as a lost host: the
+   * orchestrator first (and waited for), so its supervisor cannot restart a PocketBase killed before it.
+   */
   async function loseHost(node: Node): Promise<number> {
-    const pids = [...litestreamProcessesUnder(node.orch.dataDir), ...pocketbaseProcessesUnder(node.orch.dataDir), node.orch.pid ?? 0];
     const killedAt = Date.now();
-    for (const pid of pids.filter((p) => p > 0)) process.kill(pid, "SIGKILL");
     await node.orch.kill("SIGKILL");
+    for (const pid of [...litestreamProcessesUnder(node.orch.dataDir), ...pocketbaseProcessesUnder(node.orch.dataDir)]) process.kill(pid, "SIGKILL");
     return killedAt;
   }
 
