@@ -116,7 +116,7 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   /** The address other nodes reach this node's gateway and internal API at. */
   NODE_ADDRESS: z.string().min(1).default("127.0.0.1"),
   /** A node whose heartbeat is older than this is dead, and its tenants' leases may be taken over. */
-  NODE_TTL_SECONDS: z.coerce.number().min(1).max(60).default(10),
+  NODE_TTL_SECONDS: z.coerce.number().min(3).max(60).default(10),
   /** Tenants this node runs at most (placement sends the next one to the node with the most room). */
   NODE_CAPACITY: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** Gateway limits (0 turns a cap off): time to send headers, idle keep-alive, connections, streams, rates per second. */

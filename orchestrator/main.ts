@@ -1,6 +1,7 @@
 // The orchestrator's startup order, top to bottom. Shutdown runs the registered steps in reverse.
 import { randomBytes } from "node:crypto";
 import fs from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { openDb } from "../lib/db/open";
 import { createApi, eventsApi, listenApi } from "./api/create-api";
@@ -122,6 +123,7 @@ async function main(): Promise<void> {
     info: () => ({
       nodeId: config.node.id,
       incarnation,
+      host: `${os.hostname()}:${config.dataDir}`,
       gatewayUrl: httpOrigin({ host: config.node.address, port: gatewayPortNow }),
       apiUrl: httpOrigin({ host: config.node.address, port: config.api.port }),
       capacity: config.node.capacity,
@@ -133,6 +135,7 @@ async function main(): Promise<void> {
     ttlMs: config.node.ttlMs,
     log,
     askPeer: (node, signal) => peerApi.status(node, signal),
+    soleByDesign: config.db.url.startsWith("file:"),
     onLost: (ids) => {
       for (const id of ids) lifecycle.fence(id).catch((err: unknown) => log.error({ err, instanceId: id }, "stopping a tenant whose lease was lost failed"));
     },

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -8,14 +9,33 @@ import { execa } from "execa";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leases } from "../lib/db/schema";
+import { sandboxScope } from "../orchestrator/config";
 import { createOrchestratorClient, readOrchestratorEvents, type OrchestratorMessage } from "../lib/orchestrator-client";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
-import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "./support/processes";
+import { descendantsOf, isAlive, pocketbaseProcessesUnder } from "./support/processes";
 import { startS3Server, type S3Server } from "./support/s3-server";
 import { startSqld, type Sqld } from "./support/sqld";
 import { repoRoot } from "./support/tools";
 import { waitFor } from "./support/wait";
+
+/** The PocketBase processes a node's orchestrator started (by ancestry: other nodes' sandboxes see its folders too). */
+function pocketBasesOf(orch: OrchestratorHandle): number[] {
+  const mine = new Set(descendantsOf(orch.pid ?? 0));
+  return pocketbaseProcessesUnder(orch.dataDir).filter((pid) => mine.has(pid));
+}
+
+/** Pids of the processes inside a node's tenant network namespaces (named after its data folder's sandbox scope). */
+function tenantNamespacePids(dataDir: string): number[] {
+  const prefix = `picobase-${sandboxScope(dataDir)}-`;
+  const names = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns").filter((n) => n.startsWith(prefix)) : [];
+  return names.flatMap((name) =>
+    execFileSync("ip", ["netns", "pids", name], { encoding: "utf8" })
+      .split("\n")
+      .filter((line) => /^\d+$/.test(line.trim()))
+      .map(Number),
+  );
+}
 
 /** Short enough to keep the suite quick; docs/scale-out.md and the failover benchmark use the default (10 s). */
 const TTL_SECONDS = 4;
@@ -102,13 +122,30 @@ describe("several nodes on one control DB and one object store", () => {
   }
 
   /**
-   * kill -9 of a node's orchestrator, Litestream and PocketBase processes, as a lost host: the
-   * orchestrator first (and waited for), so its supervisor cannot restart a PocketBase killed before it.
+   * kill -9 of a node's orchestrator and every process it started (Litestream, the sandboxes and
+   * their PocketBase), as a lost host: all at once, found by ancestry, so no other node's process is hit.
    */
   async function loseHost(node: Node): Promise<number> {
+    const pids = [node.orch.pid ?? 0, ...descendantsOf(node.orch.pid ?? 0)].filter((p) => p > 0);
     const killedAt = Date.now();
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
     await node.orch.kill("SIGKILL");
-    for (const pid of [...litestreamProcessesUnder(node.orch.dataDir), ...pocketbaseProcessesUnder(node.orch.dataDir)]) process.kill(pid, "SIGKILL");
+    // And whatever still runs in its tenants' network namespaces (a PocketBase restarted in the last moment).
+    const inNamespaces = tenantNamespacePids(node.orch.dataDir);
+    for (const pid of inNamespaces) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone already
+      }
+    }
+    await waitFor("the lost host's processes to be gone", () => ([...pids, ...inNamespaces].some(isAlive) ? undefined : true));
     return killedAt;
   }
 
@@ -142,7 +179,7 @@ describe("several nodes on one control DB and one object store", () => {
     const { id, sub } = placed[0]!;
     const owner = nodeNamed((await holderOf(id))?.nodeId);
     const others = nodes.filter((n) => n !== owner);
-    expect(pocketbaseProcessesUnder(owner!.orch.dataDir).length).toBeGreaterThan(0);
+    expect(pocketBasesOf(owner!.orch).length).toBeGreaterThan(0);
     const su = await a().orch.superuser(id);
     const writer = others[0]!.client.pocketBase(sub);
     await writer.collection("_superusers").authWithPassword(su.email, su.password);
@@ -270,7 +307,7 @@ describe("several nodes on one control DB and one object store", () => {
     const frozen = nodeNamed((await holderOf(id))?.nodeId)!;
     const other = nodes.find((n) => n !== frozen)!;
     const before = await holderOf(id);
-    const staleProcesses = pocketbaseProcessesUnder(frozen.orch.dataDir);
+    const staleProcesses = pocketBasesOf(frozen.orch);
     expect(staleProcesses.length).toBeGreaterThan(0);
 
     process.kill(frozen.orch.pid!, "SIGSTOP");
@@ -303,13 +340,9 @@ describe("several nodes on one control DB and one object store", () => {
     const texts = ((await res.json()) as { items: { text: string }[] }).items.map((r) => r.text);
     expect(texts).toContain("written while the old node was frozen");
     // …and its stale PocketBase stops, while the lease stays with the new holder.
-    await waitFor(
-      "the stale copy to stop",
-      async () => (pocketbaseProcessesUnder(frozen.orch.dataDir).some((p) => staleProcesses.includes(p)) ? undefined : true),
-      {
-        timeoutMs: 15_000,
-      },
-    );
+    await waitFor("the stale copy to stop", async () => (pocketBasesOf(frozen.orch).some((p) => staleProcesses.includes(p)) ? undefined : true), {
+      timeoutMs: 15_000,
+    });
     const after = await holderOf(id);
     expect(after?.nodeId).not.toBe(frozen.name);
     // Its status was not rewritten by the old node: the instance still runs.
@@ -398,9 +431,13 @@ describe("several nodes on one control DB and one object store", () => {
 
     // The next run lands elsewhere (`first` drains meanwhile), writes, and that node is lost with the host.
     await first.orch.api("POST", "/v1/cluster/drain?wait=1");
-    const second = await placedRun(id, sub, "second run");
-    await loseHost(second);
-    await first.orch.api("DELETE", "/v1/cluster/drain");
+    let second: Node;
+    try {
+      second = await placedRun(id, sub, "second run");
+      await loseHost(second);
+    } finally {
+      await first.orch.api("DELETE", "/v1/cluster/drain");
+    }
 
     // Only `first` can take it now (the other survivor drains): it must restore, not reuse its own copy.
     const third = nodes.find((n) => n !== first && n !== second)!;
@@ -572,7 +609,7 @@ describe("several nodes on one control DB and one object store", () => {
       const { id } = await placedInstance(sub, a());
       const before = await holderOf(id);
       expect(before?.nodeId).toBe("node-d");
-      const stale = pocketbaseProcessesUnder(cutOff.dataDir);
+      const stale = pocketBasesOf(cutOff);
       expect(stale.length).toBe(1);
 
       relay.close();
@@ -580,7 +617,7 @@ describe("several nodes on one control DB and one object store", () => {
       const cutAt = Date.now();
 
       // The peers still reach the DB, so node D gives its lease up at its deadline and stops its copy…
-      await waitFor("node D to stop its copy", async () => (pocketbaseProcessesUnder(cutOff.dataDir).length === 0 ? true : undefined), {
+      await waitFor("node D to stop its copy", async () => (pocketBasesOf(cutOff).length === 0 ? true : undefined), {
         timeoutMs: 4 * TTL_SECONDS * 1000,
       });
       expect(Date.now() - cutAt).toBeLessThan(2 * TTL_SECONDS * 1000);

@@ -129,6 +129,8 @@ export const nodes = sqliteTable("nodes", {
   id: text("id").primaryKey(),
   /** Random per process start: a restarted node is a new incarnation, and leases of the old one are not its own. */
   incarnation: text("incarnation").notNull(),
+  /** The host name and data folder it runs from: a second process claiming the same id elsewhere is refused. */
+  host: text("host").notNull().default(""),
   /** Where peers forward requests for the tenants this node runs (its gateway) and lifecycle commands (its internal API). */
   gatewayUrl: text("gateway_url").notNull(),
   apiUrl: text("api_url").notNull(),
@@ -161,6 +163,8 @@ export const leases = sqliteTable(
     expiresAt: integer("expires_at").notNull().default(0),
     /** The node that held it last, kept after a release: only that node's local copy of the data can be the newest. */
     lastNodeId: text("last_node_id"),
+    /** `lastNodeId` as it was before the current holding began (the acquire's answer, kept in the row so it takes one statement). */
+    previousNodeId: text("previous_node_id"),
     /**
      * Where the holder's Litestream replicates (a replica lineage: `tenants/<id>/litestream` for 0,
      * `litestream-<n>` otherwise). A node taking over from a holder that did not release the lease

@@ -1,6 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { Cluster } from "../cluster/cluster";
 import { FORWARDED_HEADER } from "../cluster/peer-api";
+/** Routes under `/v1/instances/` that name no instance (an import creates one): answered by the node asked. */
+const COLLECTION_ROUTES = new Set(["import"]);
 /** Request headers that belong to one connection, not to the request passed on. */
 const NOT_PASSED = ["host", "connection", "keep-alive", "transfer-encoding", FORWARDED_HEADER];
 /** Response headers `fetch` has already acted on (it decoded the body and frames it anew). */
@@ -16,7 +18,7 @@ export function forwardToOwner(deps: { cluster: Pick<Cluster, "locate" | "forget
   return async (c, next) => {
     const id = c.req.param("id");
     const readOnly = c.req.method === "GET" && c.req.path.replace(/\/+$/, "").endsWith(`/${id}`);
-    if (!id || readOnly || c.req.header(FORWARDED_HEADER) !== undefined) return next();
+    if (!id || COLLECTION_ROUTES.has(id) || readOnly || c.req.header(FORWARDED_HEADER) !== undefined) return next();
     const where = await deps.cluster.locate(id, { fresh: true });
     if (where.kind !== "peer") return next();
     const headers = new Headers(c.req.raw.headers);

@@ -17,6 +17,7 @@ describe("cluster store (nodes and leases in the control DB)", () => {
   const info = (nodeId: string, incarnation: string): NodeInfo => ({
     nodeId,
     incarnation,
+    host: `host-${nodeId}`,
     gatewayUrl: `http://127.0.0.1:1`,
     apiUrl: `http://127.0.0.1:2`,
     capacity: 10,
@@ -50,11 +51,11 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     // Taken over, not released: b replicates to a lineage of its own, and restores read a's until it has data.
     expect(await b.acquire(id, true)).toEqual({ generation: 2, previousNode: "a", lineage: 2, previousLineage: 0 });
     // The old holder learns it at its next heartbeat, and its writes are refused.
-    expect((await a.heartbeat(info("a", "a1"))).has(id)).toBe(false);
+    expect((await a.heartbeat(info("a", "a1"), [id])).has(id)).toBe(false);
     expect(await a.holds(id, 1)).toBe(false);
     await a.release(id); // not its own any more: changes nothing
     expect(await b.holder(id)).toMatchObject({ nodeId: "b", generation: 2, live: true });
-    expect((await b.heartbeat(info("b", "b1"))).get(id)).toBe(2);
+    expect((await b.heartbeat(info("b", "b1"), [id])).get(id)).toBe(2);
   });
 
   it("releases keep the generation, and a restarted node resumes its own leases under a new generation", async () => {
@@ -72,19 +73,41 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     expect(await a1.acquire(id, false)).toEqual({ generation: 3, previousNode: "b", lineage: 0, previousLineage: 0 });
     // Same node id, new process: its own, unexpired or not, but its old process may still replicate: a new lineage.
     expect(await a2.acquire(id, false)).toEqual({ generation: 4, previousNode: "a", lineage: 4, previousLineage: 0 });
-    expect((await a1.heartbeat(info("a", "first"))).has(id)).toBe(false);
+    expect((await a1.heartbeat(info("a", "first"), [id])).has(id)).toBe(false);
 
     // Taken over again before a2's lineage got data (never settled): reads still fall back to lineage 0.
     await sleep(TTL_MS + 50);
     expect(await b.acquire(id, true)).toEqual({ generation: 5, previousNode: "a", lineage: 5, previousLineage: 0 });
-    await b.settleLineage(id, 5);
+    expect(await a2.settleLineage(id, 4, 4)).toBe(false); // a2 lost it: its lineage is never settled, so lineage 0 is never dropped
+    expect(await b.settleLineage(id, 5, 5)).toBe(true);
     expect(await b.lineages(id)).toEqual({ lineage: 5, previousLineage: 5 });
+  });
+
+  it("renews only the leases the process still uses: one it gave up expires", async () => {
+    const d = createClusterStore(temp.db, { nodeId: "d", incarnation: "d1" }, TTL_MS);
+    const [kept, dropped] = [await newInstance(), await newInstance()];
+    await d.acquire(kept, false);
+    await d.acquire(dropped, false);
+    await sleep(TTL_MS / 2);
+    expect([...(await d.heartbeat(info("d", "d1"), [kept])).keys()]).toEqual([kept]);
+    await sleep(TTL_MS / 2 + 50);
+    expect(await d.holder(kept)).toMatchObject({ live: true });
+    expect(await d.holder(dropped)).toMatchObject({ live: false });
+  });
+
+  it("tells a restarted node it was draining, and names another host that runs under the same id", async () => {
+    const e1 = createClusterStore(temp.db, { nodeId: "e", incarnation: "e1" }, TTL_MS);
+    const e2 = createClusterStore(temp.db, { nodeId: "e", incarnation: "e2" }, TTL_MS);
+    expect(await e1.ownRow("host-e")).toBeNull();
+    await e1.heartbeat({ ...info("e", "e1"), draining: true }, []);
+    expect(await e2.ownRow("host-e")).toEqual({ draining: true, liveElsewhere: null }); // its own earlier process
+    expect(await e2.ownRow("elsewhere")).toEqual({ draining: true, liveElsewhere: "host-e" });
   });
 
   it("lists nodes with their live leases, and a node that stopped heartbeating as dead", async () => {
     const c = createClusterStore(temp.db, { nodeId: "c", incarnation: "c1" }, TTL_MS);
     const id = await newInstance();
-    await c.heartbeat(info("c", "c1"));
+    await c.heartbeat(info("c", "c1"), []);
     await c.acquire(id, false);
     const seen = (await c.nodes()).find((n) => n.id === "c");
     expect(seen).toMatchObject({ live: true, leases: 1, capacity: 10, draining: false });

@@ -10,6 +10,8 @@ export type NodeSelf = { nodeId: string; incarnation: string };
 
 /** What a node publishes about itself with every heartbeat. */
 export type NodeInfo = NodeSelf & {
+  /** Host name and data folder (see `nodes.host`). */
+  host: string;
   gatewayUrl: string;
   apiUrl: string;
   capacity: number;
@@ -47,17 +49,19 @@ export type LeaseHolder = { nodeId: string; incarnation: string; generation: num
 export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
   return {
     /**
-     * One heartbeat: the node's row upserted and every lease this incarnation holds renewed, in
-     * one batch. Returns the leases still held (instance id → generation); one missing from it was
-     * taken over by another node.
+     * One heartbeat: the node's row upserted and the leases `held` (the ones this process still
+     * uses) renewed, in one batch. Returns the leases still held (instance id → generation); one
+     * missing from it was taken over by another node. A lease this process gave up is not renewed:
+     * it expires, and any node may take it.
      */
-    async heartbeat(info: NodeInfo): Promise<Map<string, number>> {
+    async heartbeat(info: NodeInfo, held: readonly string[]): Promise<Map<string, number>> {
       const [, renewed] = await db.batch([
         db
           .insert(nodes)
           .values({
             id: info.nodeId,
             incarnation: info.incarnation,
+            host: info.host,
             gatewayUrl: info.gatewayUrl,
             apiUrl: info.apiUrl,
             capacity: info.capacity,
@@ -71,6 +75,7 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
             target: nodes.id,
             set: {
               incarnation: info.incarnation,
+              host: info.host,
               gatewayUrl: info.gatewayUrl,
               apiUrl: info.apiUrl,
               capacity: info.capacity,
@@ -82,7 +87,9 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
             },
           }),
         db.all<{ instance_id: string; generation: number }>(sql`UPDATE ${leases} SET expires_at = ${DB_NOW} + ${ttlMs}
-          WHERE node_id = ${self.nodeId} AND incarnation = ${self.incarnation} RETURNING instance_id, generation`),
+          WHERE node_id = ${self.nodeId} AND incarnation = ${self.incarnation}
+            AND instance_id IN (SELECT value FROM json_each(${JSON.stringify(held)}))
+          RETURNING instance_id, generation`),
       ]);
       return new Map(renewed.map((r) => [r.instance_id, Number(r.generation)]));
     },
@@ -95,16 +102,16 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
      * node that held it last before (null: nobody ever did).
      */
     async acquire(instanceId: string, takeOver: boolean): Promise<Acquired | null> {
-      // One transaction: the previous holder as it was just before this holding (null: never held).
-      // In SET, `leases.*` are the values before the update: a holding that was not released (taken
+      // One statement (a read before the write would make the transaction fail with SQLITE_BUSY
+      // whenever another node wrote in between). In SET, `leases.*` are the values before the
+      // update: the previous holder is kept for the answer; a holding that was not released (taken
       // over, or left by an earlier process of this node) starts a new replica lineage, and reads
       // fall back to the last lineage known to hold data (the previous holder's, once it was settled).
-      const [before, taken] = await db.batch([
-        db.all<{ last_node_id: string | null }>(sql`SELECT last_node_id FROM ${leases} WHERE instance_id = ${instanceId}`),
-        db.all<{ generation: number; lineage: number; previous_lineage: number }>(sql`
+      const taken = await db.all<{ generation: number; lineage: number; previous_lineage: number; previous_node_id: string | null }>(sql`
           INSERT INTO ${leases} (instance_id, node_id, incarnation, generation, expires_at, last_node_id)
             VALUES (${instanceId}, ${self.nodeId}, ${self.incarnation}, 1, ${DB_NOW} + ${ttlMs}, ${self.nodeId})
           ON CONFLICT (instance_id) DO UPDATE SET
+            previous_node_id = leases.last_node_id,
             generation = CASE WHEN leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation
               THEN leases.generation ELSE leases.generation + 1 END,
             lineage = CASE WHEN leases.node_id IS NULL OR (leases.node_id = excluded.node_id AND leases.incarnation = excluded.incarnation)
@@ -113,13 +120,12 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
               THEN leases.previous_lineage WHEN leases.previous_lineage = leases.lineage THEN leases.lineage ELSE leases.previous_lineage END,
             node_id = excluded.node_id, incarnation = excluded.incarnation, expires_at = excluded.expires_at, last_node_id = excluded.node_id
           WHERE leases.node_id IS NULL OR leases.node_id = excluded.node_id OR (${takeOver ? 1 : 0} AND leases.expires_at < ${DB_NOW})
-          RETURNING generation, lineage, previous_lineage`),
-      ]);
+          RETURNING generation, lineage, previous_lineage, previous_node_id`);
       const row = taken[0];
       if (!row) return null;
       return {
         generation: Number(row.generation),
-        previousNode: before[0]?.last_node_id ?? null,
+        previousNode: row.previous_node_id ?? null,
         lineage: Number(row.lineage),
         previousLineage: Number(row.previous_lineage),
       };
@@ -134,10 +140,30 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
       return { lineage: Number(row?.lineage ?? 0), previousLineage: Number(row?.previous_lineage ?? 0) };
     },
 
-    /** The new lineage has the tenant's data: the previous one is not read any more (its objects are deleted next). */
-    async settleLineage(instanceId: string, lineage: number): Promise<void> {
-      await db.run(sql`UPDATE ${leases} SET previous_lineage = lineage WHERE instance_id = ${instanceId} AND lineage = ${lineage}
-        AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation}`);
+    /**
+     * The new lineage has the tenant's data: the previous one is not read any more. True only when
+     * this holding recorded it (its objects may then be deleted); false when the lease moved on.
+     */
+    async settleLineage(instanceId: string, lineage: number, generation: number): Promise<boolean> {
+      const rows = await db.all<{ instance_id: string }>(sql`UPDATE ${leases} SET previous_lineage = lineage
+        WHERE instance_id = ${instanceId} AND lineage = ${lineage} AND generation = ${generation}
+          AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation} AND expires_at > ${DB_NOW}
+        RETURNING instance_id`);
+      return rows.length === 1;
+    },
+
+    /**
+     * This node's row as a previous process left it: whether it was draining, and the host of a
+     * process elsewhere that still heartbeats under this id (a second orchestrator given the same id).
+     */
+    async ownRow(host: string): Promise<{ draining: boolean; liveElsewhere: string | null } | null> {
+      const rows = await db.all<{ incarnation: string; host: string; draining: number; age: number }>(
+        sql`SELECT incarnation, host, draining, ${DB_NOW} - heartbeat_at AS age FROM ${nodes} WHERE id = ${self.nodeId}`,
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const elsewhere = row.incarnation !== self.incarnation && row.host !== host && Number(row.age) < ttlMs;
+      return { draining: Number(row.draining) === 1, liveElsewhere: elsewhere ? row.host : null };
     },
 
     /** Gives the lease up (this incarnation's holding only), keeping its generation for the next holder. */

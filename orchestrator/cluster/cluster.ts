@@ -11,7 +11,7 @@ import { chooseNode } from "./placement";
 export type Location = { kind: "here" } | { kind: "peer"; node: PeerNode } | { kind: "nowhere"; reason: string };
 
 /** What a node answers a peer that asks whether it reaches the control DB (`GET /v1/cluster/status`). */
-export type NodeStatus = { nodeId: string; dbReachable: boolean };
+export type NodeStatus = { nodeId: string; dbReachable: boolean; connectedForMs: number };
 
 /** Seconds before retrying a request that reached a node while another one held the instance. */
 const LEASE_HELD_RETRY_AFTER_SECONDS = 1;
@@ -24,7 +24,19 @@ const DB_LOOKUP_TIMEOUT_MS = 5_000;
 /** How long a peer gets to say whether it reaches the control DB. */
 const PEER_STATUS_TIMEOUT_MS = 1_000;
 
-type Held = { generation: number; deadline: number; lineage: number; previousLineage: number };
+/** A lease this process uses: since when (its acquire was sent), until when, and its replica lineages. */
+type Held = { generation: number; acquiredAt: number; deadline: number; lineage: number; previousLineage: number };
+
+/**
+ * A node takes an expired lease over only once it has reached the control DB for this many TTLs
+ * without a break: after an outage the holders renew first, and a holder whose own connection is
+ * slower to come back learns from its peers in time that it must give its leases up.
+ */
+const TAKEOVER_AFTER_TTLS = 2;
+/** How long one read of the nodes' lease counts serves placements. */
+const PLACEMENT_FRESH_MS = 500;
+/** How often lease deadlines are checked between heartbeats, so a lapsed lease stops its tenant at once. */
+const DEADLINE_CHECK_MS = 250;
 
 /**
  * This node's part in the cluster (docs/scale-out.md): its heartbeat, the leases it holds and when
@@ -33,10 +45,11 @@ type Held = { generation: number; deadline: number; lineage: number; previousLin
  *
  * A lease is used only until `ttl − margin` after the heartbeat that last renewed it was *sent*, by
  * this process's monotonic clock, which is always before the control DB lets another node take it
- * (that needs `ttl` past the renewal *by the DB's clock*, plus a full TTL of the taker's own
+ * (that needs `ttl` past the renewal *by the DB's clock*, plus two TTLs of the taker's own
  * connection). A lease that could not be renewed in time is given up (`onLost`), unless the control
- * DB is down for everyone: when every live peer answers that it cannot reach the DB either (or
- * there is no peer), nobody can take a lease over, and tenants keep serving through the outage.
+ * DB is down for everyone: when every other registered node answers, as itself, that it cannot
+ * reach the DB either (or got it back only a moment ago), or when there is no other node and the DB
+ * is a local file, nobody can take a lease over, and tenants keep serving through the outage.
  */
 export function createCluster(deps: {
   store: ClusterStore;
@@ -47,6 +60,11 @@ export function createCluster(deps: {
   onLost: (instanceIds: string[]) => void;
   /** Asks a peer's internal API whether it reaches the control DB (rejects when it does not answer). */
   askPeer: (node: PeerNode, signal: AbortSignal) => Promise<NodeStatus>;
+  /**
+   * Whether this node may keep its leases through a control-DB outage without any peer to ask: true
+   * only for a control DB no other machine can use (a `file:` database), so nobody can take over.
+   */
+  soleByDesign: boolean;
   now?: () => number;
 }) {
   const { store, ttlMs, log } = deps;
@@ -64,7 +82,8 @@ export function createCluster(deps: {
   let peerHosts = new Set<string>();
   const seePeers = (nodes: PeerNode[]) => {
     peers = nodes;
-    peerHosts = new Set(nodes.filter((n) => n.id !== nodeId).map((n) => new URL(n.gatewayUrl).hostname.replace(/^\[|\]$/g, "")));
+    peerHosts = new Set(nodes.filter((n) => n.id !== nodeId && n.live).map((n) => new URL(n.gatewayUrl).hostname.replace(/^\[|\]$/g, "")));
+    warnAboutLoopback(nodes);
   };
   let reachable = false;
   /** When the last heartbeat reached the DB (a peer asking is told "reachable" only while this is recent). */
@@ -80,6 +99,21 @@ export function createCluster(deps: {
     return lease !== undefined && (lease.deadline > now() || (!reachable && outageForAll));
   }
 
+  let deadlineTimer: NodeJS.Timeout | undefined;
+  let warnedLoopback = false;
+
+  /** Several machines with this node on a loopback address: peers would forward to themselves. */
+  function warnAboutLoopback(nodes: readonly PeerNode[]): void {
+    const isLoopback = (url: string) => /^(localhost|127\.|\[::1\])/.test(new URL(url).host);
+    const self = nodes.find((n) => n.id === nodeId);
+    if (warnedLoopback || !self || !isLoopback(self.gatewayUrl) || !nodes.some((n) => n.id !== nodeId && !isLoopback(n.gatewayUrl))) return;
+    warnedLoopback = true;
+    log.error(
+      { gatewayUrl: self.gatewayUrl },
+      "this node advertises a loopback address while other nodes do not: set NODE_ADDRESS to an address they can reach",
+    );
+  }
+
   /** Serves here: a usable lease, and the instance is not being moved away. */
   const serves = (id: string) => usable(id) && !moves.has(id);
 
@@ -90,32 +124,53 @@ export function createCluster(deps: {
     deps.onLost(ids);
   }
 
-  /** Whether every peer that was live reaches the DB no better than this node (none of them could take a lease over). */
+  /**
+   * Whether no other node reaches the DB either (none of them could take a lease over): every other
+   * registered node must answer, as itself, that it cannot. With no other node registered, only a
+   * control DB no other machine can use counts (a node that joined meanwhile could take over).
+   */
   async function downForAll(): Promise<boolean> {
-    const others = peers.filter((p) => p.live && p.id !== nodeId);
-    const answers = await Promise.allSettled(others.map((p) => deps.askPeer(p, AbortSignal.timeout(PEER_STATUS_TIMEOUT_MS))));
-    return answers.every((a) => a.status === "fulfilled" && !a.value.dbReachable);
+    const others = peers.filter((p) => p.id !== nodeId);
+    if (others.length === 0) return deps.soleByDesign;
+    const timeoutMs = Math.min(PEER_STATUS_TIMEOUT_MS, margin);
+    const answers = await Promise.allSettled(others.map((p) => deps.askPeer(p, AbortSignal.timeout(timeoutMs))));
+    // A peer that got the DB back only a moment ago cannot take a lease over for a while (it must
+    // be connected for TAKEOVER_AFTER_TTLS TTLs first): this node's own next heartbeat may well work.
+    return answers.every(
+      (a, i) => a.status === "fulfilled" && a.value.nodeId === others[i]?.id && (!a.value.dbReachable || a.value.connectedForMs < ttlMs / 4),
+    );
+  }
+
+  /** Gives up every lease past its deadline (run by the heartbeat and a short timer: a lapsed lease stops its tenant at once). */
+  function giveUpLapsed(): void {
+    giveUp([...held].filter(([id]) => !usable(id)).map(([id]) => id));
+  }
+
+  /** One round trip of the heartbeat; rejects when the DB does not answer within the margin. */
+  async function renew(sentAt: number): Promise<void> {
+    const renewed = await pTimeout(store.heartbeat({ ...deps.info(), draining }, [...held.keys()]), { milliseconds: margin });
+    if (!reachable) {
+      connectedSince = sentAt;
+      if (outageForAll) log.info("the control DB answers again");
+    }
+    reachable = true;
+    outageForAll = false;
+    lastContact = sentAt;
+    const lost: string[] = [];
+    for (const [id, lease] of held) {
+      // A lease taken after this heartbeat was sent is not in its answer, and is not lost.
+      if (lease.acquiredAt >= sentAt) continue;
+      if (renewed.get(id) === lease.generation) lease.deadline = sentAt + ttlMs - margin;
+      else lost.push(id);
+    }
+    giveUp(lost);
+    seePeers(await pTimeout(store.nodes(), { milliseconds: margin }).catch(() => peers));
   }
 
   async function beat(): Promise<void> {
-    const sentAt = now();
     try {
       // Bounded: a DB that stops answering (rather than refusing) must not stall the heartbeat past the leases' deadlines.
-      const renewed = await pTimeout(store.heartbeat({ ...deps.info(), draining }), { milliseconds: margin });
-      seePeers(await pTimeout(store.nodes(), { milliseconds: margin }));
-      if (!reachable) {
-        connectedSince = sentAt;
-        if (outageForAll) log.info("the control DB answers again");
-      }
-      reachable = true;
-      outageForAll = false;
-      lastContact = sentAt;
-      const lost: string[] = [];
-      for (const [id, lease] of held) {
-        if (renewed.get(id) === lease.generation) lease.deadline = sentAt + ttlMs - margin;
-        else lost.push(id);
-      }
-      giveUp(lost);
+      await renew(now());
     } catch (err) {
       if (reachable) log.error({ err }, "heartbeat failed: the control DB is unreachable");
       reachable = false;
@@ -123,8 +178,10 @@ export function createCluster(deps: {
       const forAll = await downForAll();
       if (forAll && !outageForAll) log.warn("no node reaches the control DB: running tenants keep serving, new placements wait");
       outageForAll = forAll;
+      // Another node reaches the DB: it may be back for everyone a moment ago, so try once more before giving anything up.
+      if (!forAll) await renew(now()).catch(() => undefined);
     }
-    giveUp([...held].filter(([id]) => !usable(id)).map(([id]) => id));
+    giveUpLapsed();
   }
 
   const task = createPeriodicTask({
@@ -147,9 +204,16 @@ export function createCluster(deps: {
     }
   }
 
-  /** Where an instance no live node holds should go now, by every node's lease count as the DB has it this moment. */
+  let placedFromAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Where an instance no live node holds should go now, by every node's lease count as the DB had
+   * it at most PLACEMENT_FRESH_MS ago (one read serves a burst of placements, whoever asks).
+   */
   async function place(id: string): Promise<Location> {
-    seePeers(await fromDb(() => store.nodes()));
+    if (now() - placedFromAt > PLACEMENT_FRESH_MS) {
+      seePeers(await fromDb(() => store.nodes()));
+      placedFromAt = now();
+    }
     const node = chooseNode(peers, id);
     if (!node) return { kind: "nowhere", reason: "No node has room for another instance right now." };
     return node.id === nodeId ? { kind: "here" } : { kind: "peer", node };
@@ -158,7 +222,13 @@ export function createCluster(deps: {
   async function lookUp(id: string): Promise<Location> {
     const holder = await fromDb(() => store.holder(id));
     if (holder?.live && holder.nodeId !== nodeId) {
-      const node = peers.find((p) => p.id === holder.nodeId && p.live);
+      // The lease is live by the DB's clock, so its holder renewed it a moment ago: only its address
+      // is needed (the node list may predate its last heartbeat, e.g. just after a DB outage).
+      let node = peers.find((p) => p.id === holder.nodeId);
+      if (!node) {
+        seePeers(await fromDb(() => store.nodes()));
+        node = peers.find((p) => p.id === holder.nodeId);
+      }
       return node ? { kind: "peer", node } : place(id);
     }
     if (holder?.nodeId === nodeId && !draining) return { kind: "here" };
@@ -186,31 +256,49 @@ export function createCluster(deps: {
     nodeId,
     /** Registers the node (the first heartbeat) and keeps renewing; call once at startup. */
     async join(): Promise<void> {
+      const info = deps.info();
+      const previous = await store.ownRow(info.host);
+      if (previous?.liveElsewhere) {
+        throw new Error(`another orchestrator (${previous.liveElsewhere}) runs as node "${nodeId}": give each node its own NODE_ID`);
+      }
+      draining = previous?.draining ?? false; // a node drained for maintenance stays drained across its restart
       await beat();
       if (!reachable) throw new Error("could not register this node in the control DB");
+      if (draining) log.warn("this node is draining (from before its restart): it takes no new instances until `npm run node -- undrain`");
       task.start();
+      deadlineTimer = setInterval(giveUpLapsed, DEADLINE_CHECK_MS);
+      deadlineTimer.unref();
     },
     /** Stops the heartbeat and, on a clean exit, removes the node's row (its leases were released by the stops). */
     async leave(): Promise<void> {
+      clearInterval(deadlineTimer);
       await task.stop();
       await store.leave().catch((err: unknown) => log.warn({ err }, "could not remove this node from the control DB"));
     },
     /** Whether this node serves the instance now: a usable lease, not being moved away (the gateway's synchronous check). */
     holds: serves,
+    /** Whether this node may still act on the instance (stop it, store it): a usable lease, moving away or not. */
+    leaseValid: usable,
     /**
      * Takes the instance's lease before this node works on its data or runs it, and tells whether a
      * local copy here can be its newest data. Throws a 503 when another node holds it, or when this
      * node is draining and does not hold it already; taking over
-     * an expired lease waits until this node has been connected for a full TTL, so a holder cut off
+     * an expired lease waits until this node has been connected for two TTLs, so a holder cut off
      * with everyone else by a DB outage gets to renew first.
      */
     async acquire(id: string): Promise<{ generation: number; localCopyMayBeNewest: boolean }> {
       if (draining && !held.has(id)) throw new LeaseHeldError(id);
       const sentAt = now();
-      const takeOver = reachable && sentAt - connectedSince >= ttlMs;
+      const takeOver = reachable && sentAt - connectedSince >= TAKEOVER_AFTER_TTLS * ttlMs;
       const taken = await store.acquire(id, takeOver);
       if (taken === null) throw new LeaseHeldError(id);
-      held.set(id, { generation: taken.generation, deadline: sentAt + ttlMs - margin, lineage: taken.lineage, previousLineage: taken.previousLineage });
+      held.set(id, {
+        generation: taken.generation,
+        acquiredAt: sentAt,
+        deadline: sentAt + ttlMs - margin,
+        lineage: taken.lineage,
+        previousLineage: taken.previousLineage,
+      });
       holders.delete(id);
       // Another node ran it since this one did: whatever this node still has of it is older than the store.
       return { generation: taken.generation, localCopyMayBeNewest: taken.previousNode === null || taken.previousNode === nodeId };
@@ -223,12 +311,16 @@ export function createCluster(deps: {
       const lease = held.get(id);
       return lease && { lineage: lease.lineage, previousLineage: lease.previousLineage };
     },
-    /** The instance's new lineage has its data (Litestream synced): restores read it from now on. */
-    async settleLineage(id: string): Promise<void> {
+    /**
+     * The instance's new lineage has its data (Litestream synced): restores read it from now on.
+     * True when this holding recorded that (then, and only then, the previous lineage may go).
+     */
+    async settleLineage(id: string): Promise<boolean> {
       const lease = held.get(id);
-      if (!lease || lease.lineage === lease.previousLineage) return;
-      await store.settleLineage(id, lease.lineage);
+      if (!lease || lease.lineage === lease.previousLineage || !usable(id)) return false;
+      if (!(await store.settleLineage(id, lease.lineage, lease.generation))) return false;
       lease.previousLineage = lease.lineage;
+      return true;
     },
     /** Releases the lease after the instance stopped here with its final upload. */
     async release(id: string): Promise<void> {
@@ -281,7 +373,8 @@ export function createCluster(deps: {
     },
     /** What a peer asking about a DB outage is told: reachable only if the last heartbeat was recent. */
     status(): NodeStatus {
-      return { nodeId, dbReachable: reachable && now() - lastContact < ttlMs / 2 };
+      const dbReachable = reachable && now() - lastContact < ttlMs / 2;
+      return { nodeId, dbReachable, connectedForMs: dbReachable ? now() - connectedSince : 0 };
     },
     /** Whether the instance, meant to run and held by nobody live, should be started by this node (the reconciler asks). */
     async shouldPlaceHere(id: string): Promise<boolean> {

@@ -20,7 +20,16 @@ import pLimit from "p-limit";
 import type { PocketbaseAdmin } from "./pocketbase-admin";
 import type { TenantDisk } from "./tenant-disk";
 import type { TenantSecrets } from "./tenant-secrets";
-import { type DataSource, LeaseLostError, markProvisioned, prepareTenantData, restorePointOf, type UploadDeps, uploadIfChanged } from "./tenant-data";
+import {
+  type DataSource,
+  forgetLocalCopy,
+  LeaseLostError,
+  markProvisioned,
+  prepareTenantData,
+  restorePointOf,
+  type UploadDeps,
+  uploadIfChanged,
+} from "./tenant-data";
 import type { TenantCode } from "../deploys/tenant-code";
 import { writeSyncState } from "../sync/create-sync";
 import type { TenantPaths } from "../tenant/paths";
@@ -62,7 +71,7 @@ export type LifecycleDeps = {
    * The instance's lease (cluster/cluster.ts): taken before this node works on an instance's data
    * or runs it, released once it stopped here with its data stored.
    */
-  leases: Pick<Cluster, "acquire" | "release" | "holds" | "stillHolds" | "lineageOf" | "settleLineage">;
+  leases: Pick<Cluster, "acquire" | "release" | "holds" | "leaseValid" | "stillHolds" | "lineageOf" | "settleLineage">;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
   /** The URL PocketBase should call itself (a primary custom domain); default: the instance's own URL. */
@@ -71,6 +80,10 @@ export type LifecycleDeps = {
 
 /** The two ways a start runs PocketBase: the one-off superuser provisioning, and the server itself. */
 type StartSteps = { provision: () => Promise<void>; launch: () => Promise<TenantProcess> };
+
+/** A new replica lineage is settled (restores read it, the previous one goes) with this many tries, this far apart. */
+const SETTLE_ATTEMPTS = 20;
+const SETTLE_RETRY_MS = 15_000;
 
 /** The final Litestream sync of a tenant whose lease was lost: at most this long (Litestream's minimum). */
 const FENCED_FINAL_SYNC_SECONDS = 1;
@@ -156,24 +169,52 @@ export function createLifecycle(deps: LifecycleDeps) {
     }
   }
 
+  /**
+   * Takes (or renews) the instance's lease before this node works on its data. When another node
+   * ran the instance since this one did, the local copy here is older than the store: forgotten.
+   */
+  async function takeLease(id: string): Promise<void> {
+    const lease = await leases.acquire(id);
+    if (!lease.localCopyMayBeNewest) await forgetLocalCopy(pathsOf(id));
+  }
+
+  /** Throws when the lease was lost since it was taken (another node may run the instance now). */
+  function assertLease(id: string): void {
+    if (!leases.leaseValid(id)) throw new LeaseHeldError(id);
+  }
+
+  /**
+   * The instance's lease was lost (another node may run it by now): stops it here at once, not
+   * queued behind anything, writing nothing to its status or the store (its uploads are refused too).
+   */
+  async function fence(id: string): Promise<void> {
+    deps.onLive?.(id, false);
+    admin.forget(id);
+    // Replication first, with the shortest final sync Litestream allows: what PocketBase writes
+    // while it stops stays on this host.
+    await deps.replication?.detach(id, FENCED_FINAL_SYNC_SECONDS);
+    await supervisor.get(id)?.stop();
+  }
+
   async function doStart(id: string): Promise<TenantProcess> {
     const t0 = Date.now();
-    const lease = await leases.acquire(id); // renews a lease held here; throws when another node runs the instance
+    await takeLease(id); // renews a lease held here; throws when another node runs the instance
     const existing = supervisor.get(id);
     if (existing) return existing;
     const instance = await store.transition(id, "start", "Starting.", { statusReason: null });
-    const trustLocal = lease.localCopyMayBeNewest;
     starting.add(id);
     try {
       return await ownerTurns.run(instance.ownerId, () =>
         startSlots(() => {
           if (closing) throw new ShuttingDownError(); // queued behind a shutdown: left `starting` for the next run
-          return startNow(instance, t0, trustLocal);
+          return startNow(instance, t0);
         }),
       );
     } catch (err) {
       await supervisor.get(id)?.stop();
       if (err instanceof ShuttingDownError) throw new UnavailableError("The platform is restarting. Try again shortly.", 5, err);
+      // The lease went to another node during the start: its status is that node's to write now.
+      if (!leases.leaseValid(id)) throw new LeaseHeldError(id);
       log.warn({ err, instanceId: id }, "start failed");
       await store.transition(id, "startFailed", `Start failed: ${errorMessage(err)}`, { statusReason: errorMessage(err), port: null });
       throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
@@ -183,7 +224,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   /** The work of a start, in one of the start slots: data in place, PocketBase launched and set up. */
-  async function startNow(instance: Instance, t0: number, trustLocal: boolean): Promise<TenantProcess> {
+  async function startNow(instance: Instance, t0: number): Promise<TenantProcess> {
     const id = instance.id;
     const clock = phaseClock();
     const paths = pathsOf(id);
@@ -191,7 +232,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     await disk.ensure(id, diskQuotaBytes);
     clock.mark("volume");
     const identity = await identityOf(id, instance.tenantUid);
-    const source = await prepareTenantData(sync, instance, paths, identity, deps.replication, trustLocal);
+    const source = await prepareTenantData(sync, instance, paths, identity, deps.replication);
+    assertLease(id);
     clock.mark("data");
     const secrets = await deps.secrets?.(id);
     const steps: StartSteps = {
@@ -213,6 +255,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     clock.mark("provision");
     const proc = await launchWithCode(instance, paths, source, identity, steps);
     clock.mark("launch");
+    assertLease(id); // lost meanwhile (the node was cut off): stopped below, not attached or recorded
     attachReplication(id, paths);
     if (source === "new") {
       // Settings live in data.db, so every later start (local or restored) already has them…
@@ -223,6 +266,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     }
     // Supervision may have given up while the settings were applied (its "failed" was refused: still starting).
     if (supervisor.get(id) !== proc) throw new Error("PocketBase exited while it was being set up");
+    assertLease(id);
     clock.mark("settings");
     log.debug({ instanceId: id, source, phasesMs: clock.phases }, "tenant start phases");
     deps.onLive?.(id, true);
@@ -242,8 +286,8 @@ export function createLifecycle(deps: LifecycleDeps) {
    */
   function attachReplication(id: string, paths: TenantPaths): void {
     const { replication } = deps;
-    if (!replication) return;
-    const lineages = leases.lineageOf(id) ?? { lineage: 0, previousLineage: 0 };
+    const lineages = leases.lineageOf(id);
+    if (!replication || !lineages) return; // no lease (lost a moment ago): the start is being undone
     replication
       .attach(id, paths, lineages.lineage)
       .then(
@@ -264,12 +308,16 @@ export function createLifecycle(deps: LifecycleDeps) {
    */
   async function settleLineage(id: string, previousLineage: number): Promise<void> {
     const { replication } = deps;
-    try {
-      await replication?.flush(id);
-      await leases.settleLineage(id);
-      await replication?.dropLineage(id, previousLineage);
-    } catch (err) {
-      log.warn({ err, instanceId: id }, "settling the new replica lineage failed; the previous one is kept");
+    for (let attempt = 1; attempt <= SETTLE_ATTEMPTS && leases.leaseValid(id); attempt++) {
+      try {
+        await replication?.flush(id);
+        // Only once this holding recorded it: a lease lost meanwhile leaves both lineages for the next holder.
+        if (await leases.settleLineage(id)) await replication?.dropLineage(id, previousLineage);
+        return;
+      } catch (err) {
+        log.warn({ err, instanceId: id, attempt }, "settling the new replica lineage failed; the previous one is kept for now");
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_MS).unref());
+      }
     }
   }
 
@@ -339,6 +387,10 @@ export function createLifecycle(deps: LifecycleDeps) {
   /** Stops PocketBase (if it runs) and then its replication: the final sync has every write. */
   async function stopProcess(id: string): Promise<void> {
     const proc = supervisor.get(id);
+    if (proc && !leases.leaseValid(id)) {
+      await fence(id); // a copy whose lease is gone: stopped without a word to the store or the status
+      throw new LeaseHeldError(id);
+    }
     if (proc) {
       await store.transition(id, "stop", "Stopping.").catch((err: unknown) => {
         // Supervision gave up a moment ago (status failed, handle not yet dropped): stop it all the same.
@@ -359,7 +411,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   async function doRestore(id: string, at: Date): Promise<{ safetyGeneration: number }> {
     const point = await restorePointOf(uploadDeps, id, at);
     const paths = pathsOf(id);
-    await leases.acquire(id);
+    await takeLease(id);
     await stopProcess(id);
     await disk.ensure(id, limitsOf(await store.get(id)).diskQuotaBytes);
     const owner = await ownerOf(id);
@@ -399,7 +451,7 @@ export function createLifecycle(deps: LifecycleDeps) {
   async function adopt(id: string, reason: "clone" | "import", event: string, fill: (paths: TenantPaths, owner: FileOwner | undefined) => Promise<void>) {
     const instance = await store.get(id);
     const paths = pathsOf(id);
-    await leases.acquire(id);
+    await takeLease(id);
     const { diskQuotaBytes, ...limits } = limitsOf(instance);
     await disk.ensure(id, diskQuotaBytes);
     const owner = await ownerOf(id);
@@ -425,7 +477,7 @@ export function createLifecycle(deps: LifecycleDeps) {
 
   async function flush(id: string, why: "stop" | "retry"): Promise<void> {
     try {
-      await leases.acquire(id);
+      await takeLease(id);
       const generation = await uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "stop");
       const message = generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.";
       await store.transition(id, "stored", message, { statusReason: null, port: null, lastStoppedAt: new Date() });
@@ -503,27 +555,17 @@ export function createLifecycle(deps: LifecycleDeps) {
         await store.remove(id);
       });
     },
-    /**
-     * The instance's lease was lost (another node may run it by now): stops it here at once, not
-     * queued behind anything, writing nothing to its status or the store (its uploads are refused too).
-     */
-    async fence(id: string): Promise<void> {
-      deps.onLive?.(id, false);
-      admin.forget(id);
-      // Replication first, with the shortest final sync Litestream allows: what PocketBase writes
-      // while it stops stays on this host.
-      await deps.replication?.detach(id, FENCED_FINAL_SYNC_SECONDS);
-      await supervisor.get(id)?.stop();
-    },
+    /** The instance's lease was lost: stops it here at once (see fence above). */
+    fence,
     /** Whether a start of the instance is in flight (queued for a slot included). */
     isStarting(id: string): boolean {
       return starts.has(id) || starting.has(id);
     },
     /** The live process, if the instance runs here (and its start has finished). */
     get: liveProcess,
-    /** Instances with a process here (a start's last steps included). */
+    /** Instances with a process here whose lease this node still holds (a start's last steps included). */
     liveIds(): string[] {
-      return supervisor.liveIds();
+      return supervisor.liveIds().filter((id) => leases.leaseValid(id));
     },
     busy(id: string): boolean {
       return queue.busy(id);

@@ -24,18 +24,11 @@ async function exists(p: string): Promise<boolean> {
 
 /**
  * Puts the newest copy of the tenant's data in place before a start: the local folder when it is
- * at least as new as the generation confirmed in the DB (and `trustLocal`: no other node has run
- * the tenant since this one did), otherwise the stored snapshot (given to `owner`).
+ * at least as new as the generation confirmed in the DB, otherwise the stored snapshot (given to
+ * `owner`). (A local copy another node has superseded has no sync state any more: forgetLocalCopy.)
  */
-export async function prepareTenantData(
-  sync: Sync,
-  instance: Instance,
-  paths: TenantPaths,
-  owner?: FileOwner,
-  replication?: Replication,
-  trustLocal = true,
-): Promise<DataSource> {
-  const local = trustLocal ? await readSyncState(paths) : null;
+export async function prepareTenantData(sync: Sync, instance: Instance, paths: TenantPaths, owner?: FileOwner, replication?: Replication): Promise<DataSource> {
+  const local = await readSyncState(paths);
   if (local && local.generation >= instance.generation && (await exists(paths.dataDir))) return "local";
   const replica = await replicaSource(replication, instance.id);
   await sync.restore(instance.id, paths, instance.generation, owner, replica);
@@ -45,6 +38,14 @@ export async function prepareTenantData(
   if (instance.generation === 0 && !replica?.txid) return "new";
   await writeSyncState(paths, { generation: instance.generation, fingerprint: await sync.fingerprint(paths) });
   return "restored";
+}
+
+/**
+ * Another node has run the tenant since this one did: the local folder is older than the store, so
+ * it is neither started from nor uploaded (both need its sync state, which goes here).
+ */
+export async function forgetLocalCopy(paths: TenantPaths): Promise<void> {
+  await fs.rm(paths.syncStateFile, { force: true });
 }
 
 /** Records that a new tenant has its platform superuser and settings: later starts use the local copy. */

@@ -17,6 +17,32 @@ export function litestreamProcessesUnder(under: string): number[] {
   return processesWhere((argv) => argv[0]?.endsWith("litestream") === true && argv.some((a) => a.startsWith(under)));
 }
 
+/**
+ * Every live descendant of `root` (children, theirs, …), from the parent pids in /proc: a node's
+ * own PocketBase and Litestream processes, told apart from other nodes' by ancestry rather than by
+ * paths (a sandbox's copy of the host's mount table names every node's folders).
+ */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readOrEmpty(`/proc/${entry}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] === undefined || fields[0] === "Z") continue;
+    const ppid = Number(fields[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
 /** Pids of live (not zombie) processes whose argv matches. */
 function processesWhere(matches: (argv: string[], pid: string) => boolean): number[] {
   const pids: number[] = [];
