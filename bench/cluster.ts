@@ -16,9 +16,8 @@ import os from "node:os";
 import { eq, sql } from "drizzle-orm";
 import type { Db } from "../lib/db/client";
 import { leases } from "../lib/db/schema";
-import { createGatewayClient, type GatewayClient } from "../tests/support/gateway-client";
-import { startOrchestrator, type OrchestratorHandle } from "../tests/support/orchestrator";
-import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "../tests/support/processes";
+import type { GatewayClient } from "../tests/support/gateway-client";
+import { clusterSecrets, liveNodeCount, loseHost, startClusterNode, type ClusterNode } from "../tests/support/cluster";
 import { startS3Server, type S3Server } from "../tests/support/s3-server";
 import { startSqld, type Sqld } from "../tests/support/sqld";
 import { waitFor } from "../tests/support/wait";
@@ -39,17 +38,15 @@ const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 const hex = () => randomBytes(3).toString("hex");
 const load = () => `load ${os.loadavg()[0]?.toFixed(2)}`;
 
-type Node = { name: string; orch: OrchestratorHandle; client: GatewayClient };
+type Node = ClusterNode;
 type Cluster = { nodes: Node[]; token: string };
 
-async function startNode(name: string, sqld: Sqld, s3: S3Server, shared: Record<string, string>): Promise<Node> {
-  const orch = await startOrchestrator({
+function startNode(name: string, sqld: Sqld, s3: S3Server, shared: Record<string, string>): Promise<Node> {
+  return startClusterNode(name, {
+    sqld,
+    s3,
+    shared,
     env: {
-      ...s3.env,
-      ...shared,
-      TURSO_DATABASE_URL: sqld.url,
-      NODE_ID: name,
-      IDLE_TIMEOUT_MINUTES: "0",
       LOG_LEVEL: "warn",
       // Every request comes from 127.0.0.1: per-client limits would measure themselves.
       GATEWAY_RATE_PER_IP: "0",
@@ -59,12 +56,10 @@ async function startNode(name: string, sqld: Sqld, s3: S3Server, shared: Record<
     },
     stopGraceMs: 60_000,
   });
-  return { name, orch, client: createGatewayClient({ port: orch.gatewayPort }) };
 }
 
-async function liveNodes(c: Cluster): Promise<number> {
-  const res = await fetch(`${c.nodes[0]!.orch.apiUrl}/v1/cluster/nodes`, { headers: { authorization: `Bearer ${c.token}` } });
-  return ((await res.json()) as { nodes: { live: boolean }[] }).nodes.filter((n) => n.live).length;
+function liveNodes(c: Cluster): Promise<number> {
+  return liveNodeCount(c.nodes[0]!.orch.apiUrl, c.token);
 }
 
 async function holderOf(db: Db, id: string): Promise<string> {
@@ -204,13 +199,10 @@ async function timeToHealthy(client: GatewayClient, sub: string, since: number):
   return { ms: undefined, seen };
 }
 
-/** Kills a node as a lost host would go: its tenants' processes and its orchestrator, all with SIGKILL. Returns when it did. */
+/** Kills a node as a lost host would go (tests/support/cluster.ts). Returns when it began. */
 async function killNode(node: Node): Promise<number> {
-  const dir = node.orch.dataDir;
-  const pids = [...litestreamProcessesUnder(dir), ...pocketbaseProcessesUnder(dir), node.orch.pid ?? 0].filter((p) => p > 0);
   const killedAt = performance.now();
-  for (const pid of pids) process.kill(pid, "SIGKILL");
-  await node.orch.kill("SIGKILL");
+  await loseHost(node);
   return killedAt;
 }
 
@@ -283,7 +275,7 @@ async function run(c: Cluster): Promise<void> {
   await failover(c); // last: it kills a node
 }
 
-const shared = { ORCHESTRATOR_TOKEN: randomBytes(32).toString("base64url"), ENCRYPTION_KEY: randomBytes(32).toString("hex") };
+const shared = clusterSecrets();
 const sqld = await startSqld();
 try {
   const s3 = await startS3Server();

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -9,33 +8,13 @@ import { execa } from "execa";
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leases } from "../lib/db/schema";
-import { sandboxScope } from "../orchestrator/config";
 import { createOrchestratorClient, readOrchestratorEvents, type OrchestratorMessage } from "../lib/orchestrator-client";
-import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
-import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
-import { descendantsOf, isAlive, pocketbaseProcessesUnder } from "./support/processes";
+import { clusterSecrets, loseHost, pocketBasesOf, startClusterNode, type ClusterNode } from "./support/cluster";
+import { startOrchestrator } from "./support/orchestrator";
 import { startS3Server, type S3Server } from "./support/s3-server";
 import { startSqld, type Sqld } from "./support/sqld";
 import { repoRoot } from "./support/tools";
 import { waitFor } from "./support/wait";
-
-/** The PocketBase processes a node's orchestrator started (by ancestry: other nodes' sandboxes see its folders too). */
-function pocketBasesOf(orch: OrchestratorHandle): number[] {
-  const mine = new Set(descendantsOf(orch.pid ?? 0));
-  return pocketbaseProcessesUnder(orch.dataDir).filter((pid) => mine.has(pid));
-}
-
-/** Pids of the processes inside a node's tenant network namespaces (named after its data folder's sandbox scope). */
-function tenantNamespacePids(dataDir: string): number[] {
-  const prefix = `picobase-${sandboxScope(dataDir)}-`;
-  const names = fs.existsSync("/run/netns") ? fs.readdirSync("/run/netns").filter((n) => n.startsWith(prefix)) : [];
-  return names.flatMap((name) =>
-    execFileSync("ip", ["netns", "pids", name], { encoding: "utf8" })
-      .split("\n")
-      .filter((line) => /^\d+$/.test(line.trim()))
-      .map(Number),
-  );
-}
 
 /** Short enough to keep the suite quick; docs/scale-out.md and the failover benchmark use the default (10 s). */
 const TTL_SECONDS = 4;
@@ -43,7 +22,7 @@ const TTL_SECONDS = 4;
 const WINDOW_MS = 2_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-type Node = { name: string; orch: OrchestratorHandle; client: GatewayClient };
+type Node = ClusterNode;
 
 /**
  * Three orchestrators on one libSQL server (sqld) and one S3 server, all on loopback: placement,
@@ -53,22 +32,10 @@ describe("several nodes on one control DB and one object store", () => {
   let sqld: Sqld;
   let s3: S3Server;
   const nodes: Node[] = [];
-  const shared = { ORCHESTRATOR_TOKEN: randomBytes(32).toString("base64url"), ENCRYPTION_KEY: randomBytes(32).toString("hex") };
+  const shared = clusterSecrets();
 
-  const startNode = async (name: string): Promise<Node> => {
-    const orch = await startOrchestrator({
-      env: {
-        ...s3.env,
-        ...shared,
-        TURSO_DATABASE_URL: sqld.url,
-        NODE_ID: name,
-        NODE_TTL_SECONDS: String(TTL_SECONDS),
-        RECONCILE_INTERVAL_SECONDS: "1",
-        IDLE_TIMEOUT_MINUTES: "0",
-      },
-    });
-    return { name, orch, client: createGatewayClient({ port: orch.gatewayPort }) };
-  };
+  const startNode = (name: string): Promise<Node> =>
+    startClusterNode(name, { sqld, s3, shared, env: { NODE_TTL_SECONDS: String(TTL_SECONDS), RECONCILE_INTERVAL_SECONDS: "1" } });
 
   beforeAll(async () => {
     sqld = await startSqld();
@@ -119,34 +86,6 @@ describe("several nodes on one control DB and one object store", () => {
       token = page.NextContinuationToken;
     } while (token);
     return keys.sort();
-  }
-
-  /**
-   * kill -9 of a node's orchestrator and every process it started (Litestream, the sandboxes and
-   * their PocketBase), as a lost host: all at once, found by ancestry, so no other node's process is hit.
-   */
-  async function loseHost(node: Node): Promise<number> {
-    const pids = [node.orch.pid ?? 0, ...descendantsOf(node.orch.pid ?? 0)].filter((p) => p > 0);
-    const killedAt = Date.now();
-    for (const pid of pids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
-    await node.orch.kill("SIGKILL");
-    // And whatever still runs in its tenants' network namespaces (a PocketBase restarted in the last moment).
-    const inNamespaces = tenantNamespacePids(node.orch.dataDir);
-    for (const pid of inNamespaces) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone already
-      }
-    }
-    await waitFor("the lost host's processes to be gone", () => ([...pids, ...inNamespaces].some(isAlive) ? undefined : true));
-    return killedAt;
   }
 
   /** Creates and starts an instance through node A's API (placement decides where it runs), signed in as its superuser through `via`. */
@@ -271,7 +210,8 @@ describe("several nodes on one control DB and one object store", () => {
     }
     await sleep(WINDOW_MS);
 
-    const killedAt = await loseHost(victim);
+    const killedAt = Date.now();
+    await loseHost(victim);
 
     await waitFor(
       "the instance through a surviving node",

@@ -55,37 +55,13 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
      * it expires, and any node may take it.
      */
     async heartbeat(info: NodeInfo, held: readonly string[]): Promise<Map<string, number>> {
+      const { nodeId, ...published } = info;
+      const row = { ...published, heartbeatAt: DB_NOW };
       const [, renewed] = await db.batch([
         db
           .insert(nodes)
-          .values({
-            id: info.nodeId,
-            incarnation: info.incarnation,
-            host: info.host,
-            gatewayUrl: info.gatewayUrl,
-            apiUrl: info.apiUrl,
-            capacity: info.capacity,
-            running: info.running,
-            version: info.version,
-            draining: info.draining,
-            startedAt: info.startedAt,
-            heartbeatAt: DB_NOW,
-          })
-          .onConflictDoUpdate({
-            target: nodes.id,
-            set: {
-              incarnation: info.incarnation,
-              host: info.host,
-              gatewayUrl: info.gatewayUrl,
-              apiUrl: info.apiUrl,
-              capacity: info.capacity,
-              running: info.running,
-              version: info.version,
-              draining: info.draining,
-              startedAt: info.startedAt,
-              heartbeatAt: DB_NOW,
-            },
-          }),
+          .values({ id: nodeId, ...row })
+          .onConflictDoUpdate({ target: nodes.id, set: row }),
         db.all<{ instance_id: string; generation: number }>(sql`UPDATE ${leases} SET expires_at = ${DB_NOW} + ${ttlMs}
           WHERE node_id = ${self.nodeId} AND incarnation = ${self.incarnation}
             AND instance_id IN (SELECT value FROM json_each(${JSON.stringify(held)}))
