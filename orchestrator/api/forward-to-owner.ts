@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { MiddlewareHandler } from "hono";
-import type { Cluster } from "../cluster/cluster";
+import type { Cluster, Location } from "../cluster/cluster";
 import { FORWARDED_HEADER } from "../cluster/peer-api";
-/** Routes under `/v1/instances/` that name no instance (an import creates one): answered by the node asked. */
+
+/** Routes under `/v1/instances/` that name no instance (an import creates one): answered by the node asked, unless it drains. */
 const COLLECTION_ROUTES = new Set(["import"]);
 /** Request headers that belong to one connection, not to the request passed on. */
 const NOT_PASSED = ["host", "connection", "keep-alive", "transfer-encoding", FORWARDED_HEADER];
@@ -12,14 +14,21 @@ const NOT_RETURNED = ["content-encoding", "content-length", "transfer-encoding",
  * Lifecycle commands reach the node that runs the instance (docs/scale-out.md): a request under
  * `/v1/instances/:id` for an instance another node runs, or should start, is passed to that node's
  * internal API with the shared token, body streamed, and its answer returned as it is. Reading an
- * instance (`GET /v1/instances/:id`) is answered by any node from the control DB.
+ * instance (`GET /v1/instances/:id`) is answered by any node from the control DB. An import asked
+ * of a draining node goes to the node placement chooses for a new instance.
  */
-export function forwardToOwner(deps: { cluster: Pick<Cluster, "locate" | "forget">; token: string }): MiddlewareHandler {
+export function forwardToOwner(deps: { cluster: Pick<Cluster, "locate" | "forget" | "place" | "isDraining">; token: string }): MiddlewareHandler {
   return async (c, next) => {
     const id = c.req.param("id");
     const readOnly = c.req.method === "GET" && c.req.path.replace(/\/+$/, "").endsWith(`/${id}`);
-    if (!id || COLLECTION_ROUTES.has(id) || readOnly || c.req.header(FORWARDED_HEADER) !== undefined) return next();
-    const where = await deps.cluster.locate(id, { fresh: true });
+    if (!id || readOnly || c.req.header(FORWARDED_HEADER) !== undefined) return next();
+    let where: Location;
+    if (COLLECTION_ROUTES.has(id)) {
+      if (!deps.cluster.isDraining()) return next();
+      where = await deps.cluster.place(randomUUID());
+    } else {
+      where = await deps.cluster.locate(id, { fresh: true });
+    }
     if (where.kind !== "peer") return next();
     const headers = new Headers(c.req.raw.headers);
     for (const name of NOT_PASSED) headers.delete(name);

@@ -33,6 +33,8 @@ type Held = { generation: number; acquiredAt: number; deadline: number; lineage:
  * slower to come back learns from its peers in time that it must give its leases up.
  */
 const TAKEOVER_AFTER_TTLS = 2;
+/** A node whose heartbeat stopped this many TTLs ago no longer counts for the outage rule. */
+const FORGOTTEN_AFTER_TTLS = 30;
 /** How long one read of the nodes' lease counts serves placements. */
 const PLACEMENT_FRESH_MS = 500;
 /** How often lease deadlines are checked between heartbeats, so a lapsed lease stops its tenant at once. */
@@ -130,7 +132,8 @@ export function createCluster(deps: {
    * control DB no other machine can use counts (a node that joined meanwhile could take over).
    */
   async function downForAll(): Promise<boolean> {
-    const others = peers.filter((p) => p.id !== nodeId);
+    // A node silent for many TTLs before the outage is gone for good (a lost host never replaced): it is not asked.
+    const others = peers.filter((p) => p.id !== nodeId && p.heartbeatAgeMs < FORGOTTEN_AFTER_TTLS * ttlMs);
     if (others.length === 0) return deps.soleByDesign;
     const timeoutMs = Math.min(PEER_STATUS_TIMEOUT_MS, margin);
     const answers = await Promise.allSettled(others.map((p) => deps.askPeer(p, AbortSignal.timeout(timeoutMs))));
@@ -269,10 +272,11 @@ export function createCluster(deps: {
       deadlineTimer = setInterval(giveUpLapsed, DEADLINE_CHECK_MS);
       deadlineTimer.unref();
     },
-    /** Stops the heartbeat and, on a clean exit, removes the node's row (its leases were released by the stops). */
+    /** Stops the heartbeat and, on a clean exit, removes the node's row unless it is draining (its leases were released by the stops). */
     async leave(): Promise<void> {
       clearInterval(deadlineTimer);
       await task.stop();
+      if (draining) return; // its row keeps the flag, so the node comes back drained after maintenance
       await store.leave().catch((err: unknown) => log.warn({ err }, "could not remove this node from the control DB"));
     },
     /** Whether this node serves the instance now: a usable lease, not being moved away (the gateway's synchronous check). */
@@ -294,7 +298,8 @@ export function createCluster(deps: {
       if (taken === null) throw new LeaseHeldError(id);
       held.set(id, {
         generation: taken.generation,
-        acquiredAt: sentAt,
+        // When it entered `held`: a heartbeat sent before this moment did not carry it, and says nothing of it.
+        acquiredAt: now(),
         deadline: sentAt + ttlMs - margin,
         lineage: taken.lineage,
         previousLineage: taken.previousLineage,

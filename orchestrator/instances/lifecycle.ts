@@ -308,17 +308,26 @@ export function createLifecycle(deps: LifecycleDeps) {
    */
   async function settleLineage(id: string, previousLineage: number): Promise<void> {
     const { replication } = deps;
+    if (!replication) return;
+    // Only once this holding recorded it: a lease lost meanwhile leaves both lineages for the next holder.
+    const settled = await retried(id, "settling the new replica lineage", async () => {
+      await replication.flush(id);
+      return leases.settleLineage(id);
+    });
+    if (settled) await retried(id, "deleting the previous replica lineage", () => replication.dropLineage(id, previousLineage).then(() => true));
+  }
+
+  /** Runs `step` until it succeeds, up to SETTLE_ATTEMPTS times SETTLE_RETRY_MS apart while the lease holds; false when it never did. */
+  async function retried(id: string, what: string, step: () => Promise<boolean>): Promise<boolean> {
     for (let attempt = 1; attempt <= SETTLE_ATTEMPTS && leases.leaseValid(id); attempt++) {
       try {
-        await replication?.flush(id);
-        // Only once this holding recorded it: a lease lost meanwhile leaves both lineages for the next holder.
-        if (await leases.settleLineage(id)) await replication?.dropLineage(id, previousLineage);
-        return;
+        return await step();
       } catch (err) {
-        log.warn({ err, instanceId: id, attempt }, "settling the new replica lineage failed; the previous one is kept for now");
+        log.warn({ err, instanceId: id, attempt }, `${what} failed; retrying`);
         await new Promise((resolve) => setTimeout(resolve, SETTLE_RETRY_MS).unref());
       }
     }
+    return false;
   }
 
   /**

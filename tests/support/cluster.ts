@@ -37,7 +37,8 @@ export async function liveNodeCount(apiUrl: string, token: string): Promise<numb
 
 /** The PocketBase processes a node's orchestrator started (by ancestry: other nodes' sandboxes see its folders too). */
 export function pocketBasesOf(orch: OrchestratorHandle): number[] {
-  const mine = new Set(descendantsOf(orch.pid ?? 0));
+  if (orch.pid === undefined || orch.pid <= 1) return [];
+  const mine = new Set(descendantsOf(orch.pid));
   return pocketbaseProcessesUnder(orch.dataDir).filter((pid) => mine.has(pid));
 }
 
@@ -69,7 +70,9 @@ function killAll(pids: number[]): void {
  * hit, then whatever still runs in its tenants' network namespaces. Resolves once all are gone.
  */
 export async function loseHost(node: ClusterNode): Promise<void> {
-  const pids = [node.orch.pid ?? 0, ...descendantsOf(node.orch.pid ?? 0)].filter((p) => p > 0);
+  const root = node.orch.pid;
+  if (root === undefined || root <= 1) throw new Error(`node ${node.name} has no orchestrator process`);
+  const pids = [root, ...descendantsOf(root)];
   killAll(pids);
   await node.orch.kill("SIGKILL");
   const inNamespaces = tenantNamespacePids(node.orch.dataDir);
