@@ -392,8 +392,6 @@ export function createCluster(deps: {
       await store.setDraining(on);
       seePeers(await store.nodes());
     },
-    /** Runs a heartbeat now (tests, and right after a change peers should see). */
-    heartbeat: task.runNow,
   };
 }
 
