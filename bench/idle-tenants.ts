@@ -78,7 +78,7 @@ function tenantCosts(orch: OrchestratorHandle, ids: string[]) {
   const pocketbase: number[] = [];
   for (const id of ids) {
     let sum = 0;
-    for (const pid of tenantCgroupPids(orch.pid as number, id)) {
+    for (const pid of tenantCgroupPids(orch, id)) {
       const pss = pssKb(pid);
       sum += pss;
       if (processName(pid) === "pocketbase") pocketbase.push(pss);

@@ -1,5 +1,7 @@
 // Memory figures of live processes, from /proc, shared by the benchmarks (kB unless named otherwise).
 import fs from "node:fs";
+import { sandboxScope } from "../orchestrator/config";
+import { tenantsGroup } from "../orchestrator/sandbox/cgroups";
 
 /** A /proc file of a process, or undefined once the process is gone (any other error is thrown). */
 function procFile(pid: number, name: string): string | undefined {
@@ -27,8 +29,9 @@ export function statusKb(pid: number, name: string): number {
 }
 
 /** Every pid in a sandboxed tenant's cgroup (bwrap, its init, PocketBase, whatever hooks started), on cgroup v1. */
-export function tenantCgroupPids(orchestratorPid: number, instanceId: string): number[] {
-  const own = /^\d+:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${orchestratorPid}/cgroup`, "utf8"))?.[1] ?? "/";
-  const procs = fs.readFileSync(`/sys/fs/cgroup/memory${own === "/" ? "" : own}/picobase/${instanceId}/cgroup.procs`, "utf8");
+export function tenantCgroupPids(orch: { pid?: number; dataDir: string }, instanceId: string): number[] {
+  const own = /^\d+:memory:(.*)$/m.exec(fs.readFileSync(`/proc/${orch.pid}/cgroup`, "utf8"))?.[1] ?? "/";
+  const group = tenantsGroup(sandboxScope(orch.dataDir));
+  const procs = fs.readFileSync(`/sys/fs/cgroup/memory${own === "/" ? "" : own}/${group}/${instanceId}/cgroup.procs`, "utf8");
   return procs.split("\n").filter(Boolean).map(Number);
 }

@@ -52,10 +52,7 @@ async function wakeTimes(side: Side, id: string, sub: string): Promise<number> {
 
 /** PSS (kB) of every process of a tenant: its cgroup when sandboxed, else PocketBase from its pid file. */
 function tenantPss(side: Side, id: string): number {
-  const pids =
-    side.name === "sandbox"
-      ? tenantCgroupPids(side.orch.pid as number, id)
-      : [Number(fs.readFileSync(`${side.orch.tenantRoot(id)}/meta/pocketbase.pid`, "utf8"))];
+  const pids = side.name === "sandbox" ? tenantCgroupPids(side.orch, id) : [Number(fs.readFileSync(`${side.orch.tenantRoot(id)}/meta/pocketbase.pid`, "utf8"))];
   return pids.reduce((sum, pid) => sum + pssKb(pid), 0);
 }
 

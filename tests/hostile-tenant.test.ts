@@ -5,6 +5,7 @@ import net, { type AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxScope } from "../orchestrator/config";
+import { tenantsGroup } from "../orchestrator/sandbox/cgroups";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { installShellHook, tenantShell } from "./support/hostile-hook";
 import { startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
@@ -300,7 +301,12 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
     const v2 = fs.existsSync("/sys/fs/cgroup/cgroup.controllers");
     const own = (controller: string) => new RegExp(`^\\d+:${controller}:(.*)$`, "m").exec(fs.readFileSync(`/proc/${orch.pid}/cgroup`, "utf8"))?.[1] ?? "/";
     const file = (controller: string, name: string) =>
-      fs.readFileSync(path.join("/sys/fs/cgroup", v2 ? "" : controller, own(v2 ? "" : controller), "picobase", victim, name), "utf8").trim();
+      fs
+        .readFileSync(
+          path.join("/sys/fs/cgroup", v2 ? "" : controller, own(v2 ? "" : controller), tenantsGroup(sandboxScope(orch.dataDir)), victim, name),
+          "utf8",
+        )
+        .trim();
     expect(file("pids", "pids.max")).toBe("40");
     expect(file("memory", v2 ? "memory.max" : "memory.limit_in_bytes")).toBe(String(128 * 1024 * 1024));
     const row = await orch.db.query.instances.findFirst({ where: (i, { eq }) => eq(i.id, victim) });
@@ -338,10 +344,11 @@ describe.runIf(isRoot)("sandbox shutdown", () => {
       expect((await orch.api("POST", `/v1/instances/${id}/start?wait=1`)).body.instance?.status).toBe("running");
       const own = (controller: string) => new RegExp(`^\\d+:${controller}:(.*)$`, "m").exec(fs.readFileSync(`/proc/${orch.pid}/cgroup`, "utf8"))?.[1] ?? "/";
       const v2 = fs.existsSync("/sys/fs/cgroup/cgroup.controllers");
-      const folders = (v2 ? [""] : ["memory", "pids", "cpu"]).map((c) => path.join("/sys/fs/cgroup", c, own(c), "picobase", id));
+      const folders = (v2 ? [""] : ["memory", "pids", "cpu"]).map((c) => path.join("/sys/fs/cgroup", c, own(c), tenantsGroup(sandboxScope(orch.dataDir)), id));
       expect(folders.every((f) => fs.existsSync(f))).toBe(true);
       await orch.kill("SIGTERM");
       expect(folders.filter((f) => fs.existsSync(f))).toEqual([]);
+      expect(folders.map(path.dirname).filter((f) => fs.existsSync(f))).toEqual([]); // and this orchestrator's folder of them
       expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(id);
       expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(orch.tenantRoot(id));
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createSlotPool, parseCidr, routesInside, slotAddresses, slotCount } from "./addresses";
+import { createSlotPool, parseCidr, routesInside, slotAddresses, slotCount, subnetConflicts } from "./addresses";
 
 describe("tenant addresses", () => {
   it("numbers /30s from the subnet", () => {
@@ -28,6 +28,17 @@ describe("tenant addresses", () => {
     ];
     expect(routesInside("10.228.16.0/20", routes).map((r) => r.dev)).toEqual(["pb25340", "tun0", "br0"]);
     expect(routesInside("10.229.0.0/20", routes)).toEqual([]);
+  });
+
+  it("does not count its own interfaces or ones the host no longer has as taking the subnet", () => {
+    const routes = [
+      { dst: "10.228.16.0/30", dev: "pbab12cd0" }, // ours, left by a killed run
+      { dst: "10.228.16.4/30", dev: "if8453" }, // a veth being torn down with its namespace
+      { dst: "10.228.16.8/30", dev: "pb25340" }, // another orchestrator's tenant
+      { dst: "10.228.16.12/30" }, // no device: a route via a gateway
+    ];
+    const devices = new Set(["eth0", "pbab12cd0", "pb25340"]);
+    expect(subnetConflicts("10.228.16.0/20", routes, { ifacePrefix: "pbab12cd", devices }).map((r) => r.dst)).toEqual(["10.228.16.8/30", "10.228.16.12/30"]);
   });
 
   it("reuses released slots last", () => {

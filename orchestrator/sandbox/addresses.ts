@@ -38,6 +38,16 @@ export function routesInside(cidr: string, routes: HostRoute[]): HostRoute[] {
   });
 }
 
+/**
+ * The host routes that keep `cidr` from being used by this orchestrator: those inside it (see
+ * `routesInside`), except on our own interfaces (after a kill they outlive the swept namespaces until
+ * the last tenant process in them has exited) and on devices the host no longer has (`ip` prints an
+ * unregistered device as `if<index>` while a deleted namespace's veth pair is being torn down).
+ */
+export function subnetConflicts(cidr: string, routes: HostRoute[], own: { ifacePrefix: string; devices: ReadonlySet<string> }): HostRoute[] {
+  return routesInside(cidr, routes).filter((r) => r.dev === undefined || (!r.dev.startsWith(own.ifacePrefix) && own.devices.has(r.dev)));
+}
+
 /** How many tenants fit in the subnet (one /30 each). */
 export function slotCount(cidr: string): number {
   return 2 ** (32 - parseCidr(cidr).bits) / 4;

@@ -25,26 +25,38 @@ export type Cgroups = {
   create(name: string, limits: TenantLimits): Promise<TenantCgroup>;
   /** Kills what is left in the tenant's cgroup and removes it; a missing one is fine. */
   remove(name: string): Promise<void>;
+  /** Removes the folder of this orchestrator's tenants once they are all gone (it stays otherwise). */
+  close(): Promise<void>;
 };
 
 const CONTROLLERS_V1 = ["memory", "pids", "cpu"] as const;
-const GROUP = "picobase";
 
 /**
- * Finds the cgroup hierarchy and prepares `<own cgroup>/picobase/`; the reason as a string when
- * per-tenant cgroups are impossible (not root, controllers missing).
+ * The folder under the orchestrator's own cgroup that holds its tenants' cgroups, named per sandbox
+ * scope: orchestrators started from one parent (a shell, a test harness) share their own cgroup, and
+ * must not share a tenant's when an instance moves between them.
  */
-export async function openCgroups(root = "/sys/fs/cgroup"): Promise<Cgroups | string> {
+export function tenantsGroup(scope: string): string {
+  return `picobase-${scope}`;
+}
+
+/**
+ * Finds the cgroup hierarchy and prepares `<own cgroup>/picobase-<scope>/`; the reason as a string
+ * when per-tenant cgroups are impossible (not root, controllers missing).
+ */
+export async function openCgroups(scope: string, root = "/sys/fs/cgroup"): Promise<Cgroups | string> {
   const self = await fs.readFile("/proc/self/cgroup", "utf8");
-  if (await exists(path.join(root, "cgroup.controllers"))) return openV2(root, self);
+  const group = tenantsGroup(scope);
+  if (await exists(path.join(root, "cgroup.controllers"))) return openV2(root, self, group);
   for (const controller of CONTROLLERS_V1) {
     if (!(await exists(path.join(root, controller, "cgroup.procs")))) return `cgroup v1 controller "${controller}" is not mounted at ${root}/${controller}`;
   }
-  const parents = Object.fromEntries(CONTROLLERS_V1.map((c) => [c, path.join(root, c, ownCgroupPath(self, c) ?? "/", GROUP)])) as Record<
+  const parents = Object.fromEntries(CONTROLLERS_V1.map((c) => [c, path.join(root, c, ownCgroupPath(self, c) ?? "/", group)])) as Record<
     (typeof CONTROLLERS_V1)[number],
     string
   >;
   for (const dir of Object.values(parents)) await fs.mkdir(dir, { recursive: true });
+  await sweepTenants(Object.values(parents));
   const hasMemsw = await exists(path.join(parents.memory, "memory.memsw.limit_in_bytes"));
   return {
     version: 1,
@@ -59,16 +71,18 @@ export async function openCgroups(root = "/sys/fs/cgroup"): Promise<Cgroups | st
         CONTROLLERS_V1.map((c) => path.join(parents[c], name)),
         "",
       ).remove(),
+    close: () => removeIfEmpty(Object.values(parents)),
   };
 }
 
-async function openV2(root: string, self: string): Promise<Cgroups | string> {
+async function openV2(root: string, self: string, group: string): Promise<Cgroups | string> {
   const own = path.join(root, ownCgroupPath(self, "") ?? "/");
   const available = (await fs.readFile(path.join(own, "cgroup.controllers"), "utf8")).split(/\s+/);
   const missing = ["memory", "pids", "cpu"].filter((c) => !available.includes(c));
   if (missing.length > 0) return `cgroup v2 controllers not delegated to ${own}: ${missing.join(", ")}`;
-  const parent = path.join(own, GROUP);
+  const parent = path.join(own, group);
   await fs.mkdir(parent, { recursive: true });
+  await sweepTenants([parent]);
   await moveOwnProcessesToLeaf(own);
   await fs.writeFile(path.join(own, "cgroup.subtree_control"), "+memory +pids +cpu");
   await fs.writeFile(path.join(parent, "cgroup.subtree_control"), "+memory +pids +cpu");
@@ -81,7 +95,44 @@ async function openV2(root: string, self: string): Promise<Cgroups | string> {
       return tenantCgroup([dir], path.join(dir, "memory.events"), path.join(dir, "cgroup.kill"));
     },
     remove: (name) => tenantCgroup([path.join(parent, name)], "").remove(),
+    close: () => removeIfEmpty([parent]),
   };
+}
+
+/**
+ * Kills and removes the tenant cgroups that a killed run of this orchestrator left in its folder
+ * (one per controller on v1): their processes are nobody's now, and the folders would pile up.
+ */
+async function sweepTenants(parents: string[]): Promise<void> {
+  const names = new Set<string>();
+  for (const parent of parents) {
+    for (const entry of await fs.readdir(parent, { withFileTypes: true })) if (entry.isDirectory()) names.add(entry.name);
+  }
+  for (const name of names)
+    await tenantCgroup(
+      parents.map((p) => path.join(p, name)),
+      "",
+    ).remove();
+}
+
+/**
+ * Removes what an orchestrator of `scope` that was killed and will not come back left in the
+ * hierarchy (its tenants' cgroups and their folder), wherever its own cgroup was.
+ */
+export async function removeCgroupLeftovers(scope: string, root = "/sys/fs/cgroup"): Promise<void> {
+  const group = tenantsGroup(scope);
+  const found: string[] = [];
+  let level = [root];
+  for (let depth = 0; depth < 8 && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries.filter((e) => e.isDirectory())) (entry.name === group ? found : next).push(path.join(dir, entry.name));
+    }
+    level = next;
+  }
+  for (const dir of found) await sweepTenants([dir]);
+  await removeIfEmpty(found);
 }
 
 /**
@@ -125,6 +176,13 @@ function tenantCgroup(dirs: string[], oomFile: string, killFile?: string): Tenan
         });
     },
   };
+}
+
+async function removeIfEmpty(dirs: string[]): Promise<void> {
+  for (const dir of dirs)
+    await fs.rmdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT" && err.code !== "EBUSY" && err.code !== "ENOTEMPTY") throw err;
+    });
 }
 
 function killQuietly(pid: number): void {

@@ -63,7 +63,7 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   if (process.getuid?.() !== 0) return "the orchestrator is not running as root";
   const tools = await findTools();
   if (typeof tools === "string") return tools;
-  const cgroups = await openCgroups();
+  const cgroups = await openCgroups(config.scope);
   if (typeof cgroups === "string") return cgroups;
   const networks = await createTenantNetworks(config, tools, log);
   const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers: networks.dns };
@@ -88,7 +88,8 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
     },
     /**
      * Shutdown, once every tenant has stopped: their cgroups go too (three folders each on v1, left
-     * behind by every run before), then the namespaces and the firewall table.
+     * behind by every run before) with the folder that holds them, then the namespaces and the
+     * firewall table.
      */
     async close() {
       const ids = [...prepared.keys()];
@@ -97,6 +98,7 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
       const [removed] = await Promise.all([Promise.allSettled(ids.map((id) => cgroups.remove(id))), networks.close()]);
       const failed = removed.filter((r) => r.status === "rejected").length;
       if (failed > 0) log.warn({ failed, of: ids.length }, "some tenant cgroups could not be removed");
+      else await cgroups.close();
     },
   };
 }

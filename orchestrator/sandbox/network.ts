@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import { execa } from "execa";
 import type { Logger } from "../logger";
-import { createSlotPool, routesInside, slotAddresses, slotCount, type HostRoute, type TenantAddresses } from "./addresses";
+import { createSlotPool, slotAddresses, slotCount, subnetConflicts, type HostRoute, type TenantAddresses } from "./addresses";
 import { PLATFORM_IFACE_PREFIX, parseNameservers, renderFirewall } from "./firewall-rules";
 import type { SandboxTools } from "./tools";
 
@@ -155,14 +155,13 @@ export async function removeLeftovers(scope: string, tools: Pick<SandboxTools, "
 /**
  * Refuses a tenant subnet the host already routes: another orchestrator's tenants or a network of
  * the host would answer for our tenants' addresses, and every start would time out with nothing in
- * the log to say why. Our own interfaces do not count: after a kill they outlive the swept
- * namespaces until the last tenant process in them has exited.
+ * the log to say why.
  */
-async function refuseTakenSubnet(subnet: string, ownPrefix: string, ipTool: string): Promise<void> {
+async function refuseTakenSubnet(subnet: string, ifacePrefix: string, ipTool: string): Promise<void> {
   const shown = await execa(ipTool, ["-j", "-4", "route", "show"], { reject: false, all: true });
   if (shown.exitCode !== 0) throw new Error(`ip route show failed: ${shown.all ?? ""}`);
-  const routes = (JSON.parse(shown.stdout || "[]") as HostRoute[]).filter((r) => !r.dev?.startsWith(ownPrefix));
-  const taken = routesInside(subnet, routes);
+  const devices = new Set(await fs.readdir("/sys/class/net"));
+  const taken = subnetConflicts(subnet, JSON.parse(shown.stdout || "[]") as HostRoute[], { ifacePrefix, devices });
   if (taken.length === 0) return;
   const examples = taken.slice(0, 3).map((r) => `${r.dst}${r.dev ? ` on ${r.dev}` : ""}`);
   throw new Error(

@@ -13,6 +13,7 @@ import { instances, users } from "../../lib/db/schema";
 import { loadOrCreateSecrets } from "../../lib/secrets";
 import { sandboxScope } from "../../orchestrator/config";
 import { routesInside, type HostRoute } from "../../orchestrator/sandbox/addresses";
+import { removeCgroupLeftovers } from "../../orchestrator/sandbox/cgroups";
 import { removeLeftovers } from "../../orchestrator/sandbox/network";
 import { findTools } from "../../orchestrator/sandbox/tools";
 import type { InstanceJson } from "../../lib/instance-json";
@@ -199,11 +200,12 @@ function freeTenantSubnet(): string {
   throw new Error("no free /20 for tenant networks in 10.202.0.0–10.251.255.255");
 }
 
-/** Namespaces and the firewall table of an orchestrator that was killed rather than stopped: their routes would outlive the test. */
+/** Namespaces, the firewall table and the cgroups of an orchestrator that was killed rather than stopped: they would outlive the test. */
 async function removeSandboxLeftovers(dataDir: string): Promise<void> {
   if (!isRoot) return;
   const sandboxTools = await findTools();
   if (typeof sandboxTools !== "string") await removeLeftovers(sandboxScope(dataDir), sandboxTools);
+  await removeCgroupLeftovers(sandboxScope(dataDir));
 }
 
 /** Unmounts every mount below `dir` (sandboxed tenants' volumes), deepest first. */
