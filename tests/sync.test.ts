@@ -12,8 +12,8 @@ import { createLocalStorage } from "../orchestrator/storage/local-storage";
 import type { ObjectStorage } from "../orchestrator/storage/object-storage";
 import { createS3Storage } from "../orchestrator/storage/s3-storage";
 import { createSync, type Sync } from "../orchestrator/sync/create-sync";
-import { blobKey } from "../orchestrator/sync/keys";
-import type { Manifest, ManifestFile } from "../orchestrator/sync/manifest";
+import { blobKey, manifestKey } from "../orchestrator/sync/keys";
+import { type Manifest, type ManifestFile, serializeManifest } from "../orchestrator/sync/manifest";
 import { manifestFiles, readManifest } from "../orchestrator/sync/manifest-store";
 import { type TenantPaths, tenantPaths } from "../orchestrator/tenant/paths";
 import { startS3Server } from "./support/s3-server";
@@ -299,6 +299,11 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
   });
 
   it("prunes old generations and the blobs only they referenced", async () => {
+    // A node that lost the lease stops at its first deletion: nothing goes (the new holder's uploads are not referenced here).
+    const before = await listKeys(backend.storage, `tenants/${ID}/`);
+    await expect(sync.prune(ID, [3], { collect: true, mayDelete: () => false })).rejects.toThrow(/no longer holds its lease/);
+    expect(await listKeys(backend.storage, `tenants/${ID}/`)).toEqual(before);
+
     await backend.storage.put(`tenants/${ID}/snapshots/1/data.db.gz.partial-upload-leftover`, Buffer.from("x"));
     const kept = await readManifest(backend.storage, ID, 3);
     const result = await sync.prune(ID, [3]);
@@ -318,6 +323,19 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
     expect(await listKeys(backend.storage, `tenants/${ID}/`)).toEqual([]);
     expect(await sync.latestGeneration(ID)).toBe(0);
     expect(await listKeys(backend.storage, "tenants/")).toEqual(["tenants/someone-else/keep"]);
+  });
+
+  it("carries the recorded generation's databases over, not a newer upload nobody recorded", async () => {
+    const other = "inst_sync_carry";
+    await sync.upload(other, source, 1); // recorded by the platform
+    const recorded = await readManifest(backend.storage, other, 1);
+    // A node that lost the lease finished an upload under a later number, which was never recorded.
+    const orphan: Manifest = { ...recorded, generation: 5, databases: recorded.databases.map((d) => ({ ...d, key: `${d.key}.stale` })) };
+    await backend.storage.put(manifestKey(other, 5), serializeManifest(orphan));
+
+    await sync.upload(other, source, 6, undefined, { databases: "carry", reason: "schedule", previousGeneration: 1 });
+    expect((await readManifest(backend.storage, other, 6)).databases).toEqual(recorded.databases);
+    await sync.purge(other);
   });
 
   it("restoring generation 0 only creates the empty folders", async () => {

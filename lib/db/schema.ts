@@ -94,6 +94,11 @@ export const instances = sqliteTable(
     port: integer("port"),
     /** Newest snapshot generation confirmed in object storage (0: never uploaded). */
     generation: integer("generation").notNull().default(0),
+    /**
+     * Highest snapshot generation number handed to an upload (reserved under the uploader's lease),
+     * so two nodes never upload under one number, even a stale one that lost the lease meanwhile.
+     */
+    reservedGeneration: integer("reserved_generation").notNull().default(0),
     /** Unprivileged uid the tenant's PocketBase runs as (when the orchestrator runs as root). */
     tenantUid: integer("tenant_uid").unique(),
     superuserEmail: text("superuser_email").notNull(),

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { instances, users } from "../../lib/db/schema";
 import { openTempDb, type TempDb } from "../../lib/db/temp-db";
+import { createEventBus } from "../instances/event-bus";
+import { createInstanceStore } from "../instances/instance-store";
 import { createClusterStore, type NodeInfo } from "./cluster-store";
 
 const TTL_MS = 300;
@@ -56,6 +58,38 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     await a.release(id); // not its own any more: changes nothing
     expect(await b.holder(id)).toMatchObject({ nodeId: "b", generation: 2, live: true });
     expect((await b.heartbeat(info("b", "b1"), [id])).get(id)).toBe(2);
+  });
+
+  it("fences snapshots: a node that lost the lease gets no generation number and records nothing, and numbers are never handed out twice", async () => {
+    const store = createInstanceStore({ db: temp.db, bus: createEventBus() });
+    const a = createClusterStore(temp.db, { nodeId: "a", incarnation: "a1" }, TTL_MS);
+    const b = createClusterStore(temp.db, { nodeId: "b", incarnation: "b1" }, TTL_MS);
+    const id = await newInstance();
+    const snapshot = (generation: number) => ({ generation, manifestKey: `k/${generation}`, sizeBytes: 10 * generation, reason: "schedule" as const });
+
+    expect(await a.acquire(id, false)).toMatchObject({ generation: 1 });
+    const aFence = a.leaseCondition(id, 1);
+    expect(await store.reserveGeneration(id, 0, aFence)).toBe(1);
+    expect(await store.recordSnapshot(id, snapshot(1), aFence)).toMatchObject({ generation: 1, storageBytes: 10 });
+    // a starts its next upload (number 2), then stalls past its lease; b takes over.
+    expect(await store.reserveGeneration(id, 1, aFence)).toBe(2);
+    await sleep(TTL_MS + 50);
+    expect(await b.acquire(id, true)).toMatchObject({ generation: 2 });
+    const bFence = b.leaseCondition(id, 2);
+    // b's uploads never share a number with a's, even one a never recorded…
+    expect(await store.reserveGeneration(id, 0, bFence)).toBe(3);
+    expect(await store.recordSnapshot(id, snapshot(3), bFence)).toMatchObject({ generation: 3, storageBytes: 30 });
+    // …and a, awake again, can neither record the upload it finished nor reserve another number.
+    expect(await store.recordSnapshot(id, snapshot(2), aFence)).toBeNull();
+    expect(await store.reserveGeneration(id, 5, aFence)).toBeNull();
+    expect((await store.get(id)).generation).toBe(3);
+    expect((await store.listSnapshots(id)).map((s) => s.generation)).toEqual([3, 1]);
+    // A number this host used but never recorded is skipped too.
+    expect(await store.reserveGeneration(id, 7, bFence)).toBe(8);
+    // Uploads confirming out of order never move the generation back.
+    expect(await store.recordSnapshot(id, snapshot(8), bFence)).toMatchObject({ generation: 8, storageBytes: 80 });
+    expect(await store.recordSnapshot(id, snapshot(4), bFence)).toMatchObject({ generation: 8, storageBytes: 80 });
+    expect((await store.listSnapshots(id)).map((s) => s.generation)).toEqual([8, 4, 3, 1]);
   });
 
   it("releases keep the generation, and a restarted node resumes its own leases under a new generation", async () => {

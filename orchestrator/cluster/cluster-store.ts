@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
 import { leases, nodes } from "../../lib/db/schema";
 
@@ -47,6 +47,16 @@ export type LeaseHolder = { nodeId: string; incarnation: string; generation: num
  * take the same lease, and a holder's renewal fails once another node has taken it.
  */
 export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
+  /**
+   * The fencing check of a write in this holding's name, as a condition for the statement that
+   * makes the write (so it is checked where the write lands, not a moment before): this
+   * incarnation holds the instance's lease with `generation`, unexpired by the DB's clock.
+   */
+  const leaseCondition = (instanceId: string, generation: number): SQL =>
+    sql`EXISTS (SELECT 1 FROM ${leases}
+      WHERE instance_id = ${instanceId} AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation}
+        AND generation = ${generation} AND expires_at > ${DB_NOW})`;
+
   return {
     /**
      * One heartbeat: the node's row upserted and the leases `held` (the ones this process still
@@ -148,13 +158,13 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
         WHERE instance_id = ${instanceId} AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation}`);
     },
 
-    /** Whether this incarnation holds the instance's lease with `generation`, unexpired (the check a write in its name makes). */
+    /** Whether this incarnation holds the instance's lease with `generation`, unexpired. */
     async holds(instanceId: string, generation: number): Promise<boolean> {
-      const rows = await db.all<{ ok: number }>(sql`SELECT 1 AS ok FROM ${leases}
-        WHERE instance_id = ${instanceId} AND node_id = ${self.nodeId} AND incarnation = ${self.incarnation}
-          AND generation = ${generation} AND expires_at > ${DB_NOW}`);
-      return rows.length === 1;
+      const rows = await db.all<{ ok: number }>(sql`SELECT ${leaseCondition(instanceId, generation)} AS ok`);
+      return Number(rows[0]?.ok) === 1;
     },
+
+    leaseCondition,
 
     /** The instance's lease holder, or null when nobody holds it. */
     async holder(instanceId: string): Promise<LeaseHolder | null> {

@@ -1,4 +1,5 @@
 import { performance } from "node:perf_hooks";
+import type { SQL } from "drizzle-orm";
 import { LRUCache } from "lru-cache";
 import pTimeout from "p-timeout";
 import { UnavailableError } from "../../lib/errors";
@@ -333,10 +334,13 @@ export function createCluster(deps: {
       holders.delete(id);
       await store.release(id);
     },
-    /** Whether the instance's writes in this lease's name may still land: checked in the control DB (fencing). */
-    async stillHolds(id: string): Promise<boolean> {
+    /**
+     * The condition under which a control-DB write in this lease's name may land (fencing: see
+     * `leaseCondition`), or undefined when this node no longer holds a usable lease.
+     */
+    fenceOf(id: string): SQL | undefined {
       const generation = held.get(id)?.generation;
-      return generation !== undefined && usable(id) && (await store.holds(id, generation));
+      return generation !== undefined && usable(id) ? store.leaseCondition(id, generation) : undefined;
     },
     /**
      * Where requests and commands for the instance go: here when this node serves it (or should

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, count, desc, eq, getTableColumns, inArray, isNull, lt, ne, notInArray, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, getTableColumns, inArray, isNull, ne, notInArray, or, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../lib/db/client";
 import { customDomains, instanceEvents, instances, snapshots, type DesiredState, type Instance, type NewInstance } from "../../lib/db/schema";
 import { ConflictError, NotFoundError, QuotaExceededError } from "../../lib/errors";
@@ -188,16 +188,42 @@ export function createInstanceStore({ db, bus, now = () => new Date() }: { db: D
       return row;
     },
     /** Marks a snapshot confirmed in object storage and advances the instance's generation. */
-    async recordSnapshot(instanceId: string, s: { generation: number; manifestKey: string; sizeBytes: number; reason: SnapshotReason }) {
-      await db
-        .insert(snapshots)
-        .values({ instanceId, ...s, createdAt: now() })
-        .onConflictDoNothing();
-      // Never move the generation backwards, whatever order uploads confirm in.
-      await db
-        .update(instances)
-        .set({ generation: s.generation, storageBytes: s.sizeBytes, updatedAt: now() })
-        .where(and(eq(instances.id, instanceId), lt(instances.generation, s.generation)));
+    /**
+     * Hands the next snapshot generation number to an upload by the lease holder `fence` names (one
+     * statement: checked where it lands). Numbers are never handed out twice, so an upload by a
+     * node that lost the lease meanwhile never writes objects under a number another node uses.
+     * `atLeast`: the highest this host used before (an upload it could not record). Null when
+     * `fence` no longer holds.
+     */
+    async reserveGeneration(instanceId: string, atLeast: number, fence: SQL): Promise<number | null> {
+      const rows = await db.all<{ reserved: number }>(sql`UPDATE ${instances}
+        SET reserved_generation = max(reserved_generation, generation, ${atLeast}) + 1
+        WHERE id = ${instanceId} AND ${fence}
+        RETURNING reserved_generation AS reserved`);
+      return rows[0] ? Number(rows[0].reserved) : null;
+    },
+    /**
+     * Records a stored snapshot, only while `fence` (the uploader's lease) still holds, checked in
+     * the statement that moves the instance's generation (never backwards, whatever order uploads
+     * confirm in). Null, recording nothing, when the lease was lost: the upload is not the
+     * instance's any more.
+     */
+    async recordSnapshot(instanceId: string, s: { generation: number; manifestKey: string; sizeBytes: number; reason: SnapshotReason }, fence: SQL) {
+      const at = now().getTime();
+      const newer = sql`generation < ${s.generation}`;
+      // One batch (one transaction), each statement under the fence: both land or neither does.
+      const [moved] = await db.batch([
+        db.all<{ id: string }>(sql`UPDATE ${instances}
+          SET storage_bytes = CASE WHEN ${newer} THEN ${s.sizeBytes} ELSE storage_bytes END,
+              updated_at = CASE WHEN ${newer} THEN ${at} ELSE updated_at END,
+              generation = max(generation, ${s.generation})
+          WHERE id = ${instanceId} AND ${fence}
+          RETURNING id`),
+        db.run(sql`INSERT INTO ${snapshots} (instance_id, generation, manifest_key, size_bytes, reason, created_at)
+          SELECT ${instanceId}, ${s.generation}, ${s.manifestKey}, ${s.sizeBytes}, ${s.reason}, ${at} WHERE ${fence}
+          ON CONFLICT DO NOTHING`),
+      ]);
+      if (moved.length === 0) return null;
       const row = await get(instanceId);
       bus.publish({ type: "instance", instance: row });
       return row;

@@ -71,7 +71,7 @@ export type LifecycleDeps = {
    * The instance's lease (cluster/cluster.ts): taken before this node works on an instance's data
    * or runs it, released once it stopped here with its data stored.
    */
-  leases: Pick<Cluster, "acquire" | "release" | "holds" | "leaseValid" | "stillHolds" | "lineageOf" | "settleLineage">;
+  leases: Pick<Cluster, "acquire" | "release" | "holds" | "leaseValid" | "fenceOf" | "lineageOf" | "settleLineage">;
   /** Called when an instance starts or stops, so idle tracking can begin or end. */
   onLive?: (instanceId: string, live: boolean) => void;
   /** The URL PocketBase should call itself (a primary custom domain); default: the instance's own URL. */
@@ -125,7 +125,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     replicaPosition: deps.replicaPosition,
     restoreWindowMs: config.restoreWindowMs,
     collectedAt: new Map(),
-    mayWrite: (id) => leases.stillHolds(id),
+    fenceOf: (id) => leases.fenceOf(id),
+    leaseValid: (id) => leases.leaseValid(id),
   };
   /** The tenant's own uid (allocated on first use); `known` is the uid on an instance row in hand, saving a read. */
   const identityOf = async (id: string, known?: number | null): Promise<TenantIdentity | undefined> => {

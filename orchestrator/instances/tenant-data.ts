@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import type { SQL } from "drizzle-orm";
 import type { Instance } from "../../lib/db/schema";
 import { UnprocessableError } from "../../lib/errors";
 import type { Logger } from "../logger";
@@ -67,8 +68,13 @@ export type UploadDeps = {
   replicaPosition: (instanceId: string) => Promise<{ lineage: number; txid: number }>;
   restoreWindowMs: number;
   collectedAt: Map<string, number>;
-  /** Whether this node still holds the instance's lease (fencing): checked before an upload and before it is recorded. */
-  mayWrite: (instanceId: string) => Promise<boolean>;
+  /**
+   * The condition of this node's lease on the instance (fencing), undefined once it lost it: the
+   * generation is reserved and the snapshot recorded only while it holds, checked in those statements.
+   */
+  fenceOf: (instanceId: string) => SQL | undefined;
+  /** Whether this node may still act on the instance (its lease, by the local deadline): checked before each deletion of a prune. */
+  leaseValid: (instanceId: string) => boolean;
 };
 
 /** The tenant's replica as a restore source: its newest state, or its state as of `at`. */
@@ -124,13 +130,18 @@ export async function uploadIfChanged(
   const carry = reason === "schedule" && deps.replication?.isReplicating(instanceId) === true;
   const fingerprint = await deps.sync.fingerprint(paths, carry ? "files" : "all");
   if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
-  const generation = Math.max(instance.generation, state.generation) + 1;
+  const fence = deps.fenceOf(instanceId);
+  const generation = fence && (await deps.store.reserveGeneration(instanceId, state.generation, fence));
+  if (!fence || !generation) throw new LeaseLostError(instanceId);
   const started = Date.now();
-  const options: SnapshotOptions = { databases: carry ? "carry" : "copy", reason, replicaPosition: () => deps.replicaPosition(instanceId) };
-  await assertMayWrite(deps, instanceId);
+  const options: SnapshotOptions = {
+    databases: carry ? "carry" : "copy",
+    reason,
+    replicaPosition: () => deps.replicaPosition(instanceId),
+    previousGeneration: instance.generation,
+  };
   const result = await deps.sync.upload(instanceId, paths, generation, owner, options);
-  await assertMayWrite(deps, instanceId);
-  await deps.store.recordSnapshot(instanceId, result);
+  if (!(await deps.store.recordSnapshot(instanceId, result, fence))) throw new LeaseLostError(instanceId);
   await writeSyncState(paths, { generation, fingerprint });
   await pruneGenerations(deps, instanceId, reason);
   deps.log.info(
@@ -138,11 +149,6 @@ export async function uploadIfChanged(
     "snapshot uploaded",
   );
   return generation;
-}
-
-/** Refuses a write in the name of a lease this node no longer holds (another node may run the instance). */
-async function assertMayWrite(deps: Pick<UploadDeps, "mayWrite">, instanceId: string): Promise<void> {
-  if (!(await deps.mayWrite(instanceId))) throw new LeaseLostError(instanceId);
 }
 
 /** A snapshot refused because this node lost the instance's lease. */
@@ -161,7 +167,7 @@ async function pruneGenerations(deps: UploadDeps, instanceId: string, reason: Sn
   const collect = reason !== "schedule" || now - (deps.collectedAt.get(instanceId) ?? 0) > COLLECT_EVERY_MS;
   try {
     const keep = generationsToKeep(await deps.store.listSnapshots(instanceId), now, deps.restoreWindowMs);
-    await deps.sync.prune(instanceId, keep, { collect });
+    await deps.sync.prune(instanceId, keep, { collect, mayDelete: () => deps.leaseValid(instanceId) });
     await deps.store.forgetSnapshotsExcept(instanceId, keep);
     if (collect) deps.collectedAt.set(instanceId, now);
   } catch (err) {

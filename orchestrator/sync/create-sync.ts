@@ -5,7 +5,7 @@ import type { TenantPaths } from "../tenant/paths";
 import { type FingerprintScope, fingerprintTenant } from "./fingerprint";
 import { tenantPrefix } from "./keys";
 import { storedGenerations } from "./manifest-store";
-import { type PruneResult, pruneSnapshots } from "./prune";
+import { type PruneOptions, type PruneResult, pruneSnapshots } from "./prune";
 import { type ReplicaSource, restoreSnapshot } from "./restore";
 import { defaultSqliteCli, type SqliteCli } from "./sqlite-snapshot";
 import type { FileOwner } from "./tenant-file";
@@ -43,7 +43,7 @@ export interface Sync {
    * no kept generation references (see prune.ts). Run it in the instance's queue, never
    * concurrently with an upload of the same instance.
    */
-  prune(instanceId: string, keep: Iterable<number>, options?: { collect: boolean }): Promise<PruneResult>;
+  prune(instanceId: string, keep: Iterable<number>, options?: PruneOptions): Promise<PruneResult>;
 }
 
 /** Tuning knobs; the defaults were measured with bench/stop-upload.ts on a 2-core host. */

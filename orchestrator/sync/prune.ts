@@ -6,6 +6,19 @@ import { manifestFiles, readManifest } from "./manifest-store";
 export type PruneResult = { keptGenerations: number[]; deletedGenerations: number[]; deletedBlobs: number };
 
 /**
+ * `collect`: see pruneSnapshots. `mayDelete`: asked before every deletion, false once this node lost
+ * the instance's lease (the new holder's uploads in flight are not referenced by anything read here).
+ */
+export type PruneOptions = { collect: boolean; mayDelete?: () => boolean };
+
+/** A prune stopped because the node lost the instance's lease. */
+class PruneStoppedError extends Error {
+  constructor(instanceId: string) {
+    super(`pruning the snapshots of instance ${instanceId} stopped: this node no longer holds its lease`);
+  }
+}
+
+/**
  * Deletes the complete generations not in `keep` (the newest complete one always stays), and
  * partial uploads below the newest complete one. Light by default: only their manifests and file
  * lists go (no reads). With `collect`, every kept manifest is read and everything nothing kept
@@ -18,8 +31,13 @@ export async function pruneSnapshots(
   log: Logger,
   instanceId: string,
   keep: Iterable<number>,
-  options: { collect: boolean },
+  options: PruneOptions,
 ): Promise<PruneResult> {
+  const mayDelete = options.mayDelete ?? (() => true);
+  const remove = async (key: string): Promise<number> => {
+    if (!mayDelete()) throw new PruneStoppedError(instanceId);
+    return storage.deletePrefix(key);
+  };
   const objects = await objectsByGeneration(storage, instanceId);
   const complete = [...objects.keys()].filter((g) => objects.get(g)?.some((k) => k.endsWith("/manifest.json"))).sort((a, b) => a - b);
   const newest = complete.at(-1);
@@ -30,15 +48,21 @@ export async function pruneSnapshots(
   for (const generation of doomed) {
     // The manifest goes first, so a half-deleted generation never looks complete.
     const keys = (objects.get(generation) ?? []).sort((a, b) => Number(b.endsWith("/manifest.json")) - Number(a.endsWith("/manifest.json")));
-    for (const key of keys) if (key.endsWith("/manifest.json") || key.endsWith("/files.ndjson.gz")) await storage.deletePrefix(key);
+    for (const key of keys) if (key.endsWith("/manifest.json") || key.endsWith("/files.ndjson.gz")) await remove(key);
   }
-  const deletedBlobs = options.collect ? await collect(storage, instanceId, kept, objects) : 0;
+  const deletedBlobs = options.collect ? await collect(storage, instanceId, kept, objects, remove) : 0;
   log.info({ instanceId, kept: kept.length, deletedGenerations: doomed, deletedBlobs, collect: options.collect }, "pruned old snapshots");
   return { keptGenerations: kept, deletedGenerations: doomed, deletedBlobs };
 }
 
 /** Deletes what no kept manifest references: leftover objects of other generations, and blobs. */
-async function collect(storage: ObjectStorage, instanceId: string, kept: number[], objects: Map<number, string[]>): Promise<number> {
+async function collect(
+  storage: ObjectStorage,
+  instanceId: string,
+  kept: number[],
+  objects: Map<number, string[]>,
+  remove: (key: string) => Promise<number>,
+): Promise<number> {
   // Read every kept manifest before deleting anything: an unreadable one aborts the collection.
   const referenced = new Set<string>();
   for (const generation of kept) {
@@ -49,11 +73,11 @@ async function collect(storage: ObjectStorage, instanceId: string, kept: number[
   const newest = kept.at(-1) ?? 0;
   for (const [generation, keys] of objects) {
     if (kept.includes(generation) || generation > newest) continue;
-    for (const key of keys) if (!referenced.has(key)) await storage.deletePrefix(key);
+    for (const key of keys) if (!referenced.has(key)) await remove(key);
   }
   let deletedBlobs = 0;
   for await (const { key } of storage.list(`${tenantPrefix(instanceId)}blobs/`)) {
-    if (!referenced.has(key)) deletedBlobs += await storage.deletePrefix(key);
+    if (!referenced.has(key)) deletedBlobs += await remove(key);
   }
   return deletedBlobs;
 }

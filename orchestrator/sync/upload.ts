@@ -23,7 +23,17 @@ export type SnapshotResult = { generation: number; manifestKey: string; sizeByte
  * replicates data.db continuously, so only the files are snapshotted and the previous generation's
  * database entries are carried over (a restore takes data.db from the replica when it is newer).
  */
-export type SnapshotOptions = { databases: "copy" | "carry"; replicaPosition?: () => Promise<{ lineage: number; txid: number }>; reason: SnapshotReason };
+export type SnapshotOptions = {
+  databases: "copy" | "carry";
+  replicaPosition?: () => Promise<{ lineage: number; txid: number }>;
+  reason: SnapshotReason;
+  /**
+   * The generation recorded in the control DB before this one (0: none), whose blobs are reused and
+   * whose database entries a "carry" takes over. Default: the newest one stored below this one,
+   * which may be an upload nobody recorded (a node's that lost the lease), so the platform passes it.
+   */
+  previousGeneration?: number;
+};
 
 export type UploadDeps = {
   storage: ObjectStorage;
@@ -50,7 +60,7 @@ export async function uploadSnapshot(
   owner: FileOwner | undefined,
   options: SnapshotOptions,
 ): Promise<SnapshotResult> {
-  const previous = await previousManifest(deps, instanceId, generation);
+  const previous = await previousManifest(deps, instanceId, generation, options.previousGeneration);
   // Only a database entry can be carried over: without one (a first snapshot), the databases are copied.
   const databases = options.databases === "carry" && previous?.databases.some((d) => d.name === "data.db") ? "carry" : "copy";
   const stored = await storedBlobs(deps, previous);
@@ -139,10 +149,10 @@ function phaseTimer(): () => number {
   };
 }
 
-/** The newest complete generation older than `generation`, if any and readable. */
-async function previousManifest(deps: UploadDeps, instanceId: string, generation: number): Promise<Manifest | null> {
-  const latest = (await storedGenerations(deps.storage, instanceId)).filter((g) => g < generation).at(-1);
-  if (latest === undefined) return null;
+/** The recorded generation before this one (default: the newest complete one stored below `generation`), if any and readable. */
+async function previousManifest(deps: UploadDeps, instanceId: string, generation: number, recorded: number | undefined): Promise<Manifest | null> {
+  const latest = recorded ?? (await storedGenerations(deps.storage, instanceId)).filter((g) => g < generation).at(-1);
+  if (latest === undefined || latest === 0) return null;
   try {
     return await readManifest(deps.storage, instanceId, latest);
   } catch (err) {

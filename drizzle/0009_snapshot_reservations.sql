@@ -1,0 +1,1 @@
+ALTER TABLE `instances` ADD `reserved_generation` integer DEFAULT 0 NOT NULL;
