@@ -230,8 +230,11 @@ describe("several nodes on one control DB and one object store", () => {
     const missing = acked.filter((w) => w.at < killedAt - WINDOW_MS && !present.has(w.n));
     expect(missing).toEqual([]);
 
-    // The killed node comes back on its data folder and takes work again.
+    // The killed node comes back on its data folder and takes work again; the copy it had of the
+    // instance, which another node runs now, is deleted at its start.
+    expect(fs.existsSync(victim.orch.tenantRoot(id))).toBe(true);
     await victim.orch.restart();
+    await waitFor("the superseded copy to go", async () => (fs.existsSync(victim.orch.tenantRoot(id)) ? undefined : true), { timeoutMs: 15_000 });
     await waitFor("the restarted node's heartbeat", async () => {
       const res = await fetch(`${victim.orch.apiUrl}/v1/cluster/nodes`, { headers: { authorization: `Bearer ${shared.ORCHESTRATOR_TOKEN}` } });
       const body = (await res.json()) as { nodes: { id: string; live: boolean }[] };
@@ -446,6 +449,7 @@ describe("several nodes on one control DB and one object store", () => {
     }
     const moved = await holderOf(id);
     expect(moved?.nodeId).not.toBe(drained.name);
+    expect(fs.existsSync(drained.orch.tenantRoot(id))).toBe(false); // its copy there, volume and all, is gone
     const present = new Set((await pb.collection("ticks").getFullList({ fields: "n" })).map((r) => r.n as number));
     expect(writers.flatMap((w) => w.state.acked).filter((n) => !present.has(n))).toEqual([]);
 

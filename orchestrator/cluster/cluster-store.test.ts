@@ -92,6 +92,21 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     expect((await store.listSnapshots(id)).map((s) => s.generation)).toEqual([8, 4, 3, 1]);
   });
 
+  it("names the local copies a node will never start from: deleted instances, and ones another node held since", async () => {
+    const a = createClusterStore(temp.db, { nodeId: "a", incarnation: "a1" }, TTL_MS);
+    const b = createClusterStore(temp.db, { nodeId: "b", incarnation: "b1" }, TTL_MS);
+    const [ranHere, movedAway, neverLeased] = [await newInstance(), await newInstance(), await newInstance()];
+    await a.acquire(ranHere, false);
+    await a.release(ranHere); // a ran it last: its copy is the newest
+    await a.acquire(movedAway, false);
+    await a.release(movedAway);
+    await b.acquire(movedAway, false); // b runs it now
+    const ids = [ranHere, movedAway, neverLeased, "deletedinstance"];
+    expect((await a.supersededCopies(ids)).sort()).toEqual([movedAway, "deletedinstance"].sort());
+    expect((await b.supersededCopies(ids)).sort()).toEqual([ranHere, "deletedinstance"].sort());
+    expect(await a.supersededCopies([])).toEqual([]);
+  });
+
   it("releases keep the generation, and a restarted node resumes its own leases under a new generation", async () => {
     const a1 = createClusterStore(temp.db, { nodeId: "a", incarnation: "first" }, TTL_MS);
     const a2 = createClusterStore(temp.db, { nodeId: "a", incarnation: "second" }, TTL_MS);

@@ -2,6 +2,7 @@ import type { InstanceStore } from "../instances/instance-store";
 import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
 import type { Cluster } from "./cluster";
+import type { LocalCopies } from "./local-copies";
 import type { PeerApi } from "./peer-api";
 
 /** How a drain is going, for the API and `npm run node -- drain`. */
@@ -31,6 +32,7 @@ export function createDrain(deps: {
   lifecycle: Pick<Lifecycle, "stop">;
   store: Pick<InstanceStore, "find" | "recordEvent">;
   peers: Pick<PeerApi, "start">;
+  copies: Pick<LocalCopies, "dropIfSuperseded">;
   log: Logger;
 }) {
   const { cluster, log } = deps;
@@ -47,6 +49,10 @@ export function createDrain(deps: {
       await deps.store.recordEvent(id, "moving", `Moving to node ${where.node.id}: node ${cluster.nodeId} is drained for maintenance.`);
       await deps.peers.start(where.node, id);
     });
+    // Running elsewhere now: the copy here only takes space (an instance left stopped keeps it until another node runs it).
+    await deps.copies
+      .dropIfSuperseded(id)
+      .catch((err: unknown) => log.warn({ err, instanceId: id }, "draining: could not delete the moved instance's copy here"));
   }
 
   async function moveAll(): Promise<void> {

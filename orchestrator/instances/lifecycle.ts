@@ -224,6 +224,13 @@ export function createLifecycle(deps: LifecycleDeps) {
     }
   }
 
+  /** Frees what the instance holds on this host (sandbox, volume) and deletes its folder. */
+  async function removeLocalCopy(id: string): Promise<void> {
+    await supervisor.release(id);
+    await disk.release(id);
+    await removeTenantTree(pathsOf(id).root); // it may still hold tenant-written files: never follow their links
+  }
+
   /** The work of a start, in one of the start slots: data in place, PocketBase launched and set up. */
   async function startNow(instance: Instance, t0: number): Promise<TenantProcess> {
     const id = instance.id;
@@ -558,11 +565,21 @@ export function createLifecycle(deps: LifecycleDeps) {
         await supervisor.get(id)?.stop();
         deps.onLive?.(id, false);
         await deps.replication?.detach(id);
-        await supervisor.release(id);
-        await disk.release(id);
         await sync.purge(id);
-        await removeTenantTree(pathsOf(id).root); // it may still hold tenant-written files: never follow their links
+        await removeLocalCopy(id);
         await store.remove(id);
+      });
+    },
+    /**
+     * Deletes this node's copy of an instance that does not run or start here, when `superseded`
+     * (asked once no other operation on it is under way) says it can never be started from.
+     * True when it was deleted.
+     */
+    dropLocalCopy(id: string, superseded: () => Promise<boolean>): Promise<boolean> {
+      return queue.run(id, async () => {
+        if (supervisor.get(id) || leases.holds(id) || !(await superseded())) return false;
+        await removeLocalCopy(id);
+        return true;
       });
     },
     /** The instance's lease was lost: stops it here at once (see fence above). */
