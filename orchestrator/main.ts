@@ -19,7 +19,6 @@ import { peerKey } from "./cluster/peer-auth";
 import { createPeerApi } from "./cluster/peer-api";
 import { createDrain } from "./cluster/drain";
 import { createEventRelay } from "./cluster/event-relay";
-import { createLocalCopies } from "./cluster/local-copies";
 import { httpOrigin } from "./tools/http-origin";
 import { createDnsCheck } from "./domains/dns-check";
 import { createDomains } from "./domains/domains";
@@ -58,9 +57,6 @@ import { storedReplicaTxid } from "./replication/replica-location";
 import { raiseFdLimit } from "./tools/fd-limit";
 import { startRuntimeMonitor } from "./tools/runtime-metrics";
 import { protectDataDir } from "./tenant/protect-data-dir";
-
-/** How often copies of instances this node will never start from again are looked for. */
-const LOCAL_COPY_SWEEP_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -191,9 +187,6 @@ async function main(): Promise<void> {
   });
   await reconciler.sweepOrphans();
 
-  // Copies of instances other nodes run now (or that were deleted): hourly, and after a drain moved one.
-  const copies = createLocalCopies({ tenantsDir: config.tenantsDir, store: clusterStore, lifecycle, intervalMs: LOCAL_COPY_SWEEP_MS, log });
-
   const apiKeys = createApiKeyAuth({ db, log });
   apiKeys.start();
   shutdown.add("API key last-use flush", 5_000, () => apiKeys.stop());
@@ -249,7 +242,7 @@ async function main(): Promise<void> {
     token: config.orchestratorToken,
     log,
     routes: {
-      "/v1/cluster": clusterApi({ cluster, drain: createDrain({ cluster, lifecycle, store, peers: peerApi, copies, log }) }),
+      "/v1/cluster": clusterApi({ cluster, drain: createDrain({ cluster, lifecycle, store, peers: peerApi, leases: clusterStore, log }) }),
       "/v1/instances": new Hono()
         .use("/:id/*", forwardToOwner({ cluster, token: config.orchestratorToken }))
         .use("/:id", forwardToOwner({ cluster, token: config.orchestratorToken }))
@@ -269,8 +262,6 @@ async function main(): Promise<void> {
   await cluster.join();
   reconciler.start();
   shutdown.add("reconciler", 10_000, () => reconciler.stop());
-  copies.start();
-  shutdown.add("local copy sweep", 30_000, () => copies.stop());
   // With replication only files are snapshotted while running, so often enough that uploads reach the store within seconds.
   const snapshotIntervalMs = config.timings.snapshotIntervalMs ?? (replication ? 5_000 : 60_000);
   const snapshots = createSnapshotScheduler({ store, lifecycle, idle, intervalMs: snapshotIntervalMs, log });

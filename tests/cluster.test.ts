@@ -230,11 +230,8 @@ describe("several nodes on one control DB and one object store", () => {
     const missing = acked.filter((w) => w.at < killedAt - WINDOW_MS && !present.has(w.n));
     expect(missing).toEqual([]);
 
-    // The killed node comes back on its data folder and takes work again; the copy it had of the
-    // instance, which another node runs now, is deleted at its start.
-    expect(fs.existsSync(victim.orch.tenantRoot(id))).toBe(true);
+    // The killed node comes back on its data folder and takes work again.
     await victim.orch.restart();
-    await waitFor("the superseded copy to go", async () => (fs.existsSync(victim.orch.tenantRoot(id)) ? undefined : true), { timeoutMs: 15_000 });
     await waitFor("the restarted node's heartbeat", async () => {
       const res = await fetch(`${victim.orch.apiUrl}/v1/cluster/nodes`, { headers: { authorization: `Bearer ${shared.ORCHESTRATOR_TOKEN}` } });
       const body = (await res.json()) as { nodes: { id: string; live: boolean }[] };
@@ -437,7 +434,7 @@ describe("several nodes on one control DB and one object store", () => {
       env: { ORCHESTRATOR_TOKEN: shared.ORCHESTRATOR_TOKEN, DATA_DIR: drained.orch.dataDir },
       reject: false,
     });
-    expect(cli.exitCode, cli.stderr).toBe(0);
+    expect(cli.exitCode, `${cli.stdout}\n${cli.stderr}`).toBe(0); // a failed move is named in the progress it prints
     expect(cli.stdout).toMatch(/draining; moved 1 of 1, 0 still here/);
     await sleep(500);
     for (const w of writers) w.state.running = false;

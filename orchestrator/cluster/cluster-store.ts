@@ -167,14 +167,13 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
     leaseCondition,
 
     /**
-     * Of the instances in `ids` (the ones with a local copy on this node), those whose copy here can
-     * never be started from: the instance was deleted, or another node has held its lease since
-     * this one (only the last holder's local copy can be the newest).
+     * Of the instances in `ids` (ones with a local copy on this node), those another node has held
+     * the lease of since this one did: only the last holder's local copy can be the newest.
      */
     async supersededCopies(ids: readonly string[]): Promise<string[]> {
-      const rows = await db.all<{ id: string }>(sql`SELECT j.value AS id FROM json_each(${JSON.stringify(ids)}) AS j
-        WHERE NOT EXISTS (SELECT 1 FROM instances WHERE instances.id = j.value)
-          OR EXISTS (SELECT 1 FROM ${leases} WHERE instance_id = j.value AND last_node_id IS NOT NULL AND last_node_id != ${self.nodeId})`);
+      const rows = await db.all<{ id: string }>(sql`SELECT instance_id AS id FROM ${leases}
+        WHERE instance_id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))
+          AND last_node_id IS NOT NULL AND last_node_id != ${self.nodeId}`);
       return rows.map((r) => r.id);
     },
 

@@ -2,7 +2,7 @@ import type { InstanceStore } from "../instances/instance-store";
 import type { Lifecycle } from "../instances/lifecycle";
 import type { Logger } from "../logger";
 import type { Cluster } from "./cluster";
-import type { LocalCopies } from "./local-copies";
+import type { ClusterStore } from "./cluster-store";
 import type { PeerApi } from "./peer-api";
 
 /** How a drain is going, for the API and `npm run node -- drain`. */
@@ -29,10 +29,10 @@ const errorMessage = (err: unknown) => (err instanceof Error ? err.message : Str
  */
 export function createDrain(deps: {
   cluster: Pick<Cluster, "nodeId" | "setDraining" | "isDraining" | "heldIds" | "moving" | "place">;
-  lifecycle: Pick<Lifecycle, "stop">;
+  lifecycle: Pick<Lifecycle, "stop" | "dropLocalCopy">;
   store: Pick<InstanceStore, "find" | "recordEvent">;
   peers: Pick<PeerApi, "start">;
-  copies: Pick<LocalCopies, "dropIfSuperseded">;
+  leases: Pick<ClusterStore, "holder" | "supersededCopies">;
   log: Logger;
 }) {
   const { cluster, log } = deps;
@@ -47,11 +47,18 @@ export function createDrain(deps: {
       const where = await cluster.place(id);
       if (where.kind !== "peer") throw new Error(where.kind === "nowhere" ? where.reason : "no other node can take it");
       await deps.store.recordEvent(id, "moving", `Moving to node ${where.node.id}: node ${cluster.nodeId} is drained for maintenance.`);
-      await deps.peers.start(where.node, id);
+      await deps.peers.start(where.node, id).catch(async (err: unknown) => {
+        // A request through another node's gateway may have started it there first (that node chose
+        // itself): the instance moved all the same.
+        const holder = await deps.leases.holder(id);
+        if (!holder?.live || holder.nodeId === cluster.nodeId) throw err;
+      });
     });
-    // Running elsewhere now: the copy here only takes space (an instance left stopped keeps it until another node runs it).
-    await deps.copies
-      .dropIfSuperseded(id)
+    // Stored by its stop and running elsewhere now, the copy here only takes space (a volume image).
+    // An instance the move left stopped keeps it: this node is still its last holder.
+    const superseded = async () => (await deps.leases.supersededCopies([id])).length === 1;
+    await deps.lifecycle
+      .dropLocalCopy(id, superseded)
       .catch((err: unknown) => log.warn({ err, instanceId: id }, "draining: could not delete the moved instance's copy here"));
   }
 

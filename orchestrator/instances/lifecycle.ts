@@ -572,8 +572,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     },
     /**
      * Deletes this node's copy of an instance that does not run or start here, when `superseded`
-     * (asked once no other operation on it is under way) says it can never be started from.
-     * True when it was deleted.
+     * (asked once no other operation on it is under way) says it can never be started from (a
+     * drain moved it after its final upload). True when it was deleted.
      */
     dropLocalCopy(id: string, superseded: () => Promise<boolean>): Promise<boolean> {
       return queue.run(id, async () => {

@@ -30,6 +30,8 @@ export type Cgroups = {
 };
 
 const CONTROLLERS_V1 = ["memory", "pids", "cpu"] as const;
+/** cgroup v2: the leaf the orchestrator's own processes move to (see moveOwnProcessesToLeaf). */
+const PLATFORM_LEAF = "platform";
 
 /**
  * The folder under the orchestrator's own cgroup that holds its tenants' cgroups, named per sandbox
@@ -76,7 +78,10 @@ export async function openCgroups(scope: string, root = "/sys/fs/cgroup"): Promi
 }
 
 async function openV2(root: string, self: string, group: string): Promise<Cgroups | string> {
-  const own = path.join(root, ownCgroupPath(self, "") ?? "/");
+  // An orchestrator started by a process an earlier one moved to the leaf (a shell, npm, a test
+  // runner) starts in the leaf: the folder above is where its tenants' cgroups are, as before.
+  const ownPath = ownCgroupPath(self, "") ?? "/";
+  const own = path.join(root, path.basename(ownPath) === PLATFORM_LEAF ? path.dirname(ownPath) : ownPath);
   const available = (await fs.readFile(path.join(own, "cgroup.controllers"), "utf8")).split(/\s+/);
   const missing = ["memory", "pids", "cpu"].filter((c) => !available.includes(c));
   if (missing.length > 0) return `cgroup v2 controllers not delegated to ${own}: ${missing.join(", ")}`;
@@ -141,7 +146,7 @@ export async function removeCgroupLeftovers(scope: string, root = "/sys/fs/cgrou
  */
 async function moveOwnProcessesToLeaf(own: string): Promise<void> {
   if (own === "/sys/fs/cgroup" || own === "/sys/fs/cgroup/") return; // the root may hold processes
-  const leaf = path.join(own, "platform");
+  const leaf = path.join(own, PLATFORM_LEAF);
   await fs.mkdir(leaf, { recursive: true });
   for (const pid of await readPids(path.join(own, "cgroup.procs"))) {
     await fs.writeFile(path.join(leaf, "cgroup.procs"), String(pid)).catch((err: NodeJS.ErrnoException) => {
