@@ -294,6 +294,18 @@ describe("gateway", () => {
     expect(headers.host).toBe(`echo.localhost:${gatewayPort}`);
   });
 
+  it("trusts a client address forwarded by another node only with the node key, and never shows a tenant the node headers", async () => {
+    const forged = { "x-picobase-node-auth": "not-the-key", "x-picobase-client-ip": "203.0.113.7", "x-picobase-hops": "1" };
+    const spoofed = (await (await client.fetch(client.url("echo", "/headers"), { headers: forged })).json()) as { headers: Record<string, string> };
+    expect(spoofed.headers["x-forwarded-for"]).toBe("127.0.0.1"); // the socket's address, not the forged one
+    expect(Object.keys(spoofed.headers).filter((h) => h.startsWith("x-picobase-"))).toEqual([]);
+
+    const vouched = { ...forged, "x-picobase-node-auth": "test" }; // this gateway's node key (config.peerKey)
+    const peer = (await (await client.fetch(client.url("echo", "/headers"), { headers: vouched })).json()) as { headers: Record<string, string> };
+    expect(peer.headers["x-forwarded-for"]).toBe("203.0.113.7");
+    expect(Object.keys(peer.headers).filter((h) => h.startsWith("x-picobase-"))).toEqual([]);
+  });
+
   it("proxies to the address the router gives, not only 127.0.0.1", async () => {
     const res = await client.fetch(client.url("far", "/where"));
     expect(res.status).toBe(200);
