@@ -107,6 +107,23 @@ describe("cluster store (nodes and leases in the control DB)", () => {
     expect(await a.supersededCopies([])).toEqual([]);
   });
 
+  it("forgets a node silent past the retention that holds no lease, and keeps one that still does", async () => {
+    const forgetful = { forgetDeadAfterMs: 200 };
+    const a = createClusterStore(temp.db, { nodeId: "fa", incarnation: "fa1" }, TTL_MS, forgetful);
+    const gone = createClusterStore(temp.db, { nodeId: "fgone", incarnation: "g1" }, TTL_MS, forgetful);
+    const holding = createClusterStore(temp.db, { nodeId: "fholding", incarnation: "h1" }, TTL_MS, forgetful);
+    await gone.heartbeat(info("fgone", "g1"), []);
+    const id = await newInstance();
+    await holding.acquire(id, false);
+    await holding.heartbeat(info("fholding", "h1"), [id]);
+    await a.heartbeat(info("fa", "fa1"), []);
+    const ids = async () => (await a.nodes()).map((n) => n.id).filter((n) => n.startsWith("f"));
+    expect((await ids()).sort()).toEqual(["fa", "fgone", "fholding"]);
+    await sleep(300);
+    await a.heartbeat(info("fa", "fa1"), []);
+    expect((await ids()).sort()).toEqual(["fa", "fholding"]); // its lease (expired, nobody took it) keeps its row
+  });
+
   it("releases keep the generation, and a restarted node resumes its own leases under a new generation", async () => {
     const a1 = createClusterStore(temp.db, { nodeId: "a", incarnation: "first" }, TTL_MS);
     const a2 = createClusterStore(temp.db, { nodeId: "a", incarnation: "second" }, TTL_MS);

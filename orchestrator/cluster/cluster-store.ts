@@ -46,7 +46,14 @@ export type LeaseHolder = { nodeId: string; incarnation: string; generation: num
  * one batch), so the libSQL server that runs them is the only arbiter: two nodes can never both
  * take the same lease, and a holder's renewal fails once another node has taken it.
  */
-export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
+/**
+ * A node silent this long, holding no lease, is forgotten (its row deleted): a host retired or
+ * renamed without a drain does not stay listed as dead for ever. A node that comes back registers again.
+ */
+const FORGET_DEAD_NODE_MS = 7 * 24 * 3_600_000;
+
+export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number, options: { forgetDeadAfterMs?: number } = {}) {
+  const forgetDeadAfterMs = options.forgetDeadAfterMs ?? FORGET_DEAD_NODE_MS;
   /**
    * The fencing check of a write in this holding's name, as a condition for the statement that
    * makes the write (so it is checked where the write lands, not a moment before): this
@@ -76,6 +83,8 @@ export function createClusterStore(db: Db, self: NodeSelf, ttlMs: number) {
           WHERE node_id = ${self.nodeId} AND incarnation = ${self.incarnation}
             AND instance_id IN (SELECT value FROM json_each(${JSON.stringify(held)}))
           RETURNING instance_id, generation`),
+        db.run(sql`DELETE FROM ${nodes} WHERE id != ${self.nodeId} AND heartbeat_at < ${DB_NOW} - ${forgetDeadAfterMs}
+          AND NOT EXISTS (SELECT 1 FROM ${leases} WHERE ${leases.nodeId} = ${nodes.id})`),
       ]);
       return new Map(renewed.map((r) => [r.instance_id, Number(r.generation)]));
     },
