@@ -218,7 +218,8 @@ export function createCluster(deps: {
       seePeers(await fromDb(() => store.nodes()));
       placedFromAt = now();
     }
-    const node = chooseNode(peers, id);
+    // This node's own flag is the truth here, whatever the node list read a moment ago says.
+    const node = chooseNode(draining ? peers.filter((p) => p.id !== nodeId) : peers, id);
     if (!node) return { kind: "nowhere", reason: "No node has room for another instance right now." };
     return node.id === nodeId ? { kind: "here" } : { kind: "peer", node };
   }
@@ -393,6 +394,9 @@ export function createCluster(deps: {
     /** Takes no new instances (draining) or takes them again; peers see it at once. */
     async setDraining(on: boolean): Promise<void> {
       draining = on;
+      // A heartbeat sent before this carries the old flag and could land after the write below,
+      // undoing it until the next one: joined (or one sent now, with the new flag) first.
+      await task.runNow();
       await store.setDraining(on);
       seePeers(await store.nodes());
     },
