@@ -328,7 +328,13 @@ describe("several nodes on one control DB and one object store", () => {
       // Meanwhile the tenant's own code on the frozen node writes (its PocketBase and Litestream run on).
       const stale = await execa(
         "sqlite3",
-        [path.join(frozen.orch.tenantDir(id), "pb_data", "data.db"), "INSERT INTO notes (id, text) VALUES ('stalewrite00001', 'stale');"],
+        // Waits for PocketBase's own writes (the CLI gives up at once on a locked database otherwise).
+        [
+          "-cmd",
+          ".timeout 5000",
+          path.join(frozen.orch.tenantDir(id), "pb_data", "data.db"),
+          "INSERT INTO notes (id, text) VALUES ('stalewrite00001', 'stale');",
+        ],
         {
           reject: false,
         },
