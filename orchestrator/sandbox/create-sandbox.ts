@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 import { bwrapArgs, ETC_FILES, ETC_SHARED, etcFiles, INSIDE, SYSTEM_DIRS, type SandboxSpec } from "./bwrap-args";
+import { favorCgroupMigrations } from "./cgroup-migrations";
 import { openCgroups, type Cgroups, type TenantCgroup, type TenantLimits } from "./cgroups";
 import { createTenantNetworks, type TenantNetworks } from "./network";
 import { findInnerCommand } from "./proc-tree";
@@ -65,6 +66,9 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   if (typeof tools === "string") return tools;
   const cgroups = await openCgroups(config.scope);
   if (typeof cgroups === "string") return cgroups;
+  const migrations = await favorCgroupMigrations();
+  if (typeof migrations !== "string") log.warn({ reason: migrations.unavailable }, "tenant starts wait on cgroup moves (favordynmods not set)");
+  else if (migrations === "enabled") log.info("cgroup2 remounted with favordynmods: tenant starts no longer wait on cgroup moves");
   const networks = await createTenantNetworks(config, tools, log);
   const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers: networks.dns };
   log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");
