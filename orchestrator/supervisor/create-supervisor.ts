@@ -4,6 +4,7 @@ import type { TenantPaths } from "../tenant/paths";
 import { defaultBackoff } from "./backoff";
 import { defaultCrashLoop } from "./crash-window";
 import { stopOrphan, sweepOrphans } from "./orphans";
+import { createLauncher, type Launcher } from "./launcher/launcher";
 import { createPortAllocator } from "./port-allocator";
 import { findSetpriv, spawnTenant } from "./spawn";
 import { phaseClock } from "../tools/phase-clock";
@@ -22,6 +23,7 @@ export type { TenantIdentity } from "./tenant-identity";
 export function createSupervisor(deps: SupervisorDeps): Supervisor {
   const { config, log, sandbox } = deps;
   const ports = createPortAllocator(config.ports);
+  const launcher = createLauncher(log);
   const live = new Map<string, TenantProcess>();
   const starting = new Map<string, Promise<TenantProcess>>();
   let closing = false;
@@ -62,7 +64,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     // Never run two PocketBase processes on one data dir: a survivor of a previous orchestrator goes first.
     await stopOrphan({ binary: config.pocketbaseBinary, stopTimeoutMs: config.stopTimeoutMs, log }, instanceId, paths);
     clock.mark("orphanCheck");
-    const ctx = tenantContext(deps, { instanceId, paths, onEvent, runner, secrets: secrets ?? {} });
+    const ctx = tenantContext(deps, { instanceId, paths, onEvent, runner, launcher, secrets: secrets ?? {} });
     try {
       const proc = await launchSupervised(ctx);
       clock.mark("spawnToHealthy");
@@ -118,6 +120,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       closing = true;
       await Promise.allSettled([...starting.values()]);
       await Promise.all([...live.values()].map((handle) => handle.stop()));
+      launcher.close();
     },
   };
 }
@@ -127,12 +130,13 @@ type TenantBinding = {
   paths: TenantPaths;
   onEvent: (e: SupervisorEvent) => void;
   runner: TenantRunner;
+  launcher: Launcher;
   /** Passed in the environment only (never on a command line), read once per launch: crash restarts reuse them. */
   secrets: Record<string, string>;
 };
 
 /** Binds one tenant's logs, events and spawn command for its supervision. */
-function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, runner, secrets }: TenantBinding): TenantContext {
+function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, runner, launcher, secrets }: TenantBinding): TenantContext {
   const { config } = deps;
   const log = deps.log.child({ instanceId });
   const emit = safeEmitter(onEvent, log);
@@ -161,6 +165,7 @@ function tenantContext(deps: SupervisorDeps, { instanceId, paths, onEvent, runne
     backoff: deps.backoff ?? defaultBackoff,
     spawn: (port) =>
       spawnTenant({
+        launcher,
         command: runner.command(serveArgs(runner.dirs, runner.listen(port)), "serve"),
         env: tenantEnv(runner.dirs, config.tenantMemoryLimit, config.tenantMaxProcs, secrets),
         cwd: paths.root,

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import pTimeout from "p-timeout";
+import type { Launcher } from "./launcher/launcher";
 import { createLineSplitter } from "./line-splitter";
 import { signalPid } from "./proc";
 import { TENANT_PATH } from "./tenant-command";
@@ -13,7 +14,10 @@ export type ChildExit = { exitCode: number | null; signal: string | null; error?
 
 /** One spawned PocketBase process. */
 export type TenantChild = {
-  pid: number | undefined;
+  /** Its pid once it runs (undefined before, or when it could not be started). */
+  readonly pid: number | undefined;
+  /** Resolves with the pid once it runs, or undefined when it could not be started. */
+  spawned: Promise<number | undefined>;
   /** Resolves (never rejects) when the process has exited. */
   exit: Promise<ChildExit>;
   /**
@@ -26,6 +30,7 @@ export type TenantChild = {
 };
 
 export type SpawnOptions = {
+  launcher: Launcher;
   command: { file: string; args: string[] };
   env: Record<string, string>;
   cwd: string;
@@ -36,60 +41,45 @@ export type SpawnOptions = {
   onLine: (line: string) => void;
 };
 
-/** Spawns a long-running tenant process with a scrubbed environment, streaming its output by line. */
-export function spawnTenant({ command, env, cwd, gracefulPid, afterExit, onLine }: SpawnOptions): TenantChild {
-  const subprocess = execa(command.file, command.args, {
-    cwd,
-    env,
-    extendEnv: false,
-    stdin: "ignore",
-    buffer: false,
-    reject: false,
-    // Own session: a Ctrl-C in the orchestrator's terminal must not reach tenants directly, so
-    // shutdown can stop (and snapshot) them in order. Orchestrator death is covered by pdeathsig.
-    detached: true,
-    cleanup: false,
-    forceKillAfterDelay: false,
-  });
+/** Spawns a long-running tenant process (through the launcher) with only `env`, streaming its output by line. */
+export function spawnTenant({ launcher, command, env, cwd, gracefulPid, afterExit, onLine }: SpawnOptions): TenantChild {
   let announce: () => void = () => undefined;
   const announced = new Promise<void>((resolve) => (announce = resolve));
   const lineHandler = (line: string) => {
     if (line.includes(SERVER_STARTED)) announce();
     onLine(line);
   };
-  for (const stream of [subprocess.stdout, subprocess.stderr]) {
-    const splitter = createLineSplitter(lineHandler);
-    stream.setEncoding("utf8");
-    stream.on("data", (chunk: string) => splitter.push(chunk));
-    stream.on("end", () => splitter.flush());
-  }
-  const exit: Promise<ChildExit> = subprocess.then(async (result) => {
-    const how: ChildExit = {
-      exitCode: result.exitCode ?? null,
-      signal: result.signal ?? null,
-      ...(result.exitCode === undefined && !result.signal ? { error: result.originalMessage ?? result.shortMessage } : {}),
-    };
+  const splitters = { 1: createLineSplitter(lineHandler), 2: createLineSplitter(lineHandler) };
+  const launched = launcher.launch(command, { env, cwd, onOutput: (stream, data) => splitters[stream].push(data) });
+  let pid: number | undefined;
+  void launched.spawned.then((spawnedPid) => (pid = spawnedPid));
+  const exit: Promise<ChildExit> = launched.exit.then(async (how) => {
+    for (const splitter of Object.values(splitters)) splitter.flush();
     await afterExit().catch((err: unknown) => onLine(`[picobase] could not end the tenant's remaining processes: ${String(err)}`));
     return how;
   });
   let stopping: Promise<void> | undefined;
   const terminate = async () => {
-    const target = subprocess.pid === undefined ? undefined : await gracefulPid(subprocess.pid);
-    if (target === undefined || target === subprocess.pid) subprocess.kill("SIGTERM");
+    const spawnedPid = await launched.spawned;
+    const target = spawnedPid === undefined ? undefined : await gracefulPid(spawnedPid);
+    if (target === undefined || target === spawnedPid) launched.kill("SIGTERM");
     else signalPid(target, "SIGTERM");
   };
   return {
-    pid: subprocess.pid,
+    get pid() {
+      return pid;
+    },
+    spawned: launched.spawned,
     exit,
     announced,
     stop(timeoutMs) {
-      stopping ??= stopChild(subprocess, terminate, exit, timeoutMs);
+      stopping ??= stopChild(launched, terminate, exit, timeoutMs);
       return stopping;
     },
   };
 }
 
-async function stopChild(subprocess: { kill(signal: NodeJS.Signals): boolean }, terminate: () => Promise<void>, exit: Promise<ChildExit>, timeoutMs: number) {
+async function stopChild(subprocess: { kill(signal: NodeJS.Signals): void }, terminate: () => Promise<void>, exit: Promise<ChildExit>, timeoutMs: number) {
   await terminate();
   const forced = await pTimeout(
     exit.then(() => false),

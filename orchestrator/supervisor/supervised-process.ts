@@ -40,13 +40,16 @@ const urlOf = (ctx: TenantContext, port: number) => httpOrigin({ host: ctx.host,
 /** Starts the tenant's PocketBase, waits until healthy, then supervises it until stop() or a crash loop. */
 export async function launchSupervised(ctx: TenantContext): Promise<TenantProcess> {
   const port = await ctx.ports.acquire();
+  // The OOM count so far (a later higher count means PocketBase ran out of memory), read while it starts.
+  const oomKills = ctx.oomKills();
+  oomKills.catch(() => undefined); // awaited below once healthy; a failed start never reads it
   let child: TenantChild | undefined;
   try {
-    child = spawnChild(ctx, port);
+    child = ctx.spawn(port); // synchronous: tracked before anything else can happen
     const ready = await recordAndWait(ctx, child, port);
     if (ready.kind === "healthy") {
       ctx.log.info({ port, pid: child.pid }, "tenant started");
-      return supervise(ctx, child, port, await ctx.oomKills());
+      return supervise(ctx, child, port, await oomKills);
     }
     const summary =
       ready.kind === "timeout"
@@ -62,16 +65,14 @@ export async function launchSupervised(ctx: TenantContext): Promise<TenantProces
   }
 }
 
-/** Spawns synchronously, so the caller can track the child before anything else can happen. */
-function spawnChild(ctx: TenantContext, port: number): TenantChild {
-  const child = ctx.spawn(port);
-  ctx.tenantLog.note(`starting PocketBase on port ${port} (pid ${child.pid ?? "none"})`);
-  return child;
-}
-
+/** Records the pid (for a later orchestrator's orphan check) while PocketBase starts, and waits until it is healthy. */
 async function recordAndWait(ctx: TenantContext, child: TenantChild, port: number): Promise<Readiness> {
-  if (child.pid !== undefined) await writePidFile(ctx.paths.pidFile, child.pid);
-  return waitForReady(urlOf(ctx, port), child.exit, ctx.startTimeoutMs, child.announced);
+  const recorded = child.spawned.then(async (pid) => {
+    ctx.tenantLog.note(`starting PocketBase on port ${port} (pid ${pid ?? "none"})`);
+    if (pid !== undefined) await writePidFile(ctx.paths.pidFile, pid);
+  });
+  const [ready] = await Promise.all([waitForReady(urlOf(ctx, port), child.exit, ctx.startTimeoutMs, child.announced), recorded]);
+  return ready;
 }
 
 /** Mutable state of one tenant's supervision. */
@@ -144,7 +145,7 @@ async function restart(s: Supervision): Promise<"running" | "stopped" | "failed"
     if (s.stopping) return "stopped";
     s.port = await ctx.ports.acquire(s.port);
     if (s.stopping) return "stopped";
-    const child = spawnChild(ctx, s.port);
+    const child = ctx.spawn(s.port);
     s.current = child; // tracked before any await, so stop() always reaches the newest child
     const ready = await recordAndWait(ctx, child, s.port);
     if (s.stopping) return "stopped";

@@ -1,0 +1,92 @@
+import fs from "node:fs";
+import os from "node:os";
+import { afterEach, describe, expect, it } from "vitest";
+import { createLogger } from "../../logger";
+import { isAlive } from "../proc";
+import { createLauncher, type Launcher, type LaunchOptions } from "./launcher";
+
+const launchers: Launcher[] = [];
+const strays: number[] = [];
+
+afterEach(() => {
+  for (const launcher of launchers.splice(0)) launcher.close();
+  for (const pid of strays.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone: that is what the test wanted
+    }
+  }
+});
+
+function open(): Launcher {
+  const launcher = createLauncher(createLogger("silent"));
+  launchers.push(launcher);
+  return launcher;
+}
+
+/** Collects a launched process's output per stream. */
+function collector(): { out: Record<1 | 2, string>; options: LaunchOptions } {
+  const out: Record<1 | 2, string> = { 1: "", 2: "" };
+  return { out, options: { env: { PATH: "/usr/bin:/bin", ONLY: "this" }, cwd: os.tmpdir(), onOutput: (stream, data) => (out[stream] += data) } };
+}
+
+const parentOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+const sh = (script: string) => ({ file: "/bin/sh", args: ["-c", script] });
+
+describe("launcher", () => {
+  it("runs a process from its own helper, with only the given environment, its output per stream and its exit code", async () => {
+    const { out, options } = collector();
+    const launched = open().launch(sh('echo "pid $$ parent $PPID"; env | sort; echo oops >&2; exit 3'), options);
+    const pid = await launched.spawned;
+    expect(pid).toBeGreaterThan(0);
+    expect(await launched.exit).toEqual({ exitCode: 3, signal: null });
+    const [first, ...env] = out[1].trim().split("\n");
+    const [, shellPid, , parent] = first?.split(" ") ?? [];
+    expect(Number(shellPid)).toBe(pid);
+    expect(Number(parent)).not.toBe(process.pid); // forked by the helper, not by us
+    expect(env.filter((line) => !line.startsWith("PWD=") && !line.startsWith("SHLVL=") && !line.startsWith("_="))).toEqual(["ONLY=this", "PATH=/usr/bin:/bin"]);
+    expect(out[2]).toBe("oops\n");
+  });
+
+  it("signals a running process, and says why one could not start", async () => {
+    const launcher = open();
+    const sleeper = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
+    strays.push((await sleeper.spawned) ?? 0);
+    sleeper.kill("SIGTERM");
+    expect(await sleeper.exit).toEqual({ exitCode: null, signal: "SIGTERM" });
+
+    const missing = launcher.launch({ file: "/nonexistent/binary", args: [] }, collector().options);
+    expect(await missing.spawned).toBeUndefined();
+    expect((await missing.exit).error).toMatch(/ENOENT/);
+  });
+
+  it("passes a large output on whole and in order (the helper pauses a fast writer rather than buffering it)", async () => {
+    const { out, options } = collector();
+    const launched = open().launch(
+      sh("i=0; while [ $i -lt 20000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done"),
+      options,
+    );
+    expect(await launched.exit).toEqual({ exitCode: 0, signal: null });
+    const lines = out[1].trim().split("\n");
+    expect(lines).toHaveLength(20_000);
+    expect(lines.every((line, i) => line.startsWith(`line-${i}-`))).toBe(true);
+  });
+
+  it("ends what runs when its helper dies, and starts a new helper for the next process", async () => {
+    const launcher = open();
+    const sleeper = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
+    const pid = (await sleeper.spawned) ?? 0;
+    strays.push(pid);
+    const helper = parentOf(pid);
+    expect(helper).not.toBe(process.pid);
+    process.kill(helper, "SIGKILL");
+    expect(await sleeper.exit).toEqual({ exitCode: null, signal: null, error: "the tenant launcher exited" });
+    expect(await isAlive(pid)).toBe(false); // a plain child has no parent-death signal: killed for it
+
+    const next = launcher.launch(sh("echo again"), collector().options);
+    const nextPid = (await next.spawned) ?? 0;
+    expect(await next.exit).toEqual({ exitCode: 0, signal: null });
+    expect(nextPid).toBeGreaterThan(0);
+  });
+});
