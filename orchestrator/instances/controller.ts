@@ -100,7 +100,7 @@ export function createInstanceController(deps: { db: Db; store: InstanceStore; l
       if (live) return live;
       // Requests must not make the control DB write at will: nothing while a start is in flight, else one conditional write.
       if (!lifecycle.isStarting(id)) await store.setDesiredState(id, "running");
-      const proc = await lifecycle.start(id);
+      const proc = await lifecycle.startServing(id);
       return { host: proc.host, port: proc.port };
     },
   };

@@ -113,6 +113,13 @@ export function createLifecycle(deps: LifecycleDeps) {
   const queue = createKeyedQueue();
   /** Instances inside doStart (from any caller: start, restart, restore, clone, import). */
   const starting = new Set<string>();
+  /** Wakes waiting for a starting instance to serve (see startServing). */
+  const servingWaiters = new Map<string, Array<(proc: TenantProcess) => void>>();
+  const served = (id: string, proc: TenantProcess) => {
+    const waiters = servingWaiters.get(id) ?? [];
+    servingWaiters.delete(id);
+    for (const resolve of waiters) resolve(proc);
+  };
   let closing = false;
   /** The instance's process once its start has finished (a start in flight is not live yet). */
   const liveProcess = (id: string) => (starting.has(id) || !leases.holds(id) ? undefined : supervisor.get(id));
@@ -221,6 +228,7 @@ export function createLifecycle(deps: LifecycleDeps) {
       throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
     } finally {
       starting.delete(id);
+      servingWaiters.delete(id); // a failed start rejected them through its own promise
     }
   }
 
@@ -278,6 +286,8 @@ export function createLifecycle(deps: LifecycleDeps) {
     clock.mark("settings");
     log.debug({ instanceId: id, source, phasesMs: clock.phases }, "tenant start phases");
     deps.onLive?.(id, true);
+    starting.delete(id); // live from here: requests go straight to it…
+    served(id, proc); // …and the ones that woke it go before its status is recorded
     const data = source === "restored" ? `restored generation ${instance.generation}` : source;
     await store.transition(id, "started", `Running (${data} data, ${Date.now() - t0} ms).`, {
       port: proc.port,
@@ -509,6 +519,12 @@ export function createLifecycle(deps: LifecycleDeps) {
     }
   }
 
+  /** Starts the instance (or joins the start in progress); resolves with the live process once its start is recorded. */
+  function start(id: string): Promise<TenantProcess> {
+    const existing = liveProcess(id);
+    return existing ? Promise.resolve(existing) : starts.run(id, () => queue.run(id, () => doStart(id)));
+  }
+
   return {
     /**
      * The instance's app URL may have changed (custom domains): a running instance gets it now, a
@@ -518,10 +534,19 @@ export function createLifecycle(deps: LifecycleDeps) {
       const proc = liveProcess(id);
       if (proc) await applySettings(await store.get(id), proc);
     },
-    /** Starts the instance (or joins the start in progress); resolves with the live process. */
-    start(id: string): Promise<TenantProcess> {
+    start,
+    /**
+     * A wake: like start, but resolves as soon as the process serves, one control-DB write before
+     * its start is recorded (a failure after that is recorded all the same).
+     */
+    startServing(id: string): Promise<TenantProcess> {
       const existing = liveProcess(id);
-      return existing ? Promise.resolve(existing) : starts.run(id, () => queue.run(id, () => doStart(id)));
+      if (existing) return Promise.resolve(existing);
+      const work = start(id);
+      return new Promise((resolve, reject) => {
+        servingWaiters.set(id, [...(servingWaiters.get(id) ?? []), resolve]);
+        work.then(resolve, reject);
+      });
     },
     /** Stops the instance with a final upload; a no-op when it is already stopped and stored. */
     stop(id: string): Promise<void> {
