@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { cgroup2Mounts, favorCgroupMigrations } from "./cgroup-migrations";
+import { cgroup2Mounts, favorCgroupMigrations, remountOptions } from "./cgroup-migrations";
 
 const HYBRID = [
   "25 30 0:23 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755",
@@ -10,7 +10,9 @@ const HYBRID = [
 
 describe("cgroup2Mounts", () => {
   it("finds the cgroup2 mounts of a hybrid host with their superblock options, not the v1 ones", () => {
-    expect(cgroup2Mounts(HYBRID)).toEqual([{ mountPoint: "/sys/fs/cgroup/unified", superOptions: ["rw", "nsdelegate"] }]);
+    expect(cgroup2Mounts(HYBRID)).toEqual([
+      { mountPoint: "/sys/fs/cgroup/unified", mountOptions: ["rw", "nosuid", "nodev", "noexec", "relatime"], superOptions: ["rw", "nsdelegate"] },
+    ]);
   });
 
   it("reads optional fields, escaped paths and a mount that already favours dynamic changes", () => {
@@ -18,9 +20,14 @@ describe("cgroup2Mounts", () => {
       "30 1 0:26 / /sys/fs/cgroup rw,nosuid shared:4 master:1 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot,favordynmods\n" +
       "31 1 0:26 / /mnt/with\\040space rw - cgroup2 none rw,favordynmods";
     expect(cgroup2Mounts(text)).toEqual([
-      { mountPoint: "/sys/fs/cgroup", superOptions: ["rw", "nsdelegate", "memory_recursiveprot", "favordynmods"] },
-      { mountPoint: "/mnt/with space", superOptions: ["rw", "favordynmods"] },
+      { mountPoint: "/sys/fs/cgroup", mountOptions: ["rw", "nosuid"], superOptions: ["rw", "nsdelegate", "memory_recursiveprot", "favordynmods"] },
+      { mountPoint: "/mnt/with space", mountOptions: ["rw"], superOptions: ["rw", "favordynmods"] },
     ]);
+  });
+
+  it("remounts with the mount's own flags and the superblock's options named, read-only staying read-only", () => {
+    const [mount] = cgroup2Mounts("26 25 0:24 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:10 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot");
+    expect(mount && remountOptions(mount)).toBe("remount,ro,nosuid,nodev,noexec,nsdelegate,memory_recursiveprot,favordynmods");
   });
 
   it("lists nothing on a host without cgroup2", () => {
@@ -44,6 +51,7 @@ describe.skipIf(process.getuid?.() !== 0 || !hasCgroup2)("favorCgroupMigrations 
     const [after] = cgroup2Mounts(fs.readFileSync("/proc/self/mountinfo", "utf8"));
     expect(after?.superOptions).toContain("favordynmods");
     for (const option of before?.superOptions ?? []) expect(after?.superOptions).toContain(option);
+    for (const option of before?.mountOptions ?? []) expect(after?.mountOptions).toContain(option);
     expect(await favorCgroupMigrations()).toBe("already");
   });
 });

@@ -6,25 +6,40 @@ const FAVOR_DYNMODS = "favordynmods";
 
 export type MigrationMode = "already" | "enabled" | { unavailable: string };
 
-type Cgroup2Mount = { mountPoint: string; superOptions: string[] };
+type Cgroup2Mount = { mountPoint: string; mountOptions: string[]; superOptions: string[] };
 
-/** The cgroup2 mounts listed in a /proc/self/mountinfo text, with their superblock options (shared by all of them). */
+/** The cgroup2 mounts listed in a /proc/self/mountinfo text, with their own and their superblock's options. */
 export function cgroup2Mounts(mountinfo: string): Cgroup2Mount[] {
   const mounts: Cgroup2Mount[] = [];
   for (const line of mountinfo.split("\n")) {
     // "<id> <parent> <dev> <root> <mount point> <options> [optional fields] - <type> <source> <superblock options>"
     const [own, filesystem] = line.split(" - ");
-    const mountPoint = own?.split(" ")[4];
+    const [, , , , mountPoint, mountOptions] = own?.split(" ") ?? [];
     const [type, , superOptions] = filesystem?.split(" ") ?? [];
     if (type !== "cgroup2" || mountPoint === undefined) continue;
-    mounts.push({ mountPoint: unescapeMountPath(mountPoint), superOptions: superOptions ? superOptions.split(",") : [] });
+    mounts.push({ mountPoint: unescapeMountPath(mountPoint), mountOptions: options(mountOptions), superOptions: options(superOptions) });
   }
   return mounts;
 }
 
+const options = (field: string | undefined) => (field ? field.split(",") : []);
+
 /** mountinfo escapes spaces, tabs, newlines and backslashes in paths as octal (`\040`). */
 function unescapeMountPath(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+/** The usual places first: a mount listed earlier may be covered by a later one elsewhere. */
+const PREFERRED = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"];
+
+/**
+ * The `mount -o` options that add favordynmods to `mount`: a remount sets the mount's own flags
+ * and the superblock's options anew, so both are named (read-only stays read-only: `rw` or `ro`
+ * comes from the mount's own options only).
+ */
+export function remountOptions(mount: Cgroup2Mount): string {
+  const superOptions = mount.superOptions.filter((o) => o !== "rw" && o !== "ro");
+  return ["remount", ...mount.mountOptions, ...superOptions, FAVOR_DYNMODS].join(",");
 }
 
 /**
@@ -33,16 +48,16 @@ function unescapeMountPath(field: string): string {
  * wake on an idle 2-core host. The cgroup2 `favordynmods` option trades that for slightly dearer
  * forks and exits; remounting any cgroup2 mount with it switches the shared lock for the whole
  * host (Linux 6.0+). Already set, or impossible here (no cgroup2 mount, an older kernel, no
- * CAP_SYS_ADMIN): tenants start as before.
+ * CAP_SYS_ADMIN, a cgroup namespace of a container, where the kernel ignores it): tenants start as before.
  */
 export async function favorCgroupMigrations(mountinfoFile = "/proc/self/mountinfo"): Promise<MigrationMode> {
   const mounts = cgroup2Mounts(await fs.readFile(mountinfoFile, "utf8"));
-  const target = mounts[0];
+  const target = mounts.find((m) => PREFERRED.includes(m.mountPoint)) ?? mounts[0];
   if (!target) return { unavailable: "no cgroup2 filesystem is mounted" };
   if (target.superOptions.includes(FAVOR_DYNMODS)) return "already";
-  // A remount sets every superblock option anew: the current ones (nsdelegate, memory_recursiveprot, …) are kept by naming them.
-  const options = ["remount", ...target.superOptions, FAVOR_DYNMODS].join(",");
-  const result = await execa("mount", ["-o", options, target.mountPoint], { reject: false, all: true });
-  if (result.exitCode !== 0) return { unavailable: `mount -o ${options} ${target.mountPoint} failed: ${result.all ?? ""}`.trim() };
-  return "enabled";
+  const remount = remountOptions(target);
+  const result = await execa("mount", ["-o", remount, target.mountPoint], { reject: false, all: true });
+  if (result.exitCode !== 0) return { unavailable: `mount -o ${remount} ${target.mountPoint} failed: ${result.all ?? ""}`.trim() };
+  const after = cgroup2Mounts(await fs.readFile(mountinfoFile, "utf8")).find((m) => m.mountPoint === target.mountPoint);
+  return after?.superOptions.includes(FAVOR_DYNMODS) ? "enabled" : { unavailable: "the kernel kept cgroup2 without favordynmods (a cgroup namespace?)" };
 }

@@ -17,6 +17,8 @@ export type SandboxConfig = {
   limits: TenantLimits;
   tmpBytes: number;
   tenantSubnet: string;
+  /** Whether to remount cgroup2 with favordynmods (see cgroup-migrations.ts). */
+  favorDynmods: boolean;
   allow: string[];
   dns: string[] | undefined;
 };
@@ -66,9 +68,11 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   if (typeof tools === "string") return tools;
   const cgroups = await openCgroups(config.scope);
   if (typeof cgroups === "string") return cgroups;
-  const migrations = await favorCgroupMigrations();
-  if (typeof migrations !== "string") log.warn({ reason: migrations.unavailable }, "tenant starts wait on cgroup moves (favordynmods not set)");
-  else if (migrations === "enabled") log.info("cgroup2 remounted with favordynmods: tenant starts no longer wait on cgroup moves");
+  if (config.favorDynmods) {
+    const migrations = await favorCgroupMigrations();
+    if (typeof migrations !== "string") log.warn({ reason: migrations.unavailable }, "tenant starts wait on cgroup moves (favordynmods not set)");
+    else if (migrations === "enabled") log.info("cgroup2 remounted with favordynmods: tenant starts no longer wait on cgroup moves");
+  }
   const networks = await createTenantNetworks(config, tools, log);
   const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers: networks.dns };
   log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");

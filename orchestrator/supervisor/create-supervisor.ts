@@ -119,8 +119,11 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     async stopAll() {
       closing = true;
       await Promise.allSettled([...starting.values()]);
-      await Promise.all([...live.values()].map((handle) => handle.stop()));
-      launcher.close();
+      try {
+        await Promise.all([...live.values()].map((handle) => handle.stop()));
+      } finally {
+        launcher.close(); // its tenants go with it: only after every stop that could be done in order
+      }
     },
   };
 }

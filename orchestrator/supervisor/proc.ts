@@ -18,7 +18,7 @@ export async function readCmdline(pid: number): Promise<string[] | undefined> {
 }
 
 /** Polls until `pid` is gone; false when it is still alive after `timeoutMs`. */
-async function waitUntilGone(pid: number, timeoutMs: number, intervalMs = 25): Promise<boolean> {
+export async function waitUntilGone(pid: number, timeoutMs: number, intervalMs = 25): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!(await isAlive(pid))) return true;

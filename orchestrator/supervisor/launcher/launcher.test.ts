@@ -3,14 +3,14 @@ import os from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../logger";
 import { isAlive } from "../proc";
-import { createLauncher, type Launcher, type LaunchOptions } from "./launcher";
+import { createLauncher, helperFlags, type Launcher, type LaunchOptions } from "./launcher";
 
 const launchers: Launcher[] = [];
 const strays: number[] = [];
 
 afterEach(() => {
   for (const launcher of launchers.splice(0)) launcher.close();
-  for (const pid of strays.splice(0)) {
+  for (const pid of strays.splice(0).filter((p) => p > 1)) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {
@@ -31,8 +31,23 @@ function collector(): { out: Record<1 | 2, string>; options: LaunchOptions } {
   return { out, options: { env: { PATH: "/usr/bin:/bin", ONLY: "this" }, cwd: os.tmpdir(), onOutput: (stream, data) => (out[stream] += data) } };
 }
 
-const parentOf = (pid: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+/** A numeric field of /proc/<pid>/stat, counted from the state after the command name (1: parent, 2: process group). */
+const statField = (pid: number, index: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[index]);
+const parentOf = (pid: number) => statField(pid, 1);
 const sh = (script: string) => ({ file: "/bin/sh", args: ["-c", script] });
+
+describe("helperFlags", () => {
+  it.each([
+    ["22.13.0", true],
+    ["22.17.1", true],
+    ["22.18.0", false],
+    ["23.5.0", true],
+    ["23.6.0", false],
+    ["24.0.0", false],
+  ])("Node %s needs the type-stripping flag: %s", (version, flag) => {
+    expect(helperFlags(version).includes("--experimental-strip-types")).toBe(flag);
+  });
+});
 
 describe("launcher", () => {
   it("runs a process from its own helper, with only the given environment, its output per stream and its exit code", async () => {
@@ -52,13 +67,35 @@ describe("launcher", () => {
   it("signals a running process, and says why one could not start", async () => {
     const launcher = open();
     const sleeper = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
-    strays.push((await sleeper.spawned) ?? 0);
+    strays.push((await sleeper.spawned) ?? -1);
     sleeper.kill("SIGTERM");
     expect(await sleeper.exit).toEqual({ exitCode: null, signal: "SIGTERM" });
 
     const missing = launcher.launch({ file: "/nonexistent/binary", args: [] }, collector().options);
     expect(await missing.spawned).toBeUndefined();
     expect((await missing.exit).error).toMatch(/ENOENT/);
+
+    // Refused by spawn() itself (thrown, not emitted): that start fails, the helper goes on.
+    const badEnv = launcher.launch(sh("true"), { ...collector().options, env: { PATH: "/bin", BAD: "a\0b" } });
+    expect((await badEnv.exit).error).toMatch(/null bytes/);
+    const next = launcher.launch(sh("exit 0"), collector().options);
+    expect(await next.exit).toEqual({ exitCode: 0, signal: null });
+  });
+
+  it("runs with no environment of its own, out of the orchestrator's process group, deaf to a terminal's signals", async () => {
+    const launcher = open();
+    const first = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
+    const pid = await first.spawned;
+    if (pid === undefined) throw new Error("sleep did not start");
+    strays.push(pid);
+    const helper = parentOf(pid);
+    const environ = fs.readFileSync(`/proc/${helper}/environ`, "utf8").split("\0").filter(Boolean);
+    expect(environ.filter((v) => !v.startsWith("NODE_CHANNEL_"))).toEqual([]); // Node's own IPC settings only
+    expect(statField(helper, 2)).not.toBe(statField(process.pid, 2));
+    for (const signal of ["SIGINT", "SIGHUP", "SIGTERM"] as const) process.kill(helper, signal);
+    const again = launcher.launch(sh("echo still here"), collector().options);
+    expect(await again.exit).toEqual({ exitCode: 0, signal: null });
+    expect(await isAlive(pid)).toBe(true);
   });
 
   it("passes a large output on whole and in order (the helper pauses a fast writer rather than buffering it)", async () => {
@@ -76,7 +113,8 @@ describe("launcher", () => {
   it("ends what runs when its helper dies, and starts a new helper for the next process", async () => {
     const launcher = open();
     const sleeper = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
-    const pid = (await sleeper.spawned) ?? 0;
+    const pid = await sleeper.spawned;
+    if (pid === undefined) throw new Error("sleep did not start");
     strays.push(pid);
     const helper = parentOf(pid);
     expect(helper).not.toBe(process.pid);

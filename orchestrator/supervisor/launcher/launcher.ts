@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../logger";
-import { signalPid } from "../proc";
+import { signalPid, waitUntilGone } from "../proc";
 import type { ChildExit } from "../spawn";
 import type { LauncherEvent, LauncherRequest } from "./protocol";
 
@@ -34,9 +34,11 @@ type Helper = { process: ChildProcess; children: Map<number, Entry> };
 
 const MAIN = fileURLToPath(new URL("./launcher-main.ts", import.meta.url));
 
-/** Node runs the helper's TypeScript itself (type stripping; a flag before Node 22.18). */
-function helperFlags(): string[] {
-  return process.features.typescript ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
+/** Node runs the helper's TypeScript itself: type stripping is on by default from Node 22.18 and 23.6, behind a flag before. */
+export function helperFlags(version = process.versions.node): string[] {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  const byDefault = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
+  return byDefault ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 }
 
 /** The launcher, forked at its first use and again after it died. */
@@ -46,20 +48,30 @@ export function createLauncher(log: Logger): Launcher {
   let closed = false;
 
   const start = (): Helper => {
-    const child = fork(MAIN, [], { execArgv: helperFlags(), stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    // Its own process group (a Ctrl-C to the orchestrator's must not end it and its tenants with
+    // it) and no environment: it needs none, and the orchestrator's holds the platform's secrets.
+    const child = fork(MAIN, [], { execArgv: helperFlags(), env: {} as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const started: Helper = { process: child, children: new Map() };
+    let exited = false;
+    let disconnected = false;
+    // Its children are failed once it has exited and every message it sent has been read.
+    const retire = () => {
+      if (helper === started) helper = undefined;
+      void failChildren(started, log);
+    };
     child.on("message", (event: LauncherEvent) => onEvent(started, event));
     child.once("exit", (code, signal) => {
-      if (helper === started) helper = undefined;
+      exited = true;
       if (started.children.size > 0) log.error({ code, signal, children: started.children.size }, "the tenant launcher exited with processes running");
-      for (const entry of started.children.values()) {
-        // Sandboxed tenants died with it (bwrap --die-with-parent); make sure of any other one
-        // before supervision restarts it, so two never run on one data folder.
-        if (entry.pid !== undefined) signalPid(entry.pid, "SIGKILL");
-        entry.spawned(undefined);
-        entry.exited({ exitCode: null, signal: null, error: "the tenant launcher exited" });
-      }
-      started.children.clear();
+      if (disconnected) retire();
+    });
+    child.once("disconnect", () => {
+      disconnected = true;
+      if (exited) retire();
+    });
+    child.on("error", (err) => {
+      log.error({ err }, "the tenant launcher failed");
+      if (!child.connected) retire(); // it never started (no "exit" follows), or its channel is gone
     });
     return started;
   };
@@ -84,14 +96,15 @@ export function createLauncher(log: Logger): Launcher {
     },
     close() {
       closed = true;
-      helper?.process.disconnect();
+      if (helper?.process.connected) helper.process.disconnect();
       helper = undefined;
     },
   };
 }
 
+/** Sends a request; a channel closing under us is seen by its "disconnect" (the callback takes the error). */
 function send(helper: Helper, request: LauncherRequest): void {
-  if (helper.process.connected) helper.process.send(request);
+  if (helper.process.connected) helper.process.send(request, undefined, undefined, () => undefined);
 }
 
 function onEvent(helper: Helper, event: LauncherEvent): void {
@@ -99,11 +112,36 @@ function onEvent(helper: Helper, event: LauncherEvent): void {
   if (!entry) return;
   if (event.type === "output") entry.onOutput(event.stream, event.data);
   else if (event.type === "spawned") {
+    if (event.pid <= 1) return; // never a real child's: signalling it would reach every process or init
     entry.pid = event.pid;
     entry.spawned(event.pid);
-  } else {
+  } else if (event.type === "reaped") delete entry.pid;
+  else {
     helper.children.delete(event.key);
     entry.spawned(undefined);
     entry.exited({ exitCode: event.exitCode, signal: event.signal, ...(event.error === undefined ? {} : { error: event.error }) });
   }
+}
+
+/**
+ * The helper is gone. Sandboxed tenants died with it (bwrap --die-with-parent); any other child it
+ * had not reaped is killed here, and reported gone only once it is, so supervision never runs a
+ * second PocketBase on one data folder.
+ */
+async function failChildren(helper: Helper, log: Logger): Promise<void> {
+  const entries = [...helper.children.values()];
+  helper.children.clear();
+  await Promise.all(
+    entries.map(async (entry) => {
+      if (entry.pid !== undefined) {
+        try {
+          if (signalPid(entry.pid, "SIGKILL")) await waitUntilGone(entry.pid, 5_000);
+        } catch (err) {
+          log.error({ err, pid: entry.pid }, "could not end a process of the tenant launcher");
+        }
+      }
+      entry.spawned(undefined);
+      entry.exited({ exitCode: null, signal: null, error: "the tenant launcher exited" });
+    }),
+  );
 }
