@@ -34,6 +34,15 @@ function collector(): { out: Record<1 | 2, string>; options: LaunchOptions } {
 /** A numeric field of /proc/<pid>/stat, counted from the state after the command name (1: parent, 2: process group). */
 const statField = (pid: number, index: number) => Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[index]);
 const parentOf = (pid: number) => statField(pid, 1);
+/** A `sleep 30` started by `launcher`, with its pid and the helper that forked it (killed after the test). */
+async function sleeper(launcher: Launcher) {
+  const launched = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
+  const pid = await launched.spawned;
+  if (pid === undefined) throw new Error("sleep did not start");
+  strays.push(pid);
+  return { launched, pid, helper: parentOf(pid) };
+}
+
 const sh = (script: string) => ({ file: "/bin/sh", args: ["-c", script] });
 
 describe("helperFlags", () => {
@@ -66,10 +75,9 @@ describe("launcher", () => {
 
   it("signals a running process, and says why one could not start", async () => {
     const launcher = open();
-    const sleeper = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
-    strays.push((await sleeper.spawned) ?? -1);
-    sleeper.kill("SIGTERM");
-    expect(await sleeper.exit).toEqual({ exitCode: null, signal: "SIGTERM" });
+    const { launched } = await sleeper(launcher);
+    launched.kill("SIGTERM");
+    expect(await launched.exit).toEqual({ exitCode: null, signal: "SIGTERM" });
 
     const missing = launcher.launch({ file: "/nonexistent/binary", args: [] }, collector().options);
     expect(await missing.spawned).toBeUndefined();
@@ -84,11 +92,7 @@ describe("launcher", () => {
 
   it("runs with no environment of its own, out of the orchestrator's process group, deaf to a terminal's signals", async () => {
     const launcher = open();
-    const first = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
-    const pid = await first.spawned;
-    if (pid === undefined) throw new Error("sleep did not start");
-    strays.push(pid);
-    const helper = parentOf(pid);
+    const { pid, helper } = await sleeper(launcher);
     const environ = fs.readFileSync(`/proc/${helper}/environ`, "utf8").split("\0").filter(Boolean);
     expect(environ.filter((v) => !v.startsWith("NODE_CHANNEL_"))).toEqual([]); // Node's own IPC settings only
     expect(statField(helper, 2)).not.toBe(statField(process.pid, 2));
@@ -112,19 +116,14 @@ describe("launcher", () => {
 
   it("ends what runs when its helper dies, and starts a new helper for the next process", async () => {
     const launcher = open();
-    const sleeper = launcher.launch({ file: "/bin/sleep", args: ["30"] }, collector().options);
-    const pid = await sleeper.spawned;
-    if (pid === undefined) throw new Error("sleep did not start");
-    strays.push(pid);
-    const helper = parentOf(pid);
+    const { launched, pid, helper } = await sleeper(launcher);
     expect(helper).not.toBe(process.pid);
     process.kill(helper, "SIGKILL");
-    expect(await sleeper.exit).toEqual({ exitCode: null, signal: null, error: "the tenant launcher exited" });
+    expect(await launched.exit).toEqual({ exitCode: null, signal: null, error: "the tenant launcher exited" });
     expect(await isAlive(pid)).toBe(false); // a plain child has no parent-death signal: killed for it
 
     const next = launcher.launch(sh("echo again"), collector().options);
-    const nextPid = (await next.spawned) ?? 0;
+    expect(await next.spawned).toBeGreaterThan(0);
     expect(await next.exit).toEqual({ exitCode: 0, signal: null });
-    expect(nextPid).toBeGreaterThan(0);
   });
 });
