@@ -113,15 +113,15 @@ export function createLifecycle(deps: LifecycleDeps) {
   const queue = createKeyedQueue();
   /** Instances inside doStart (from any caller: start, restart, restore, clone, import). */
   const starting = new Set<string>();
-  /** Wakes waiting for a starting instance to serve (see startServing). */
-  const servingWaiters = new Map<string, Array<(proc: TenantProcess) => void>>();
+  /** Wakes waiting for a starting instance to serve (see startServing); each leaves when served or when its start settles. */
+  const servingWaiters = new Map<string, Set<(proc: TenantProcess) => void>>();
   const served = (id: string, proc: TenantProcess) => {
-    const waiters = servingWaiters.get(id) ?? [];
+    const waiters = servingWaiters.get(id);
     servingWaiters.delete(id);
-    for (const resolve of waiters) resolve(proc);
+    for (const resolve of waiters ?? []) resolve(proc);
   };
   let closing = false;
-  /** The instance's process once its start has finished (a start in flight is not live yet). */
+  /** The instance's process once it serves (a start in flight is live once PocketBase is up, before its record). */
   const liveProcess = (id: string) => (starting.has(id) || !leases.holds(id) ? undefined : supervisor.get(id));
   const pathsOf = (id: string) => tenantPaths(config.tenantsDir, id);
   const uploadDeps: UploadDeps = {
@@ -219,6 +219,7 @@ export function createLifecycle(deps: LifecycleDeps) {
         }),
       );
     } catch (err) {
+      starting.add(id); // not live while it is stopped (it may have served already: see startNow)
       await supervisor.get(id)?.stop();
       if (err instanceof ShuttingDownError) throw new UnavailableError("The platform is restarting. Try again shortly.", 5, err);
       // The lease went to another node during the start: its status is that node's to write now.
@@ -228,7 +229,6 @@ export function createLifecycle(deps: LifecycleDeps) {
       throw new UnavailableError(`Instance could not start: ${errorMessage(err)}`, 5, err);
     } finally {
       starting.delete(id);
-      servingWaiters.delete(id); // a failed start rejected them through its own promise
     }
   }
 
@@ -544,8 +544,12 @@ export function createLifecycle(deps: LifecycleDeps) {
       if (existing) return Promise.resolve(existing);
       const work = start(id);
       return new Promise((resolve, reject) => {
-        servingWaiters.set(id, [...(servingWaiters.get(id) ?? []), resolve]);
-        work.then(resolve, reject);
+        const waiters = servingWaiters.get(id) ?? new Set();
+        servingWaiters.set(id, waiters.add(resolve));
+        work.then(resolve, reject).finally(() => {
+          waiters.delete(resolve);
+          if (waiters.size === 0 && servingWaiters.get(id) === waiters) servingWaiters.delete(id);
+        });
       });
     },
     /** Stops the instance with a final upload; a no-op when it is already stopped and stored. */
@@ -613,7 +617,7 @@ export function createLifecycle(deps: LifecycleDeps) {
     isStarting(id: string): boolean {
       return starts.has(id) || starting.has(id);
     },
-    /** The live process, if the instance runs here (and its start has finished). */
+    /** The live process, if the instance runs and serves here (see liveProcess). */
     get: liveProcess,
     /** Instances with a process here whose lease this node still holds (a start's last steps included). */
     liveIds(): string[] {

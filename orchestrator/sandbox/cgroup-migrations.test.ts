@@ -1,4 +1,6 @@
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cgroup2Mounts, favorCgroupMigrations, remountOptions } from "./cgroup-migrations";
 
@@ -25,9 +27,15 @@ describe("cgroup2Mounts", () => {
     ]);
   });
 
-  it("remounts with the mount's own flags and the superblock's options named, read-only staying read-only", () => {
-    const [mount] = cgroup2Mounts("26 25 0:24 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:10 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot");
-    expect(mount && remountOptions(mount)).toBe("remount,ro,nosuid,nodev,noexec,nsdelegate,memory_recursiveprot,favordynmods");
+  it("remounts with the mount's own flags and the superblock's options named", () => {
+    const [mount] = cgroup2Mounts("26 25 0:24 / /sys/fs/cgroup rw,nosuid,nodev,noexec shared:10 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot");
+    expect(mount && remountOptions(mount)).toBe("remount,rw,nosuid,nodev,noexec,nsdelegate,memory_recursiveprot,favordynmods");
+  });
+
+  it("leaves a read-only cgroup2 mount alone (a remount would make the shared superblock read-only)", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mountinfo-")), "mountinfo");
+    fs.writeFileSync(file, "26 25 0:24 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:10 - cgroup2 cgroup2 rw,nsdelegate\n");
+    expect(await favorCgroupMigrations(file)).toEqual({ unavailable: "/sys/fs/cgroup is mounted read-only" });
   });
 
   it("lists nothing on a host without cgroup2", () => {

@@ -34,8 +34,8 @@ const PREFERRED = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"];
 
 /**
  * The `mount -o` options that add favordynmods to `mount`: a remount sets the mount's own flags
- * and the superblock's options anew, so both are named (read-only stays read-only: `rw` or `ro`
- * comes from the mount's own options only).
+ * and the superblock's options anew, so both are named (`rw` comes from the mount's own options;
+ * a read-only mount is never remounted).
  */
 export function remountOptions(mount: Cgroup2Mount): string {
   const superOptions = mount.superOptions.filter((o) => o !== "rw" && o !== "ro");
@@ -55,6 +55,8 @@ export async function favorCgroupMigrations(mountinfoFile = "/proc/self/mountinf
   const target = mounts.find((m) => PREFERRED.includes(m.mountPoint)) ?? mounts[0];
   if (!target) return { unavailable: "no cgroup2 filesystem is mounted" };
   if (target.superOptions.includes(FAVOR_DYNMODS)) return "already";
+  // A remount with `ro` would make the one cgroup2 superblock read-only for every mount of it.
+  if (target.mountOptions.includes("ro")) return { unavailable: `${target.mountPoint} is mounted read-only` };
   const remount = remountOptions(target);
   const result = await execa("mount", ["-o", remount, target.mountPoint], { reject: false, all: true });
   if (result.exitCode !== 0) return { unavailable: `mount -o ${remount} ${target.mountPoint} failed: ${result.all ?? ""}`.trim() };

@@ -119,11 +119,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     async stopAll() {
       closing = true;
       await Promise.allSettled([...starting.values()]);
-      try {
-        await Promise.all([...live.values()].map((handle) => handle.stop()));
-      } finally {
-        launcher.close(); // its tenants go with it: only after every stop that could be done in order
-      }
+      const stops = await Promise.allSettled([...live.values()].map((handle) => handle.stop()));
+      launcher.close(); // its tenants go with it: only once every stop has ended, in order or not
+      const failed = stops.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
     },
   };
 }

@@ -10,6 +10,16 @@ export async function isAlive(pid: number): Promise<boolean> {
   return state !== "Z" && state !== "X";
 }
 
+/**
+ * When `pid` started (clock ticks since boot, /proc/<pid>/stat field 22), or undefined when it is
+ * gone: with the pid, it names one process, not a later one given the same number.
+ */
+export async function startTimeOf(pid: number): Promise<string | undefined> {
+  const stat = await readProcFile(pid, "stat");
+  // The fields after the command name (in parentheses, which may itself contain ")"): state is field 3.
+  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+}
+
 /** The argv of `pid` from /proc, or undefined when the process is gone or unreadable. */
 export async function readCmdline(pid: number): Promise<string[] | undefined> {
   const raw = await readProcFile(pid, "cmdline");

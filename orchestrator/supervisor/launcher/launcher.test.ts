@@ -114,6 +114,14 @@ describe("launcher", () => {
     expect(lines.every((line, i) => line.startsWith(`line-${i}-`))).toBe(true);
   });
 
+  it("fails a start whose helper could not even be forked, rather than leaving it waiting", async () => {
+    const launcher = createLauncher(createLogger("silent"), "/nonexistent/node");
+    launchers.push(launcher);
+    const launched = launcher.launch(sh("true"), collector().options);
+    expect(await launched.spawned).toBeUndefined();
+    expect(await launched.exit).toEqual({ exitCode: null, signal: null, error: "the tenant launcher exited" });
+  });
+
   it("ends what runs when its helper dies, and starts a new helper for the next process", async () => {
     const launcher = open();
     const { launched, pid, helper } = await sleeper(launcher);

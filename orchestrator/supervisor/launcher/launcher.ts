@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../../logger";
-import { signalPid, waitUntilGone } from "../proc";
+import { signalPid, startTimeOf, waitUntilGone } from "../proc";
 import type { ChildExit } from "../spawn";
 import type { LauncherEvent, LauncherRequest } from "./protocol";
 
@@ -29,7 +29,14 @@ export type Launcher = {
   close(): void;
 };
 
-type Entry = { onOutput: LaunchOptions["onOutput"]; pid?: number; spawned(pid: number | undefined): void; exited(exit: ChildExit): void };
+type Entry = {
+  onOutput: LaunchOptions["onOutput"];
+  /** While it runs: its pid and (once read) its start time, which tell it from a later process given the same pid. */
+  pid?: number;
+  startTime?: Promise<string | undefined>;
+  spawned(pid: number | undefined): void;
+  exited(exit: ChildExit): void;
+};
 type Helper = { process: ChildProcess; children: Map<number, Entry> };
 
 const MAIN = fileURLToPath(new URL("./launcher-main.ts", import.meta.url));
@@ -41,8 +48,8 @@ export function helperFlags(version = process.versions.node): string[] {
   return byDefault ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 }
 
-/** The launcher, forked at its first use and again after it died. */
-export function createLauncher(log: Logger): Launcher {
+/** The launcher, forked at its first use and again after it died (`execPath`: the Node binary, tests only). */
+export function createLauncher(log: Logger, execPath = process.execPath): Launcher {
   let helper: Helper | undefined;
   let nextKey = 1;
   let closed = false;
@@ -50,28 +57,33 @@ export function createLauncher(log: Logger): Launcher {
   const start = (): Helper => {
     // Its own process group (a Ctrl-C to the orchestrator's must not end it and its tenants with
     // it) and no environment: it needs none, and the orchestrator's holds the platform's secrets.
-    const child = fork(MAIN, [], { execArgv: helperFlags(), env: {} as NodeJS.ProcessEnv, detached: true, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(MAIN, [], {
+      execPath,
+      execArgv: helperFlags(),
+      env: {} as NodeJS.ProcessEnv,
+      detached: true,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
     const started: Helper = { process: child, children: new Map() };
-    let exited = false;
-    let disconnected = false;
-    // Its children are failed once it has exited and every message it sent has been read.
-    const retire = () => {
+    // The next start goes to a new helper as soon as this one is on its way out…
+    const leaving = () => {
       if (helper === started) helper = undefined;
-      void failChildren(started, log);
     };
     child.on("message", (event: LauncherEvent) => onEvent(started, event));
     child.once("exit", (code, signal) => {
-      exited = true;
+      leaving();
       if (started.children.size > 0) log.error({ code, signal, children: started.children.size }, "the tenant launcher exited with processes running");
-      if (disconnected) retire();
     });
-    child.once("disconnect", () => {
-      disconnected = true;
-      if (exited) retire();
-    });
+    child.once("disconnect", leaving);
     child.on("error", (err) => {
+      leaving();
       log.error({ err }, "the tenant launcher failed");
-      if (!child.connected) retire(); // it never started (no "exit" follows), or its channel is gone
+    });
+    // …and its children are failed once it is gone and every message it sent has been read:
+    // "close" comes last, after an exit or a failed fork (which has no "exit") alike.
+    child.once("close", () => {
+      leaving();
+      void failChildren(started, log);
     });
     return started;
   };
@@ -114,6 +126,7 @@ function onEvent(helper: Helper, event: LauncherEvent): void {
   else if (event.type === "spawned") {
     if (event.pid <= 1) return; // never a real child's: signalling it would reach every process or init
     entry.pid = event.pid;
+    entry.startTime = startTimeOf(event.pid).catch(() => undefined);
     entry.spawned(event.pid);
   } else if (event.type === "reaped") delete entry.pid;
   else {
@@ -133,12 +146,15 @@ async function failChildren(helper: Helper, log: Logger): Promise<void> {
   helper.children.clear();
   await Promise.all(
     entries.map(async (entry) => {
-      if (entry.pid !== undefined) {
-        try {
-          if (signalPid(entry.pid, "SIGKILL")) await waitUntilGone(entry.pid, 5_000);
-        } catch (err) {
-          log.error({ err, pid: entry.pid }, "could not end a process of the tenant launcher");
+      const { pid } = entry;
+      try {
+        // Only the process it started: once reaped (by init, after the helper died), its pid may be another's.
+        const startedAt = pid === undefined ? undefined : await entry.startTime;
+        if (pid !== undefined && startedAt !== undefined && (await startTimeOf(pid)) === startedAt && signalPid(pid, "SIGKILL")) {
+          if (!(await waitUntilGone(pid, 5_000))) log.error({ pid }, "a process of the tenant launcher is still there 5 s after SIGKILL");
         }
+      } catch (err) {
+        log.error({ err, pid }, "could not end a process of the tenant launcher");
       }
       entry.spawned(undefined);
       entry.exited({ exitCode: null, signal: null, error: "the tenant launcher exited" });
