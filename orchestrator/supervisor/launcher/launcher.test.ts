@@ -56,6 +56,10 @@ describe("helperFlags", () => {
   ])("Node %s needs the type-stripping flag: %s", (version, flag) => {
     expect(helperFlags(version).includes("--experimental-strip-types")).toBe(flag);
   });
+
+  it("refuses a Node that cannot strip types, naming the versions it needs", () => {
+    expect(() => helperFlags("20.20.2")).toThrow(/Node.js 22.13 or later, or 24 \(this is 20.20.2\)/);
+  });
 });
 
 describe("launcher", () => {

@@ -41,15 +41,20 @@ type Helper = { process: ChildProcess; children: Map<number, Entry> };
 
 const MAIN = fileURLToPath(new URL("./launcher-main.ts", import.meta.url));
 
-/** Node runs the helper's TypeScript itself: type stripping is on by default from Node 22.18 and 23.6, behind a flag before. */
+/**
+ * Node runs the helper's TypeScript itself: type stripping is on by default from Node 22.18 and
+ * 23.6, behind a flag from 22.6. Older Node cannot run it (the README asks for 22.13 or later).
+ */
 export function helperFlags(version = process.versions.node): string[] {
   const [major = 0, minor = 0] = version.split(".").map(Number);
+  if (major < 22 || (major === 22 && minor < 6)) throw new Error(`PicoBase needs Node.js 22.13 or later, or 24 (this is ${version}): see the README`);
   const byDefault = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
   return byDefault ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 }
 
 /** The launcher, forked at its first use and again after it died (`execPath`: the Node binary, tests only). */
 export function createLauncher(log: Logger, execPath = process.execPath): Launcher {
+  const flags = helperFlags(); // at startup: an unsupported Node fails here, saying so, not at the first tenant start
   let helper: Helper | undefined;
   let nextKey = 1;
   let closed = false;
@@ -59,7 +64,7 @@ export function createLauncher(log: Logger, execPath = process.execPath): Launch
     // it) and no environment: it needs none, and the orchestrator's holds the platform's secrets.
     const child = fork(MAIN, [], {
       execPath,
-      execArgv: helperFlags(),
+      execArgv: flags,
       env: {} as NodeJS.ProcessEnv,
       detached: true,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
