@@ -1,12 +1,9 @@
-import fs from "node:fs/promises";
+import { procStatFields } from "../tools/proc-files";
 
-/** The parent pid from /proc/<pid>/stat, or undefined when the process is gone. */
+/** The parent pid of `pid`, or undefined when the process is gone. */
 async function parentPid(pid: number): Promise<number | undefined> {
-  const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined);
-  if (stat === undefined) return undefined;
-  // Fields after the command name (in parentheses, which may itself contain ")"): state, ppid, ...
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[1]);
+  const ppid = (await procStatFields(pid))?.[1];
+  return ppid === undefined ? undefined : Number(ppid);
 }
 
 /**

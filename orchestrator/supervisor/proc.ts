@@ -1,23 +1,18 @@
-import fs from "node:fs/promises";
 import { setTimeout as delay } from "node:timers/promises";
+import { procStatFields, readProcFile } from "../tools/proc-files";
 
 /** True while `pid` is a running process (a zombie awaiting its reaper counts as gone). */
 export async function isAlive(pid: number): Promise<boolean> {
-  const stat = await readProcFile(pid, "stat");
-  if (stat === undefined) return false;
-  // Field 3 (state) follows the command name, which is in parentheses and may itself contain ")".
-  const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
-  return state !== "Z" && state !== "X";
+  const state = (await procStatFields(pid))?.[0];
+  return state !== undefined && state !== "Z" && state !== "X";
 }
 
 /**
- * When `pid` started (clock ticks since boot, /proc/<pid>/stat field 22), or undefined when it is
- * gone: with the pid, it names one process, not a later one given the same number.
+ * When `pid` started (clock ticks since boot), or undefined when it is gone: with the pid, it
+ * names one process, not a later one given the same number.
  */
 export async function startTimeOf(pid: number): Promise<string | undefined> {
-  const stat = await readProcFile(pid, "stat");
-  // The fields after the command name (in parentheses, which may itself contain ")"): state is field 3.
-  return stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  return (await procStatFields(pid))?.[19];
 }
 
 /** The argv of `pid` from /proc, or undefined when the process is gone or unreadable. */
@@ -54,15 +49,4 @@ export async function terminatePid(pid: number, timeoutMs: number): Promise<"ter
   signalPid(pid, "SIGKILL");
   await waitUntilGone(pid, 5_000);
   return "killed";
-}
-
-async function readProcFile(pid: number, name: string): Promise<string | undefined> {
-  try {
-    return await fs.readFile(`/proc/${pid}/${name}`, "utf8");
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // ENOENT/ESRCH: the process is gone; EACCES: not ours to inspect, treat as unknown.
-    if (code === "ENOENT" || code === "ESRCH" || code === "EACCES") return undefined;
-    throw err;
-  }
 }
