@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
+import { ORCHESTRATOR_NODE_ARGS } from "../orchestrator/node-args";
 import { keepRestarting, type RestartPolicy } from "../orchestrator/tools/restart-loop";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -45,7 +46,7 @@ process.on("SIGTERM", stopAll);
 
 void keepRestarting({
   spawn: async () => {
-    const result = await spawn("node", ["--import", "tsx", "orchestrator/main.ts"]);
+    const result = await spawn("node", [...ORCHESTRATOR_NODE_ARGS]);
     return { code: result.exitCode ?? null, signal: result.signal ?? null };
   },
   policy: ORCHESTRATOR_RESTARTS,

@@ -11,6 +11,7 @@ import { eq } from "drizzle-orm";
 import { decryptSecret } from "../../lib/crypto/secret-box";
 import { instances, users } from "../../lib/db/schema";
 import { loadOrCreateSecrets } from "../../lib/secrets";
+import { ORCHESTRATOR_NODE_ARGS } from "../../orchestrator/node-args";
 import { sandboxScope } from "../../orchestrator/config";
 import { routesInside, type HostRoute } from "../../orchestrator/sandbox/addresses";
 import { removeCgroupLeftovers } from "../../orchestrator/sandbox/cgroups";
@@ -68,7 +69,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
 
   const spawn = async () => {
-    child = execa("node", ["--import", "tsx", path.join(repoRoot, "orchestrator/main.ts")], {
+    child = execa("node", [...ORCHESTRATOR_NODE_ARGS], {
       cwd: repoRoot,
       env,
       extendEnv: true,
