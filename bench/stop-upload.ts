@@ -2,9 +2,8 @@
  * Stop-time upload of a ~100 MB tenant database to a real S3 server (versitygw).
  * Target: snapshot + compress + upload in ≤ 3 s on a 2-core host.
  *
- *   npx tsx bench/stop-upload.ts [--size-mb 100] [--runs 5] [--level 1] [--gzip-threads 2]
- *     [--gzip-chunk-mb 4] [--part-mb 8] [--queue 4] [--verbose]
- *   --level and --gzip-threads take comma lists (e.g. --level 1,3,6) to compare settings in one run.
+ *   npx tsx bench/stop-upload.ts [--size-mb 100] [--runs 5] [--level 1] [--part-mb 8] [--queue 4] [--verbose]
+ *   --level (zstd) takes a comma list (e.g. --level 1,3,6) to compare settings in one run.
  *
  * Prints every run, the p50, and a baseline from the same host: `cp` of the file plus one raw
  * PUT of the uncompressed bytes. Nothing is asserted.
@@ -31,8 +30,6 @@ const { values: args } = parseArgs({
     level: { type: "string", default: "1" },
     "part-mb": { type: "string", default: "8" },
     queue: { type: "string", default: "4" },
-    "gzip-threads": { type: "string", default: "2" },
-    "gzip-chunk-mb": { type: "string", default: "4" },
     verbose: { type: "boolean", default: false },
   },
 });
@@ -112,23 +109,20 @@ async function main(): Promise<void> {
     const results: string[] = [];
     let generation = 0;
     for (const level of list(args.level)) {
-      for (const threads of list(args["gzip-threads"])) {
-        const options = { gzipLevel: level, gzipParallelism: threads, gzipChunkBytes: Number(args["gzip-chunk-mb"]) * 1024 * 1024 };
-        const sync = createSync({ storage, log, options });
-        console.log(`gzip level ${level}, ${threads} thread(s), ${args["gzip-chunk-mb"]} MB chunks:`);
-        const samples: number[] = [];
-        let uploaded = 0;
-        for (let run = 1; run <= runs; run++) {
-          const t = performance.now();
-          const result = await sync.upload("bench", paths, ++generation);
-          samples.push(performance.now() - t);
-          uploaded = result.uploadedBytes;
-          console.log(`  run ${run}: ${sec(samples.at(-1) ?? 0)}  (${mb(result.sizeBytes)} → ${mb(uploaded)} uploaded)`);
-        }
-        const p50 = percentile(samples, 50);
-        const verdict = p50 <= 3000 ? "target ≤ 3 s met" : "target ≤ 3 s MISSED";
-        results.push(`level ${level} threads ${threads}: p50 ${sec(p50)}  ${mb(uploaded)}  ${(p50 / base).toFixed(2)}x baseline  ${verdict}`);
+      const sync = createSync({ storage, log, options: { zstdLevel: level } });
+      console.log(`zstd level ${level}:`);
+      const samples: number[] = [];
+      let uploaded = 0;
+      for (let run = 1; run <= runs; run++) {
+        const t = performance.now();
+        const result = await sync.upload("bench", paths, ++generation);
+        samples.push(performance.now() - t);
+        uploaded = result.uploadedBytes;
+        console.log(`  run ${run}: ${sec(samples.at(-1) ?? 0)}  (${mb(result.sizeBytes)} → ${mb(uploaded)} uploaded)`);
       }
+      const p50 = percentile(samples, 50);
+      const verdict = p50 <= 3000 ? "target ≤ 3 s met" : "target ≤ 3 s MISSED";
+      results.push(`zstd level ${level}: p50 ${sec(p50)}  ${mb(uploaded)}  ${(p50 / base).toFixed(2)}x baseline  ${verdict}`);
     }
     const restoreSync = createSync({ storage, log });
     const restoreStarted = performance.now();
@@ -136,9 +130,9 @@ async function main(): Promise<void> {
     const restoreMs = performance.now() - restoreStarted;
 
     console.log("");
-    console.log(`restore of the last generation (download + gunzip + sha256 + swap): ${sec(restoreMs)}`);
+    console.log(`restore of the last generation (download + zstd + sha256 + swap): ${sec(restoreMs)}`);
     console.log(`baseline: cp + one raw PUT of ${mb(dbSize)}: p50 ${sec(base)}`);
-    console.log(`sync.upload (VACUUM INTO + sha256 + gzip + multipart upload), p50 of ${runs} runs:`);
+    console.log(`sync.upload (VACUUM INTO + sha256 + zstd + multipart upload), p50 of ${runs} runs:`);
     for (const line of results) console.log(`  ${line}`);
   } finally {
     await s3.dispose();

@@ -70,7 +70,7 @@ describe.each(variants)("instance lifecycle: $name", (variant) => {
     expect(stopped.body.instance!.generation).toBeGreaterThanOrEqual(1);
     const keys = await storedKeys(id);
     expect(keys.some((k) => k.endsWith("manifest.json"))).toBe(true);
-    expect(keys.some((k) => k.endsWith("data.db.gz"))).toBe(true);
+    expect(keys.some((k) => k.endsWith("data.db.zst"))).toBe(true);
 
     orch.wipeTenant(id);
     const again = await orch.api("POST", `/v1/instances/${id}/start?wait=1`);

@@ -7,6 +7,7 @@ import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
 import PocketBase from "pocketbase";
 import pino from "pino";
+import { gzipSync, zstdDecompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalStorage } from "../orchestrator/storage/local-storage";
 import type { ObjectStorage } from "../orchestrator/storage/object-storage";
@@ -335,6 +336,38 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
 
     await sync.upload(other, source, 6, undefined, { databases: "carry", reason: "schedule", previousGeneration: 1 });
     expect((await readManifest(backend.storage, other, 6)).databases).toEqual(recorded.databases);
+    await sync.purge(other);
+  });
+
+  it("stores database copies as zstd, and restores copies stored as gzip before that", async () => {
+    const other = "inst_sync_gzip";
+    await sync.upload(other, source, 1);
+    const stored = await readManifest(backend.storage, other, 1);
+    expect(stored.databases.map((d) => [d.name, d.codec, d.key.endsWith(".zst")])).toEqual([
+      ["data.db", "zstd", true],
+      ["auxiliary.db", "zstd", true],
+    ]);
+    const asZstd = fresh("from-zstd");
+    await sync.restore(other, asZstd, 1);
+
+    // The same generation as an earlier version stored it: gzip objects (two members), no codec field.
+    const databases = [];
+    for (const { codec, ...db } of stored.databases) {
+      const raw = zstdDecompressSync(Buffer.concat(await (await backend.storage.get(db.key)).toArray()));
+      const gzip = Buffer.concat([gzipSync(raw.subarray(0, 4096)), gzipSync(raw.subarray(4096))]);
+      const key = db.key.replace(/\.zst$/, ".gz");
+      await backend.storage.put(key, gzip);
+      await backend.storage.deletePrefix(db.key); // the zstd copy is gone: the restore reads the gzip one
+      databases.push({ ...db, key, compressedSize: gzip.length });
+      expect(codec).toBe("zstd");
+    }
+    await backend.storage.put(manifestKey(other, 1), serializeManifest({ ...stored, databases }));
+    const asGzip = fresh("from-gzip");
+    await sync.restore(other, asGzip, 1);
+    for (const name of ["data.db", "auxiliary.db"]) {
+      expect(fs.readFileSync(path.join(asGzip.dataDir, name)).equals(fs.readFileSync(path.join(asZstd.dataDir, name)))).toBe(true);
+    }
+    expect(await countPosts(path.join(asGzip.dataDir, "data.db"))).toBeGreaterThanOrEqual(postsBeforeUpload);
     await sync.purge(other);
   });
 

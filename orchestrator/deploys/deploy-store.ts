@@ -100,7 +100,7 @@ export async function downloadDeploy(storage: ObjectStorage, manifest: DeployMan
       limit(async () => {
         const dest = path.join(into, ...file.path.split("/"));
         await ensureFolder(path.dirname(dest));
-        const got = await download(storage, blobKey(manifest.instanceId, file.sha256), dest, { compressed: false, mode: file.mode });
+        const got = await download(storage, blobKey(manifest.instanceId, file.sha256), dest, { mode: file.mode });
         if (got.sha256 !== file.sha256 || got.size !== file.size) {
           throw new Error(
             `Stored deploy file ${file.path} is corrupt: expected ${file.size} bytes sha256 ${file.sha256}, got ${got.size} bytes sha256 ${got.sha256}`,

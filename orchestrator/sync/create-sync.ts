@@ -1,4 +1,3 @@
-import os from "node:os";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
@@ -48,11 +47,8 @@ export interface Sync {
 
 /** Tuning knobs; the defaults were measured with bench/stop-upload.ts on a 2-core host. */
 export type SyncOptions = {
-  /** gzip level for databases: 1 compresses ~100 MB/s per core to ~30% on typical rows; 3-6 save 10-20% more for 2-5x the time. */
-  gzipLevel: number;
-  /** Chunks compressed at once (libuv threads). */
-  gzipParallelism: number;
-  gzipChunkBytes: number;
+  /** zstd level of the database copies: 1 compresses a 100 MB database in well under a second on one core (bench/stop-upload.ts). */
+  zstdLevel: number;
   uploadConcurrency: number;
   downloadConcurrency: number;
   /** Files (besides the databases) a tenant may have; a snapshot of more fails (TENANT_MAX_FILES). */
@@ -62,9 +58,7 @@ export type SyncOptions = {
 };
 
 const defaultOptions = (): SyncOptions => ({
-  gzipLevel: 1,
-  gzipParallelism: Math.min(2, os.availableParallelism()),
-  gzipChunkBytes: 4 * 1024 * 1024,
+  zstdLevel: 1,
   uploadConcurrency: 4,
   downloadConcurrency: 8,
   maxFiles: 100_000,
@@ -79,8 +73,15 @@ export function createSync(deps: { storage: ObjectStorage; log: Logger; options?
 
   return {
     async upload(instanceId, paths, generation, owner, snapshot = { databases: "copy", reason: "schedule" }) {
-      const gzip = { level: options.gzipLevel, parallelism: options.gzipParallelism, chunkBytes: options.gzipChunkBytes };
-      const uploadDeps = { storage, log, gzip, concurrency: options.uploadConcurrency, maxFiles: options.maxFiles, sqlite: options.sqlite, now };
+      const uploadDeps = {
+        storage,
+        log,
+        zstdLevel: options.zstdLevel,
+        concurrency: options.uploadConcurrency,
+        maxFiles: options.maxFiles,
+        sqlite: options.sqlite,
+        now,
+      };
       try {
         return await uploadSnapshot(uploadDeps, instanceId, paths, generation, owner, snapshot);
       } catch (err) {

@@ -8,7 +8,7 @@ describe("storage keys", () => {
     ["tenant prefix", () => tenantPrefix("inst_1"), "tenants/inst_1/"],
     ["snapshots prefix", () => snapshotsPrefix("inst_1"), "tenants/inst_1/snapshots/"],
     ["manifest", () => manifestKey("inst_1", 7), "tenants/inst_1/snapshots/7/manifest.json"],
-    ["database", () => databaseKey("inst_1", 7, "auxiliary.db"), "tenants/inst_1/snapshots/7/auxiliary.db.gz"],
+    ["database", () => databaseKey("inst_1", 7, "auxiliary.db"), "tenants/inst_1/snapshots/7/auxiliary.db.zst"],
     ["blob", () => blobKey("inst_1", sha), `tenants/inst_1/blobs/${sha}`],
   ])("builds the %s key", (_name, build, expected) => {
     expect(build()).toBe(expected);

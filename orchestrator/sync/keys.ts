@@ -1,7 +1,8 @@
 /**
  * Object keys of one tenant's stored data:
- *   tenants/<id>/snapshots/<generation>/{manifest.json,files.ndjson.gz,data.db.gz,auxiliary.db.gz}
+ *   tenants/<id>/snapshots/<generation>/{manifest.json,files.ndjson.gz,data.db.zst,auxiliary.db.zst}
  *   tenants/<id>/blobs/<sha256>   (content-addressed uploaded files, hooks and migrations)
+ * (database copies written before zstd end in .gz)
  */
 
 /** The SQLite databases a snapshot holds, in the order they are uploaded. */
@@ -32,9 +33,9 @@ export function fileListKey(instanceId: string, generation: number): string {
   return `${generationPrefix(instanceId, generation)}files.ndjson.gz`;
 }
 
-/** Key of a gzip-compressed database of one generation. */
+/** Key of a zstd-compressed database of one generation. */
 export function databaseKey(instanceId: string, generation: number, name: DatabaseName): string {
-  return `${generationPrefix(instanceId, generation)}${name}.gz`;
+  return `${generationPrefix(instanceId, generation)}${name}.zst`;
 }
 
 /** Key of a content-addressed file blob, shared by every generation that holds those bytes. */

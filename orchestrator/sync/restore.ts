@@ -140,7 +140,7 @@ async function downloadDatabase(
 ): Promise<null> {
   if (pool.aborted) return null;
   const dest = path.join(into, "pb_data", db.name);
-  verify(await download(deps.storage, db.key, dest, { compressed: true }), db, db.key);
+  verify(await download(deps.storage, db.key, dest, { codec: db.codec ?? "gzip" }), db, db.key);
   await giveTo(dest, owner);
   return null;
 }
@@ -159,7 +159,7 @@ async function downloadFile(
   const created = await fs.mkdir(folder, { recursive: true });
   if (created) await giveFoldersTo(created, folder, owner);
   const key = blobKey(instanceId, file.sha256);
-  verify(await download(deps.storage, key, dest, { compressed: false, mode: file.mode }), file, key);
+  verify(await download(deps.storage, key, dest, { mode: file.mode }), file, key);
   await fs.chmod(dest, file.mode); // the creation mode was reduced by the umask
   await giveTo(dest, owner);
   const stat = await fs.stat(dest); // renames keep mtimes, so these match the files once swapped in

@@ -1,16 +1,15 @@
 import fs from "node:fs";
 import { type Duplex, PassThrough, Readable, type Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createGunzip } from "node:zlib";
 import type { ObjectStorage } from "../storage/object-storage";
-import { createParallelGzip, type ParallelGzipOptions } from "./parallel-gzip";
-import { MeasuringTap } from "./stream-taps";
+import { type Codec, createCompressor, createDecompressor } from "./codecs";
+import { Coalescer, MeasuringTap } from "./stream-taps";
 import type { Opened } from "./tenant-file";
 
 /** What went through a transfer: the uncompressed bytes' sha256 and size, and the stored size. */
 export type Transferred = { sha256: string; size: number; storedSize: number };
 
-/** Large reads cut per-chunk overhead in hashing, gzip and the S3 part buffer. */
+/** Large reads cut per-chunk overhead in hashing, compression and the S3 part buffer. */
 const READ_CHUNK = 1024 * 1024;
 
 /**
@@ -48,11 +47,11 @@ export async function hashOpened(opened: Opened): Promise<{ sha256: string; size
   return { sha256: tap.digest(), size: tap.bytes };
 }
 
-/** Streams an open file through sha256 and gzip into `key`. */
-export async function uploadCompressed(storage: ObjectStorage, key: string, opened: Opened, gzip: ParallelGzipOptions): Promise<Transferred> {
+/** Streams an open file through sha256 and zstd at `level` into `key`. */
+export async function uploadCompressed(storage: ObjectStorage, key: string, opened: Opened, level: number): Promise<Transferred> {
   const raw = new MeasuringTap({ hash: true });
   const stored = new MeasuringTap({ hash: false });
-  await streamToStorage(storage, key, [readOpened(opened), raw, createParallelGzip(gzip), stored], "application/gzip");
+  await streamToStorage(storage, key, [readOpened(opened), raw, createCompressor(level), stored], "application/zstd");
   return { sha256: raw.digest(), size: raw.bytes, storedSize: stored.bytes };
 }
 
@@ -63,13 +62,13 @@ export async function uploadRaw(storage: ObjectStorage, key: string, opened: Ope
   return { sha256: raw.digest(), size: raw.bytes, storedSize: raw.bytes };
 }
 
-/** Downloads `key` into the new file `dest`, gunzipping when `compressed`, hashing the result. */
-export async function download(storage: ObjectStorage, key: string, dest: string, options: { compressed: boolean; mode?: number }): Promise<Transferred> {
+/** Downloads `key` into the new file `dest`, decompressing it when stored with a `codec`, hashing the result. */
+export async function download(storage: ObjectStorage, key: string, dest: string, options: { codec?: Codec; mode?: number }): Promise<Transferred> {
   const source = await storage.get(key);
   const stored = new MeasuringTap({ hash: false });
   const raw = new MeasuringTap({ hash: true });
   const stages: Array<Readable | Transform | Writable> = [source, stored];
-  if (options.compressed) stages.push(createGunzip());
+  if (options.codec) stages.push(new Coalescer(READ_CHUNK), createDecompressor(options.codec));
   stages.push(raw, fs.createWriteStream(dest, { flags: "wx", mode: options.mode ?? 0o644 }));
   await pipeline(stages);
   return { sha256: raw.digest(), size: raw.bytes, storedSize: stored.bytes };

@@ -9,7 +9,6 @@ import { databaseKey, databaseNames, fileListKey, manifestKey } from "./keys";
 import { MANIFEST_FORMAT, type Manifest, type ManifestDatabase, serializeManifest, type SnapshotReason } from "./manifest";
 import { manifestFiles, readManifest, storedGenerations } from "./manifest-store";
 import { createNdjsonWriter, type NdjsonWritten } from "./ndjson";
-import type { ParallelGzipOptions } from "./parallel-gzip";
 import { snapshotFiles, type SnapshotFilesResult } from "./snapshot-files";
 import type { SqliteCli } from "./sqlite-snapshot";
 import type { FileOwner } from "./tenant-file";
@@ -38,7 +37,8 @@ export type SnapshotOptions = {
 export type UploadDeps = {
   storage: ObjectStorage;
   log: Logger;
-  gzip: ParallelGzipOptions;
+  /** zstd level of the database copies. */
+  zstdLevel: number;
   concurrency: number;
   maxFiles: number;
   sqlite: SqliteCli;
@@ -179,8 +179,8 @@ async function uploadDatabases(deps: UploadDeps, instanceId: string, generation:
   const settled = await Promise.allSettled(
     copies.map(async ({ name, opened }): Promise<ManifestDatabase> => {
       const key = databaseKey(instanceId, generation, name);
-      const got = await uploadCompressed(deps.storage, key, opened, deps.gzip);
-      return { name, key, sha256: got.sha256, size: got.size, compressedSize: got.storedSize };
+      const got = await uploadCompressed(deps.storage, key, opened, deps.zstdLevel);
+      return { name, key, sha256: got.sha256, size: got.size, compressedSize: got.storedSize, codec: "zstd" };
     }),
   );
   // Both settle before any rejection, so the caller can close the copies with no upload reading them.

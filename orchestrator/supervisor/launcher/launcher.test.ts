@@ -47,18 +47,17 @@ const sh = (script: string) => ({ file: "/bin/sh", args: ["-c", script] });
 
 describe("helperFlags", () => {
   it.each([
-    ["22.13.0", true],
+    ["22.15.0", true],
     ["22.17.1", true],
     ["22.18.0", false],
-    ["23.5.0", true],
-    ["23.6.0", false],
+    ["23.8.0", false],
     ["24.0.0", false],
   ])("Node %s needs the type-stripping flag: %s", (version, flag) => {
     expect(helperFlags(version).includes("--experimental-strip-types")).toBe(flag);
   });
 
-  it("refuses a Node that cannot strip types, naming the versions it needs", () => {
-    expect(() => helperFlags("20.20.2")).toThrow(/Node.js 22.13 or later, or 24 \(this is 20.20.2\)/);
+  it("refuses a Node older than PicoBase supports, naming the versions it needs", () => {
+    expect(() => helperFlags("20.20.2")).toThrow(/Node.js 22.15 or later, or 24 \(this is 20.20.2\)/);
   });
 });
 

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { assertSupportedNode } from "../../tools/node-version";
 import type { Logger } from "../../logger";
 import { signalPid, startTimeOf, waitUntilGone } from "../proc";
 import type { ChildExit } from "../spawn";
@@ -43,11 +44,10 @@ const MAIN = fileURLToPath(new URL("./launcher-main.ts", import.meta.url));
 
 /**
  * Node runs the helper's TypeScript itself: type stripping is on by default from Node 22.18 and
- * 23.6, behind a flag from 22.6. Older Node cannot run it (the README asks for 22.13 or later).
+ * 23.6, behind a flag from 22.6. Throws for a Node older than PicoBase supports (tools/node-version.ts).
  */
 export function helperFlags(version = process.versions.node): string[] {
-  const [major = 0, minor = 0] = version.split(".").map(Number);
-  if (major < 22 || (major === 22 && minor < 6)) throw new Error(`PicoBase needs Node.js 22.13 or later, or 24 (this is ${version}): see the README`);
+  const { major, minor } = assertSupportedNode(version);
   const byDefault = major > 23 || (major === 23 && minor >= 6) || (major === 22 && minor >= 18);
   return byDefault ? [] : ["--experimental-strip-types", "--disable-warning=ExperimentalWarning"];
 }
