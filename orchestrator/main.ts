@@ -55,10 +55,12 @@ import { createVolumes } from "./sandbox/volumes";
 import { resolveReplication } from "./replication/resolve-replication";
 import { storedReplicaTxid } from "./replication/replica-location";
 import { raiseFdLimit } from "./tools/fd-limit";
+import { assertSupportedNode } from "./tools/node-version";
 import { startRuntimeMonitor } from "./tools/runtime-metrics";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
 async function main(): Promise<void> {
+  assertSupportedNode(); // first: an older Node fails here, saying which it needs, before anything is touched
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   // A stray rejection is a bug to log, not a reason to take every tenant offline.

@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { createClient } from "@libsql/client";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -122,7 +122,10 @@ async function startSwapper(steps: Step[]): Promise<void> {
   expect(chunk.toString()).toBe("ready\n");
 }
 
-/** Every stored object (gunzipped when compressed) that contains the platform's secret marker. */
+/** A zstd frame's first four bytes (28 b5 2f fd), read little-endian. */
+const ZSTD_MAGIC = 0xfd2fb528;
+
+/** Every stored object (decompressed when gzip or zstd) that contains the platform's secret marker. */
 function leakedObjects(): string[] {
   const leaked: string[] = [];
   for (const rel of fs.readdirSync(objectsDir, { recursive: true, encoding: "utf8" })) {
@@ -130,6 +133,7 @@ function leakedObjects(): string[] {
     if (!fs.lstatSync(file).isFile()) continue;
     let bytes = fs.readFileSync(file);
     if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+    else if (bytes.length >= 4 && bytes.readUInt32LE(0) === ZSTD_MAGIC) bytes = zstdDecompressSync(bytes);
     if (bytes.includes(marker)) leaked.push(rel);
   }
   return leaked;
@@ -168,6 +172,23 @@ async function snapshotRepeatedly(instanceId: string, paths: TenantPaths, timeou
 }
 
 const idOf = (paths: TenantPaths) => path.basename(paths.root);
+
+describe("the leak check", () => {
+  it("finds the marker in stored objects as they are, gzip or zstd", () => {
+    const probe = path.join(objectsDir, "probe");
+    fs.mkdirSync(probe, { recursive: true });
+    const text = Buffer.from(`${"x".repeat(1000)}${marker}${"y".repeat(1000)}`);
+    try {
+      fs.writeFileSync(path.join(probe, "plain"), text);
+      fs.writeFileSync(path.join(probe, "copy.gz"), gzipSync(text));
+      fs.writeFileSync(path.join(probe, "copy.zst"), zstdCompressSync(text));
+      fs.writeFileSync(path.join(probe, "tiny"), "ab");
+      expect(leakedObjects().sort()).toEqual(["probe/copy.gz", "probe/copy.zst", "probe/plain"]);
+    } finally {
+      fs.rmSync(probe, { recursive: true, force: true });
+    }
+  });
+});
 
 describe(`snapshots of a hostile tenant (${owner ? `tenant uid ${owner.uid}` : "no root: tenant runs as us"})`, () => {
   it("a file swapped for a symlink to a root-only file of the same size is never uploaded nor restored", async () => {

@@ -2,7 +2,6 @@ import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createClient } from "@libsql/client";
 import { execa, type ResultPromise } from "execa";
 import getPort from "get-port";
 import PocketBase from "pocketbase";
@@ -110,14 +109,12 @@ async function filesOf(storage: ObjectStorage, manifest: Manifest): Promise<Mani
 }
 
 async function countPosts(dbFile: string): Promise<number> {
-  const db = createClient({ url: `file:${dbFile}` });
-  try {
-    const check = await db.execute("PRAGMA integrity_check");
-    expect(check.rows[0]?.[0]).toBe("ok");
-    return Number((await db.execute("SELECT count(*) AS n FROM posts")).rows[0]?.n);
-  } finally {
-    db.close();
-  }
+  // The sqlite3 shell rather than @libsql/client, whose connection stayed open after close() until
+  // it was collected: its late close checkpointed the WAL of a restored copy under a later test.
+  const { stdout } = await execa("sqlite3", ["-batch", dbFile, "PRAGMA integrity_check; SELECT count(*) FROM posts;"]);
+  const [check, count] = stdout.trim().split("\n");
+  expect(check).toBe("ok");
+  return Number(count);
 }
 
 describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
@@ -339,27 +336,24 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
     await sync.purge(other);
   });
 
-  it("stores database copies as zstd, and restores copies stored as gzip before that", async () => {
+  it("stores database copies as zstd, and restores copies an earlier version stored as gzip", async () => {
     const other = "inst_sync_gzip";
     await sync.upload(other, source, 1);
     const stored = await readManifest(backend.storage, other, 1);
-    expect(stored.databases.map((d) => [d.name, d.codec, d.key.endsWith(".zst")])).toEqual([
-      ["data.db", "zstd", true],
-      ["auxiliary.db", "zstd", true],
-    ]);
+    for (const db of stored.databases) expect(zstdDecompressSync(Buffer.concat(await (await backend.storage.get(db.key)).toArray())).length).toBe(db.size);
+    expect(stored.databases.map((d) => d.key.split("/").pop())).toEqual(["data.db.zst", "auxiliary.db.zst"]);
     const asZstd = fresh("from-zstd");
     await sync.restore(other, asZstd, 1);
 
-    // The same generation as an earlier version stored it: gzip objects (two members), no codec field.
+    // The same generation as an earlier version stored it: gzip objects (two members) named .gz.
     const databases = [];
-    for (const { codec, ...db } of stored.databases) {
+    for (const db of stored.databases) {
       const raw = zstdDecompressSync(Buffer.concat(await (await backend.storage.get(db.key)).toArray()));
       const gzip = Buffer.concat([gzipSync(raw.subarray(0, 4096)), gzipSync(raw.subarray(4096))]);
       const key = db.key.replace(/\.zst$/, ".gz");
       await backend.storage.put(key, gzip);
       await backend.storage.deletePrefix(db.key); // the zstd copy is gone: the restore reads the gzip one
       databases.push({ ...db, key, compressedSize: gzip.length });
-      expect(codec).toBe("zstd");
     }
     await backend.storage.put(manifestKey(other, 1), serializeManifest({ ...stored, databases }));
     const asGzip = fresh("from-gzip");

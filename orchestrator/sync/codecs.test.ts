@@ -3,7 +3,7 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { gzipSync, zstdCompressSync, zstdDecompressSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { createCompressor, createDecompressor, type Codec } from "./codecs";
+import { codecOfKey, createCompressor, createDecompressor, type Codec } from "./codecs";
 
 const pieces = (input: Buffer, size: number) => Array.from({ length: Math.ceil(input.length / size) }, (_, i) => input.subarray(i * size, (i + 1) * size));
 
@@ -24,6 +24,11 @@ describe("database copy codecs", () => {
     const compressed = await through(createCompressor(1), input, sourceChunk);
     expect(zstdDecompressSync(compressed).equals(input)).toBe(true); // what any zstd reader sees
     expect((await through(createDecompressor("zstd"), compressed, 777)).equals(input)).toBe(true);
+  });
+
+  it("tells a copy's codec by its key: .zst, else gzip (copies stored before zstd)", () => {
+    expect(codecOfKey("tenants/a/snapshots/3/data.db.zst")).toBe("zstd");
+    expect(codecOfKey("tenants/a/snapshots/1/data.db.gz")).toBe("gzip");
   });
 
   it("compresses", async () => {

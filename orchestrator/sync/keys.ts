@@ -4,6 +4,7 @@
  *   tenants/<id>/blobs/<sha256>   (content-addressed uploaded files, hooks and migrations)
  * (database copies written before zstd end in .gz)
  */
+import { ZSTD_EXTENSION } from "./codecs";
 
 /** The SQLite databases a snapshot holds, in the order they are uploaded. */
 export const databaseNames = ["data.db", "auxiliary.db"] as const;
@@ -35,7 +36,7 @@ export function fileListKey(instanceId: string, generation: number): string {
 
 /** Key of a zstd-compressed database of one generation. */
 export function databaseKey(instanceId: string, generation: number, name: DatabaseName): string {
-  return `${generationPrefix(instanceId, generation)}${name}.zst`;
+  return `${generationPrefix(instanceId, generation)}${name}${ZSTD_EXTENSION}`;
 }
 
 /** Key of a content-addressed file blob, shared by every generation that holds those bytes. */

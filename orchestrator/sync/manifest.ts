@@ -1,6 +1,5 @@
 import { z } from "zod";
 import { snapshotReasons } from "../../lib/db/schema";
-import { codecs } from "./codecs";
 import { databaseNames } from "./keys";
 
 /**
@@ -32,8 +31,6 @@ const databaseSchema = z.object({
   sha256,
   size,
   compressedSize: size,
-  /** How the stored copy is compressed; absent: gzip (copies written before zstd). */
-  codec: z.enum(codecs).optional(),
   /**
    * data.db only: the newest transaction in the tenant's Litestream replica when this copy was
    * taken (the copy holds at least that much), and the replica lineage it was counted in (absent:

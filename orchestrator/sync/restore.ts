@@ -4,6 +4,7 @@ import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
 import { type CachedHash, createHashCacheWriter, hashCacheFile, type HashCacheWriter } from "./hash-cache";
+import { codecOfKey } from "./codecs";
 import { blobKey } from "./keys";
 import type { Manifest, ManifestDatabase, ManifestFile } from "./manifest";
 import { manifestFiles, readManifest } from "./manifest-store";
@@ -140,7 +141,7 @@ async function downloadDatabase(
 ): Promise<null> {
   if (pool.aborted) return null;
   const dest = path.join(into, "pb_data", db.name);
-  verify(await download(deps.storage, db.key, dest, { codec: db.codec ?? "gzip" }), db, db.key);
+  verify(await download(deps.storage, db.key, dest, { codec: codecOfKey(db.key) }), db, db.key);
   await giveTo(dest, owner);
   return null;
 }

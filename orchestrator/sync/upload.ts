@@ -180,7 +180,7 @@ async function uploadDatabases(deps: UploadDeps, instanceId: string, generation:
     copies.map(async ({ name, opened }): Promise<ManifestDatabase> => {
       const key = databaseKey(instanceId, generation, name);
       const got = await uploadCompressed(deps.storage, key, opened, deps.zstdLevel);
-      return { name, key, sha256: got.sha256, size: got.size, compressedSize: got.storedSize, codec: "zstd" };
+      return { name, key, sha256: got.sha256, size: got.size, compressedSize: got.storedSize };
     }),
   );
   // Both settle before any rejection, so the caller can close the copies with no upload reading them.

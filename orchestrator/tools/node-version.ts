@@ -1,7 +1,7 @@
 /**
  * The oldest Node.js the orchestrator runs on, as package.json's `engines` says: node:zlib has
  * zstd (database copies) from 22.15 and 23.8; type stripping (the launcher runs its TypeScript with
- * Node alone) came earlier. Checked at startup, so an older Node fails there, saying so.
+ * Node alone) came earlier. Checked first thing in main.ts, so an older Node fails there, saying so.
  */
 export const MINIMUM_NODE = { major: 22, minor: 15 } as const;
 const ZSTD_SINCE_23 = 8;
