@@ -263,7 +263,7 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
       await repair();
     }
     expect(treeOf(target)).toEqual(before);
-    expect(fs.readdirSync(path.dirname(target.root)).filter((n) => n.startsWith(".restore-"))).toEqual([]);
+    expect(fs.readdirSync(target.volume).filter((n) => n.startsWith(".restore-"))).toEqual([]); // the staging folder is gone
   });
 
   it("rejects a failed upload and leaves local files untouched", async () => {
