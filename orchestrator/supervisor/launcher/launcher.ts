@@ -54,7 +54,7 @@ export function helperFlags(version = process.versions.node): string[] {
 
 /** The launcher, forked at its first use and again after it died (`execPath`: the Node binary, tests only). */
 export function createLauncher(log: Logger, execPath = process.execPath): Launcher {
-  const flags = helperFlags(); // at startup: an unsupported Node fails here, saying so, not at the first tenant start
+  const flags = helperFlags(); // once (main.ts has already refused a Node older than PicoBase supports)
   let helper: Helper | undefined;
   let nextKey = 1;
   let closed = false;
