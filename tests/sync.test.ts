@@ -193,7 +193,11 @@ describe.each(backends)("tenant sync on %s", (_name, openBackend) => {
     expect(await sync.latestGeneration(ID)).toBe(1);
 
     const target = fresh("restored");
+    const staged = () => fs.readdirSync(target.volume).filter((n) => n.startsWith(".restore-"));
     await sync.restore(ID, target, 1);
+    expect(staged()).toEqual([]); // onto nothing: the staging folder was left empty, and removed
+    await sync.restore(ID, target, 1);
+    expect(staged()).toEqual([]); // over the folders just restored: they went to staging, and were removed with it
     expect(treeOf(target, ["pb_hooks", "pb_migrations"])).toEqual(treeOf(source, ["pb_hooks", "pb_migrations"]));
     // Rows committed before the upload began (still in the WAL, not yet checkpointed) are all there.
     expect(await countPosts(path.join(target.dataDir, "data.db"))).toBeGreaterThanOrEqual(postsBeforeUpload + committedAtUpload);

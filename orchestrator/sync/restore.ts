@@ -6,6 +6,7 @@ import type { TenantPaths } from "../tenant/paths";
 import { type CachedHash, createHashCacheWriter, hashCacheFile, type HashCacheWriter } from "./hash-cache";
 import { codecOfKey } from "./codecs";
 import { blobKey } from "./keys";
+import { isCode } from "./local-files";
 import type { Manifest, ManifestDatabase, ManifestFile } from "./manifest";
 import { manifestFiles, readManifest } from "./manifest-store";
 import { createOrderedPool, type OrderedPool } from "./ordered-pool";
@@ -79,7 +80,24 @@ export async function restoreSnapshot(
     if (!committed) await cache.abort();
     throw err;
   } finally {
-    if (!keepStaging) await removeTenantTree(staging);
+    if (!keepStaging) await removeStaging(staging);
+  }
+}
+
+/**
+ * Deletes a restore's staging folder. A swap onto a new volume leaves it empty (there were no
+ * previous folders), and three rmdirs then spare a wake the fork of `rm` (8-10 ms in its phase
+ * log). Anything left in it is deleted without following links; rmdir follows none either.
+ */
+async function removeStaging(staging: string): Promise<void> {
+  try {
+    for (const dir of [path.join(staging, "new"), path.join(staging, "old"), staging]) {
+      await fs.rmdir(dir).catch((err: unknown) => {
+        if (!isCode(err, "ENOENT")) throw err;
+      });
+    }
+  } catch {
+    await removeTenantTree(staging);
   }
 }
 

@@ -121,7 +121,7 @@ export async function startOrchestrator(options: OrchestratorOptions = {}) {
     /** Deletes everything the tenant has on this host, as a lost disk would (its volume unmounted first). */
     wipeTenant(instanceId: string) {
       const root = path.join(dataDir, "tenants", instanceId);
-      spawnSync("umount", [path.join(root, "vol")], { stdio: "ignore" }); // not mounted without the sandbox: fine
+      spawnSync("umount", ["--detach-loop", path.join(root, "vol")], { stdio: "ignore" }); // not mounted without the sandbox: fine
       fs.rmSync(root, { recursive: true, force: true });
     },
     /** The orchestrator's event-loop delay (since the last reset) and memory; `reset` starts a new window. */
@@ -216,5 +216,5 @@ function unmountUnder(dir: string): void {
     .split("\n")
     .map((line) => line.split(" ")[4])
     .filter((mountPoint): mountPoint is string => mountPoint !== undefined && mountPoint.startsWith(`${dir}/`));
-  for (const mountPoint of mounts.sort().reverse()) spawnSync("umount", [mountPoint], { stdio: "ignore" });
+  for (const mountPoint of mounts.sort().reverse()) spawnSync("umount", ["--detach-loop", mountPoint], { stdio: "ignore" });
 }
