@@ -1,33 +1,28 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authenticateAccountToken } from "./account-tokens";
 import { generateApiKey } from "./api-keys";
 import type { Db } from "./db/client";
-import { openDb } from "./db/open";
+import { openTempDb, type TempDb } from "./db/temp-db";
 import { accountTokens, users } from "./db/schema";
 import { createAccountToken, listAccountTokens, revokeAccountToken } from "./data/account-tokens";
 import { NotFoundError } from "./errors";
 
 describe("account tokens (real libSQL file DB)", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-tokens-"));
   const ada = { id: "u1", name: "Ada", email: "ada@example.com" };
   const bob = { id: "u2", name: "Bob", email: "bob@example.com" };
   const now = new Date("2030-01-01T00:00:00Z");
+  let temp: TempDb;
   let db: Db;
 
   beforeAll(async () => {
-    db = await openDb({ url: `file:${path.join(dir, "control.db")}` });
+    temp = await openTempDb("picobase-tokens-");
+    db = temp.db;
     await db.insert(users).values([
       { ...ada, passwordHash: "x" },
       { ...bob, passwordHash: "x" },
     ]);
   });
-  afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => temp?.dispose());
 
   it("creates a token shown once, stores only its hash, and authenticates it as its user", async () => {
     const created = await createAccountToken(db, ada, { name: "laptop" }, now);

@@ -1,10 +1,7 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeyFromAuthorization, authenticateApiKey, generateApiKey, hashApiKey, parseApiKey, verifyApiKey } from "./api-keys";
-import { createDb, type Db } from "./db/client";
-import { migrateDb } from "./db/migrate";
+import type { Db } from "./db/client";
+import { openTempDb, type TempDb } from "./db/temp-db";
 import { apiKeys, instances, users } from "./db/schema";
 
 describe("api key format", () => {
@@ -49,19 +46,15 @@ describe("api key format", () => {
 });
 
 describe("authenticateApiKey (real libSQL file DB)", () => {
-  let dir: string;
+  let temp: TempDb;
   let db: Db;
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-keys-"));
-    db = createDb({ url: `file:${path.join(dir, "control.db")}` });
-    await migrateDb(db);
+    temp = await openTempDb("picobase-keys-");
+    db = temp.db;
     await db.insert(users).values({ id: "u1", name: "U", email: "u@example.com", passwordHash: "x" });
     await db.insert(instances).values({ id: "i1", ownerId: "u1", name: "I", subdomain: "inst", superuserEmail: "s@x", superuserPasswordEnc: "x" });
   });
-  afterAll(() => {
-    db.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => temp?.dispose());
 
   it("accepts a stored key, records last use, and refuses wrong and revoked keys", async () => {
     const k = generateApiKey();

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import fs from "node:fs";
 import net, { type AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sandboxScope } from "../orchestrator/config";
 import { tenantsGroup } from "../orchestrator/sandbox/cgroups";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
@@ -351,6 +351,8 @@ describe.runIf(isRoot)("sandbox shutdown", () => {
       expect(folders.map(path.dirname).filter((f) => fs.existsSync(f))).toEqual([]); // and this orchestrator's folder of them
       expect(execFileSync("ip", ["netns", "list"], { encoding: "utf8" })).not.toContain(id);
       expect(fs.readFileSync("/proc/self/mountinfo", "utf8")).not.toContain(orch.tenantRoot(id));
+      const image = path.join(orch.tenantRoot(id), "volume.img");
+      await vi.waitFor(() => expect(execFileSync("losetup", ["--associated", image], { encoding: "utf8" })).toBe(""), { timeout: 5_000 }); // its loop device is freed
     } finally {
       await orch.dispose();
     }

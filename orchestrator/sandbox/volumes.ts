@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import type { TenantPaths } from "../tenant/paths";
+import { createLoopDevices, type LoopDevices } from "./loop-devices";
 
 /** Disk use of one tenant volume, from statfs (no walk). */
 export type VolumeUsage = { usedBytes: number; sizeBytes: number };
@@ -31,6 +32,7 @@ export function createVolumes() {
    */
   const freshImageBytes = new Map<number, number>();
   const mountOptions = createMountOptions();
+  const loops = createLoopDevices();
   return {
     /**
      * Creates the image on first use, grows it when the quota grew, and mounts it when it is not
@@ -47,9 +49,9 @@ export function createVolumes() {
         if (await isMountPoint(paths.volume)) throw new Error(`${paths.volume} is mounted but its image is missing`);
         await createImage(paths.volumeImage, freshImageBytes.get(wanted) ?? wanted);
       }
-      if (!(await isMountPoint(paths.volume))) await mount(paths);
+      if (!(await isMountPoint(paths.volume))) await mount(loops, paths);
       else if (!(await mountOptions(paths.volume)).includes("nosymfollow")) await run("mount", ["-o", `remount,${SYMLINK_SAFE}`, paths.volume]); // mounted by an older version
-      const grown = await growToCapacity(paths, wanted);
+      const grown = await growToCapacity(loops, paths, wanted);
       if (!imageExists && grown) freshImageBytes.set(wanted, freshSizeFor(wanted, (await fs.stat(paths.volumeImage)).size));
       await fs.chmod(paths.volume, 0o711);
     },
@@ -59,9 +61,8 @@ export function createVolumes() {
       const s = await fs.statfs(paths.volume);
       return { usedBytes: (s.blocks - s.bfree) * s.bsize, sizeBytes: s.blocks * s.bsize };
     },
-    async unmount(paths: TenantPaths): Promise<void> {
-      if (await isMountPoint(paths.volume)) await unmount(paths);
-    },
+    /** Unmounts the tenant's volume (when mounted) and frees its loop device. */
+    unmount: (paths: TenantPaths): Promise<void> => unmount(loops, paths),
   };
 }
 
@@ -83,19 +84,19 @@ async function createImage(image: string, bytes: number): Promise<void> {
  * raised), the image is unmounted, grown and resized offline (online resizing needs
  * CAP_SYS_RESOURCE, which containers often lack), and mounted again. Never shrunk in place.
  */
-async function growToCapacity(paths: TenantPaths, wanted: number): Promise<boolean> {
+async function growToCapacity(loops: LoopDevices, paths: TenantPaths, wanted: number): Promise<boolean> {
   for (let round = 0; round < 3; round++) {
     const s = await fs.statfs(paths.volume);
     const deficit = wanted - s.blocks * s.bsize;
     if (deficit <= 0) return round > 0;
-    await unmount(paths);
+    await unmount(loops, paths);
     const { size } = await fs.stat(paths.volumeImage);
     await fs.truncate(paths.volumeImage, size + Math.ceil(deficit / MIB) * MIB + MIB);
     // resize2fs insists on a freshly checked filesystem; exit code 1 is "errors corrected" (e.g. the
     // block bitmap padding of a lazily initialised image), after which it is clean.
     await run("e2fsck", ["-f", "-p", paths.volumeImage], [0, 1]);
     await run("resize2fs", [paths.volumeImage]);
-    await mount(paths);
+    await mount(loops, paths);
   }
   return true;
 }
@@ -118,26 +119,27 @@ const MIB = 1024 * 1024;
 const SYMLINK_SAFE = "nosymfollow";
 
 /**
- * Attaches the image to a free loop device and mounts that device as ext4 (never a type guessed
- * from what a tenant wrote). `mount -o loop` would do both, but it first reads every loop device
- * on the host to find one already backed by the same file: a cost that grows with the number of
- * tenants on the node (bench/volume-mount.ts). A device attached this way is not freed by the
- * kernel at unmount, so every unmount detaches it (`unmount`). nosuid/nodev: nothing on a
- * tenant's disk can carry privileges; noatime saves writes.
+ * Mounts the image from its loop device (`loop-devices.ts`) as ext4, never a type guessed from
+ * what a tenant wrote. nosuid/nodev: nothing on a tenant's disk can carry privileges; noatime
+ * saves writes.
  */
-async function mount(paths: TenantPaths): Promise<void> {
-  const device = (await execa("losetup", ["--find", "--show", paths.volumeImage])).stdout.trim();
+async function mount(loops: LoopDevices, paths: TenantPaths): Promise<void> {
+  const device = await loops.attach(paths.volumeImage, paths.loopDeviceFile);
   try {
     await run("mount", ["-t", "ext4", "-o", `nosuid,nodev,noatime,${SYMLINK_SAFE}`, device, paths.volume]);
   } catch (err) {
-    await run("losetup", ["--detach", device]).catch(() => undefined); // the mount's error is the one that matters
+    await loops.release(paths.volumeImage, paths.loopDeviceFile).catch(() => undefined); // the mount's error is the one that matters
     throw err;
   }
 }
 
-/** Unmounts a tenant's volume and frees its loop device (one mounted by an earlier version frees itself). */
-function unmount(paths: TenantPaths): Promise<void> {
-  return run("umount", ["--detach-loop", paths.volume]);
+/**
+ * Unmounts a tenant's volume and frees its loop device: `umount` detaches the one it unmounts,
+ * and a device still bound to the image (attached before a crash, never mounted) is freed too.
+ */
+async function unmount(loops: LoopDevices, paths: TenantPaths): Promise<void> {
+  if (await isMountPoint(paths.volume)) await run("umount", ["--detach-loop", paths.volume]);
+  await loops.release(paths.volumeImage, paths.loopDeviceFile);
 }
 
 /** How long one read of /proc/self/mountinfo answers for every volume. */

@@ -16,6 +16,8 @@ export function tenantPaths(tenantsDir: string, instanceId: string) {
     root,
     volume,
     volumeImage: path.join(root, "volume.img"),
+    /** The loop device the image was last attached to (sandbox/loop-devices.ts). */
+    loopDeviceFile: path.join(meta, "loop-device"),
     dataDir: path.join(volume, "pb_data"),
     hooksDir: path.join(volume, "pb_hooks"),
     migrationsDir: path.join(volume, "pb_migrations"),
