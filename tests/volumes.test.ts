@@ -3,7 +3,6 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createLoopDevices } from "../orchestrator/sandbox/loop-devices";
 import { createVolumes } from "../orchestrator/sandbox/volumes";
 import { type TenantPaths, tenantPaths } from "../orchestrator/tenant/paths";
 
@@ -35,13 +34,17 @@ async function mountOf(paths: TenantPaths): Promise<{ source: string; type: stri
 describe.runIf(root)("tenant volumes", () => {
   const volumes = createVolumes();
   let dir: string;
+  let linked: string;
   const tenant = (id: string) => tenantPaths(dir, id);
 
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-volumes-"));
+    linked = `${dir}-link`;
+    fs.symlinkSync(dir, linked);
   });
   afterAll(async () => {
     for (const id of fs.readdirSync(dir)) await volumes.unmount(tenant(id)).catch(() => undefined);
+    fs.rmSync(linked, { force: true });
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -60,40 +63,77 @@ describe.runIf(root)("tenant volumes", () => {
     await expectNoDevice(paths); // a device left attached would hold the image (and a loop device) forever
   });
 
-  it("mounts the same device again while the filesystem is still alive elsewhere (never a second ext4 on one image)", async () => {
-    const paths = tenant("alive");
-    const elsewhere = path.join(dir, "elsewhere");
-    fs.mkdirSync(elsewhere);
-    await volumes.ensure(paths, 16 * MIB);
-    const [device] = await devicesOf(paths);
-    // As a sandbox's mount namespace would: the filesystem stays in use after the host's unmount.
+  /** Runs `body` while the tenant's filesystem is also mounted at another folder, as a sandbox's mount namespace would hold it after the host's unmount. */
+  async function aliveElsewhere(paths: TenantPaths, body: () => Promise<void>): Promise<void> {
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-volumes-elsewhere-"));
     await execa("mount", ["--bind", paths.volume, elsewhere]);
     try {
-      await volumes.unmount(paths);
-      expect(await devicesOf(paths)).toEqual([device]);
-      await volumes.ensure(paths, 16 * MIB);
-      expect(await devicesOf(paths)).toEqual([device]);
-      expect((await mountOf(paths))?.source).toBe(device);
-      await volumes.unmount(paths);
+      await body();
     } finally {
       await execa("umount", [elsewhere]);
+      fs.rmdirSync(elsewhere);
     }
+  }
+
+  it.each([
+    ["its folder", () => tenant("alive")],
+    ["a symlink to its folder (sysfs shows the real path)", () => tenantPaths(linked, "alive-linked")],
+  ])("mounts the same device again while the filesystem is still alive elsewhere, found through %s", async (_name, pathsOf) => {
+    const paths = pathsOf();
+    await volumes.ensure(paths, 16 * MIB);
+    const [device] = await devicesOf(paths);
+    await aliveElsewhere(paths, async () => {
+      await volumes.unmount(paths);
+      expect(await devicesOf(paths)).toEqual([device]); // in use: only marked to free itself
+      await volumes.ensure(paths, 16 * MIB);
+      expect(await devicesOf(paths)).toEqual([device]); // never a second ext4 on one image
+      expect((await mountOf(paths))?.source).toBe(device);
+      await volumes.unmount(paths);
+    });
     await expectNoDevice(paths); // freed at its last unmount
   });
 
-  it("takes over a device left attached before its mount (a crash), and frees one left so when the volume is released", async () => {
-    const paths = tenant("crashed");
+  it("does not grow an image whose filesystem is still alive elsewhere, and grows it at a later start", async () => {
+    const paths = tenant("grow-alive");
+    await volumes.ensure(paths, 16 * MIB);
+    const size = fs.statSync(paths.volumeImage).size;
+    await aliveElsewhere(paths, async () => {
+      await volumes.unmount(paths);
+      await volumes.ensure(paths, 64 * MIB); // e2fsck and resize2fs under a mounted filesystem would corrupt it
+      expect(fs.statSync(paths.volumeImage).size).toBe(size);
+      expect(await devicesOf(paths)).toHaveLength(1);
+      await volumes.unmount(paths);
+    });
+    await expectNoDevice(paths);
+    await volumes.ensure(paths, 64 * MIB);
+    expect(fs.statSync(paths.volumeImage).size).toBeGreaterThan(size);
+    await volumes.unmount(paths);
+    await expectNoDevice(paths);
+  });
+
+  it.each([
+    ["after recording it", (device: string) => device],
+    ["before recording it", () => "pending"],
+  ])("takes over a device a crash left attached %s, and frees one when the volume is released", async (_name, recorded) => {
+    const paths = tenant(`crashed-${recorded("x")}`);
     await volumes.ensure(paths, 16 * MIB);
     await volumes.unmount(paths);
-    const loops = createLoopDevices();
-    const left = await loops.attach(paths.volumeImage, paths.loopDeviceFile); // attached, never mounted
+    await expectNoDevice(paths);
+    // What a crash between an attach and its mount leaves.
+    const leave = async () => {
+      const device = (await execa("losetup", ["--find", "--show", paths.volumeImage])).stdout.trim();
+      fs.writeFileSync(paths.loopDeviceFile, recorded(device));
+      return device;
+    };
+    const left = await leave();
     await volumes.ensure(paths, 16 * MIB);
     expect(await devicesOf(paths)).toEqual([left]);
+    expect(fs.readFileSync(paths.loopDeviceFile, "utf8")).toBe(left);
     await volumes.unmount(paths);
     await expectNoDevice(paths);
 
-    await loops.attach(paths.volumeImage, paths.loopDeviceFile);
-    await volumes.unmount(paths); // not mounted: the device alone is freed
+    await leave();
+    await volumes.unmount(paths); // not mounted: the device alone is freed (a tenant being deleted)
     await expectNoDevice(paths);
   });
 
@@ -105,6 +145,10 @@ describe.runIf(root)("tenant volumes", () => {
     expect(await devicesOf(paths)).toHaveLength(1);
     await volumes.unmount(paths);
     await expectNoDevice(paths);
+  });
+
+  it("unmounts a tenant that never had a volume without an error", async () => {
+    await volumes.unmount(tenant("never-mounted"));
   });
 
   it("frees the loop device when the image does not mount", async () => {

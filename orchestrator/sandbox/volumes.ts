@@ -49,7 +49,7 @@ export function createVolumes() {
         if (await isMountPoint(paths.volume)) throw new Error(`${paths.volume} is mounted but its image is missing`);
         await createImage(paths.volumeImage, freshImageBytes.get(wanted) ?? wanted);
       }
-      if (!(await isMountPoint(paths.volume))) await mount(loops, paths);
+      if (!(await isMountPoint(paths.volume))) await mount(loops, paths, !imageExists);
       else if (!(await mountOptions(paths.volume)).includes("nosymfollow")) await run("mount", ["-o", `remount,${SYMLINK_SAFE}`, paths.volume]); // mounted by an older version
       const grown = await growToCapacity(loops, paths, wanted);
       if (!imageExists && grown) freshImageBytes.set(wanted, freshSizeFor(wanted, (await fs.stat(paths.volumeImage)).size));
@@ -62,7 +62,9 @@ export function createVolumes() {
       return { usedBytes: (s.blocks - s.bfree) * s.bsize, sizeBytes: s.blocks * s.bsize };
     },
     /** Unmounts the tenant's volume (when mounted) and frees its loop device. */
-    unmount: (paths: TenantPaths): Promise<void> => unmount(loops, paths),
+    async unmount(paths: TenantPaths): Promise<void> {
+      await unmount(loops, paths);
+    },
   };
 }
 
@@ -89,7 +91,12 @@ async function growToCapacity(loops: LoopDevices, paths: TenantPaths, wanted: nu
     const s = await fs.statfs(paths.volume);
     const deficit = wanted - s.blocks * s.bsize;
     if (deficit <= 0) return round > 0;
-    await unmount(loops, paths);
+    if (!(await unmount(loops, paths))) {
+      // Still mounted in a sandbox's namespace (a survivor of a crash): checking and resizing the
+      // image under it would corrupt it. Mounted again as it is; the next start grows it.
+      await mount(loops, paths);
+      return false;
+    }
     const { size } = await fs.stat(paths.volumeImage);
     await fs.truncate(paths.volumeImage, size + Math.ceil(deficit / MIB) * MIB + MIB);
     // resize2fs insists on a freshly checked filesystem; exit code 1 is "errors corrected" (e.g. the
@@ -119,27 +126,28 @@ const MIB = 1024 * 1024;
 const SYMLINK_SAFE = "nosymfollow";
 
 /**
- * Mounts the image from its loop device (`loop-devices.ts`) as ext4, never a type guessed from
- * what a tenant wrote. nosuid/nodev: nothing on a tenant's disk can carry privileges; noatime
- * saves writes.
+ * Mounts the image from its loop device (`loop-devices.ts`; none is bound to a `fresh` one) as
+ * ext4, never a type guessed from what a tenant wrote. nosuid/nodev: nothing on a tenant's disk
+ * can carry privileges; noatime saves writes.
  */
-async function mount(loops: LoopDevices, paths: TenantPaths): Promise<void> {
-  const device = await loops.attach(paths.volumeImage, paths.loopDeviceFile);
-  try {
-    await run("mount", ["-t", "ext4", "-o", `nosuid,nodev,noatime,${SYMLINK_SAFE}`, device, paths.volume]);
-  } catch (err) {
-    await loops.release(paths.volumeImage, paths.loopDeviceFile).catch(() => undefined); // the mount's error is the one that matters
-    throw err;
-  }
+function mount(loops: LoopDevices, paths: TenantPaths, fresh = false): Promise<void> {
+  return loops.mount(
+    paths.volumeImage,
+    paths.loopDeviceFile,
+    fresh,
+    (device) => run("mount", ["-t", "ext4", "-o", `nosuid,nodev,noatime,${SYMLINK_SAFE}`, device, paths.volume]),
+    () => run("umount", [paths.volume]),
+  );
 }
 
 /**
- * Unmounts a tenant's volume and frees its loop device: `umount` detaches the one it unmounts,
- * and a device still bound to the image (attached before a crash, never mounted) is freed too.
+ * Unmounts a tenant's volume and frees its loop device: `umount` detaches the one it unmounts, and
+ * a device still bound to the image (attached before a crash, never mounted) is freed too. False
+ * when a device stays bound: the filesystem is still in use elsewhere (it frees itself after).
  */
-async function unmount(loops: LoopDevices, paths: TenantPaths): Promise<void> {
+async function unmount(loops: LoopDevices, paths: TenantPaths): Promise<boolean> {
   if (await isMountPoint(paths.volume)) await run("umount", ["--detach-loop", paths.volume]);
-  await loops.release(paths.volumeImage, paths.loopDeviceFile);
+  return loops.release(paths.volumeImage, paths.loopDeviceFile);
 }
 
 /** How long one read of /proc/self/mountinfo answers for every volume. */
