@@ -147,6 +147,36 @@ describe.runIf(root)("tenant volumes", () => {
     await expectNoDevice(paths);
   });
 
+  it("with two devices on one image (a crash during an attach), frees the idle one and mounts the one in use", async () => {
+    const paths = tenant("two-devices");
+    await volumes.ensure(paths, 16 * MIB);
+    const [inUse] = await devicesOf(paths);
+    await aliveElsewhere(paths, async () => {
+      await volumes.unmount(paths);
+      const idle = (await execa("losetup", ["--find", "--show", paths.volumeImage])).stdout.trim();
+      fs.writeFileSync(paths.loopDeviceFile, "pending");
+      expect((await devicesOf(paths)).sort()).toEqual([inUse, idle].sort());
+      await volumes.ensure(paths, 16 * MIB);
+      expect(await devicesOf(paths)).toEqual([inUse]);
+      expect((await mountOf(paths))?.source).toBe(inUse);
+      await volumes.unmount(paths);
+    });
+    await expectNoDevice(paths);
+    await volumes.ensure(paths, 16 * MIB); // the recorded device was freed by someone else: looked for, none found
+    await volumes.unmount(paths);
+    expect(fs.readFileSync(paths.loopDeviceFile, "utf8")).toBe("released"); // so the next mount attaches without looking
+    await expectNoDevice(paths);
+  });
+
+  it("never makes a new image over one it cannot read", async () => {
+    const paths = tenant("unreadable");
+    fs.mkdirSync(paths.root, { recursive: true });
+    fs.symlinkSync(paths.volumeImage, paths.volumeImage); // stat fails with ELOOP, not ENOENT
+    await expect(volumes.ensure(paths, 16 * MIB)).rejects.toThrow(/ELOOP/);
+    expect(fs.readlinkSync(paths.volumeImage)).toBe(paths.volumeImage);
+    fs.rmSync(paths.volumeImage);
+  });
+
   it("unmounts a tenant that never had a volume without an error", async () => {
     await volumes.unmount(tenant("never-mounted"));
   });

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { execa } from "execa";
 import type { TenantPaths } from "../tenant/paths";
+import { isCode } from "../sync/local-files";
 import { createLoopDevices, type LoopDevices } from "./loop-devices";
 
 /** Disk use of one tenant volume, from statfs (no walk). */
@@ -43,7 +44,10 @@ export function createVolumes() {
       await fs.mkdir(paths.volume, { recursive: true, mode: 0o755 });
       const imageExists = await fs.stat(paths.volumeImage).then(
         () => true,
-        () => false,
+        (err: unknown) => {
+          if (isCode(err, "ENOENT")) return false;
+          throw err; // an image that cannot be read is not made again over the tenant's data
+        },
       );
       if (!imageExists) {
         if (await isMountPoint(paths.volume)) throw new Error(`${paths.volume} is mounted but its image is missing`);
@@ -101,7 +105,7 @@ async function growToCapacity(loops: LoopDevices, paths: TenantPaths, wanted: nu
     await fs.truncate(paths.volumeImage, size + Math.ceil(deficit / MIB) * MIB + MIB);
     // resize2fs insists on a freshly checked filesystem; exit code 1 is "errors corrected" (e.g. the
     // block bitmap padding of a lazily initialised image), after which it is clean.
-    await run("e2fsck", ["-f", "-p", paths.volumeImage], [0, 1]);
+    await run("e2fsck", ["-f", "-p", paths.volumeImage], { okCodes: [0, 1] });
     await run("resize2fs", [paths.volumeImage]);
     await mount(loops, paths);
   }
@@ -135,8 +139,8 @@ function mount(loops: LoopDevices, paths: TenantPaths, fresh = false): Promise<v
     paths.volumeImage,
     paths.loopDeviceFile,
     fresh,
-    (device) => run("mount", ["-t", "ext4", "-o", `nosuid,nodev,noatime,${SYMLINK_SAFE}`, device, paths.volume]),
-    () => run("umount", [paths.volume]),
+    (device) => run("mount", ["-t", "ext4", "-o", `nosuid,nodev,noatime,${SYMLINK_SAFE}`, device, paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS }),
+    () => run("umount", [paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS }),
   );
 }
 
@@ -146,7 +150,7 @@ function mount(loops: LoopDevices, paths: TenantPaths, fresh = false): Promise<v
  * when a device stays bound: the filesystem is still in use elsewhere (it frees itself after).
  */
 async function unmount(loops: LoopDevices, paths: TenantPaths): Promise<boolean> {
-  if (await isMountPoint(paths.volume)) await run("umount", ["--detach-loop", paths.volume]);
+  if (await isMountPoint(paths.volume)) await run("umount", ["--detach-loop", paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS });
   return loops.release(paths.volumeImage, paths.loopDeviceFile);
 }
 
@@ -189,7 +193,11 @@ async function isMountPoint(dir: string): Promise<boolean> {
   return self !== undefined && self.dev !== (await fs.stat(path.dirname(dir))).dev;
 }
 
-async function run(file: string, args: string[], okCodes = [0]): Promise<void> {
-  const result = await execa(file, args, { reject: false, all: true });
+/** How long a mount or unmount may take before it counts as hung (mounts wait for each other: loop-devices.ts). */
+const MOUNT_TIMEOUT_MS = 120_000;
+
+async function run(file: string, args: string[], options: { okCodes?: number[]; timeoutMs?: number } = {}): Promise<void> {
+  const okCodes = options.okCodes ?? [0];
+  const result = await execa(file, args, { reject: false, all: true, ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }) });
   if (!okCodes.includes(result.exitCode ?? -1)) throw new Error(`${file} ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
 }
