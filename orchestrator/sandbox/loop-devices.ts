@@ -49,7 +49,7 @@ export function createLoopDevices() {
         if (bound.length > 1) bound = await detachAll(bound, backing); // the idle ones go; one in use only gets marked
         if (bound.length > 1) throw new Error(`${image} is attached to ${bound.join(", ")}, all in use: not mounting it again`);
         const device = bound[0] ?? (await attach(image, record));
-        if (bound[0] && (await recordOf(record)) !== device) await writeRecord(record, device);
+        if (bound[0]) await writeRecord(record, device); // found by losetup, it may not be the recorded one
         try {
           await mountDevice(device);
         } catch (err) {
