@@ -7,7 +7,22 @@ const config: KnipConfig = {
     ".": {
       entry: ["scripts/*.{ts,mjs}", "bench/*.ts", "tests/**/*.ts"],
       // System tools the scripts, tests, benchmarks and the orchestrator run (apt packages and the Go toolchain), not npm packages.
-      ignoreBinaries: ["apt-get", "dpkg-query", "go", "findmnt", "ip", "losetup", "mkfifo", "mount", "nft", "sqlite3", "systemd-analyze", "umount", "wrk"],
+      ignoreBinaries: [
+        "apt-get",
+        "blkid",
+        "dpkg-query",
+        "go",
+        "findmnt",
+        "ip",
+        "losetup",
+        "mkfifo",
+        "mount",
+        "nft",
+        "sqlite3",
+        "systemd-analyze",
+        "umount",
+        "wrk",
+      ],
       // bench/load.ts loads it lazily through createRequire, which knip does not follow.
       ignoreDependencies: ["autocannon"],
       // PocketBase hooks and migrations, run by PocketBase's own JavaScript engine rather than imported.

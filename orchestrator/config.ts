@@ -71,6 +71,8 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   TENANT_TMP_SIZE: byteSize.default(64 * 1024 * 1024),
   /** Disk quota per instance for its PocketBase folders (data, uploaded files, hooks, migrations, static files). */
   TENANT_DISK_QUOTA: byteSize.default(1024 * 1024 * 1024),
+  /** Formatted volume images kept ready, so a new volume is a rename rather than a mkfs.ext4; 0 = none. */
+  VOLUME_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   /** Tenant network namespaces are numbered from this IPv4 subnet (a /30 each). */
   TENANT_SUBNET: z
     .string()
@@ -207,6 +209,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       workDir: path.join(platform.dataDir, "work", "deploys"),
     },
     imports: { maxBytes: env.IMPORT_MAX_SIZE ?? env.TENANT_DISK_QUOTA, maxFiles: env.TENANT_MAX_FILES },
+    /** Formatted volume images made ahead (sandbox/volume-pool.ts), beside the tenants' folders. */
+    volumePool: { dir: path.join(platform.dataDir, "volume-pool"), size: env.VOLUME_POOL_SIZE },
     sandbox: {
       scope: sandboxScope(platform.dataDir),
       limits: { memoryBytes: env.TENANT_MEMORY_MAX, pids: env.TENANT_PIDS_MAX, cpuWeight: env.TENANT_CPU_WEIGHT, cpuCores: env.TENANT_CPU_CORES },

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   if (sandbox) shutdown.add("tenant sandbox (namespaces, firewall)", 30_000, () => sandbox.close());
   const disk = createTenantDisk({
     tenantsDir: config.tenantsDir,
-    volumes: sandbox ? createVolumes() : undefined,
+    volumes: sandbox ? createVolumes({ pool: { ...config.volumePool, log } }) : undefined,
     log,
     onUsage: async (id, usage) => {
       await store.update(id, { diskUsedBytes: usage.usedBytes, diskQuotaBytes: usage.quotaBytes });

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createLogger } from "../orchestrator/logger";
 import { createVolumes } from "../orchestrator/sandbox/volumes";
 import { type TenantPaths, tenantPaths } from "../orchestrator/tenant/paths";
 
@@ -29,6 +30,11 @@ async function mountOf(paths: TenantPaths): Promise<{ source: string; type: stri
   if (result.exitCode !== 0) return undefined;
   const [source = "", type = "", options = ""] = result.stdout.trim().split(/\s+/);
   return { source, type, options: options.split(",") };
+}
+
+/** The UUID mkfs gave the filesystem in an image: tells one image from another. */
+async function filesystemId(image: string): Promise<string> {
+  return (await execa("blkid", ["--probe", "--match-tag", "UUID", "--output", "value", image])).stdout.trim();
 }
 
 describe.runIf(root)("tenant volumes", () => {
@@ -187,5 +193,30 @@ describe.runIf(root)("tenant volumes", () => {
     fs.writeFileSync(paths.volumeImage, Buffer.alloc(8 * MIB)); // no filesystem on it
     await expect(volumes.ensure(paths, 4 * MIB)).rejects.toThrow(/mount/);
     await expectNoDevice(paths);
+  });
+
+  it("takes a new tenant's image from the pool once the size is known, and it mounts with the quota's capacity", async () => {
+    const pool = path.join(dir, "..", `${path.basename(dir)}-pool`);
+    const pooled = createVolumes({ pool: { dir: pool, size: 1, delayMs: 0, log: createLogger("silent") } });
+    try {
+      await pooled.ensure(tenant("pool-learn"), 32 * MIB); // made at the quota and grown: the fresh size is learned
+      await pooled.ensure(tenant("pool-miss"), 32 * MIB); // the pool is empty: made here, and the pool fills
+      await vi.waitFor(() => expect(fs.readdirSync(pool).filter((name) => name.endsWith(".img"))).toHaveLength(1), { timeout: 10_000 });
+      const [ready = ""] = fs.readdirSync(pool);
+      const uuid = await filesystemId(path.join(pool, ready));
+
+      const paths = tenant("pool-hit");
+      await pooled.ensure(paths, 32 * MIB);
+      expect(await filesystemId(paths.volumeImage)).toBe(uuid); // moved in, not made
+      expect(await mountOf(paths)).toMatchObject({ type: "ext4" });
+      const s = await fs.promises.statfs(paths.volume);
+      expect(s.blocks * s.bsize).toBeGreaterThanOrEqual(32 * MIB);
+      expect(fs.readdirSync(paths.volume)).toEqual(["lost+found"]); // a fresh filesystem
+      expect(await devicesOf(paths)).toHaveLength(1);
+    } finally {
+      await pooled.close();
+      for (const id of ["pool-learn", "pool-miss", "pool-hit"]) await pooled.unmount(tenant(id));
+      fs.rmSync(pool, { recursive: true, force: true });
+    }
   });
 });

@@ -86,6 +86,7 @@ export function createTenantDisk(deps: {
     },
     /** Shutdown: unmounts every volume this process measured. */
     async close(): Promise<void> {
+      await deps.volumes?.close();
       for (const id of [...measured.keys()]) await this.release(id);
     },
   };

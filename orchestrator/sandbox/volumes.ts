@@ -4,6 +4,7 @@ import { execa } from "execa";
 import type { TenantPaths } from "../tenant/paths";
 import { isCode } from "../sync/local-files";
 import { createLoopDevices, type LoopDevices } from "./loop-devices";
+import { createVolumePool, type VolumePoolOptions } from "./volume-pool";
 
 /** Disk use of one tenant volume, from statfs (no walk). */
 export type VolumeUsage = { usedBytes: number; sizeBytes: number };
@@ -25,7 +26,7 @@ function headroomBytes(quotaBytes: number): number {
  * files directly are bounded as much as uploads through the gateway. Needs root (mount, loop
  * devices); this kernel's ext4/XFS project quotas are not relied on, as many hosts lack them.
  */
-export function createVolumes() {
+export function createVolumes(options: { pool?: Omit<VolumePoolOptions, "makeImage"> } = {}) {
   /**
    * Image size that gave a fresh filesystem at least `wanted` bytes, per `wanted`: ext4's own share
    * depends only on the size, so after the first tenant a new image is made large enough at once
@@ -34,10 +35,12 @@ export function createVolumes() {
   const freshImageBytes = new Map<number, number>();
   const mountOptions = createMountOptions();
   const loops = createLoopDevices();
+  const pool = options.pool ? createVolumePool({ ...options.pool, makeImage: (file, bytes) => createImage(file, bytes, true) }) : undefined;
   return {
     /**
-     * Creates the image on first use, grows it when the quota grew, and mounts it when it is not
-     * mounted (an orchestrator restart keeps mounts). Tenant folders inside are created by the caller.
+     * Creates the image on first use (a ready one from the pool when there is one of its size),
+     * grows it when the quota grew, and mounts it when it is not mounted (an orchestrator restart
+     * keeps mounts). Tenant folders inside are created by the caller.
      */
     async ensure(paths: TenantPaths, quotaBytes: number): Promise<void> {
       const wanted = quotaBytes + headroomBytes(quotaBytes);
@@ -51,7 +54,9 @@ export function createVolumes() {
       );
       if (!imageExists) {
         if (await isMountPoint(paths.volume)) throw new Error(`${paths.volume} is mounted but its image is missing`);
-        await createImage(paths.volumeImage, freshImageBytes.get(wanted) ?? wanted);
+        // Ready images are of sizes learned from a first growth: an image of `wanted` is grown after.
+        const bytes = freshImageBytes.get(wanted);
+        if (bytes === undefined || !(await pool?.take(paths.volumeImage, bytes))) await createImage(paths.volumeImage, bytes ?? wanted);
       }
       if (!(await isMountPoint(paths.volume))) await mount(loops, paths, !imageExists);
       else if (!(await mountOptions(paths.volume)).includes("nosymfollow")) await run("mount", ["-o", `remount,${SYMLINK_SAFE}`, paths.volume]); // mounted by an older version
@@ -69,18 +74,26 @@ export function createVolumes() {
     async unmount(paths: TenantPaths): Promise<void> {
       await unmount(loops, paths);
     },
+    /** Shutdown: stops making images ahead (volumes stay mounted: see TenantDisk.close). */
+    close: async (): Promise<void> => pool?.close(),
   };
 }
 
 export type Volumes = ReturnType<typeof createVolumes>;
 
-async function createImage(image: string, bytes: number): Promise<void> {
+/**
+ * Makes a formatted image of `bytes` at `image` (complete once there). `ahead`: made for the pool,
+ * at the lowest CPU priority, so it does not slow the starts it runs beside.
+ */
+async function createImage(image: string, bytes: number, ahead = false): Promise<void> {
   const tmp = `${image}.new`;
   await fs.rm(tmp, { force: true });
   await fs.writeFile(tmp, "", { mode: 0o600 });
   await fs.truncate(tmp, bytes);
   // -m 0: no blocks reserved for root (nothing runs as root in there); lazy init keeps it instant.
-  await run("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", tmp]);
+  const mkfs = ["mkfs.ext4", "-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", tmp];
+  if (ahead) await run("nice", ["-n", "19", ...mkfs]);
+  else await run(mkfs[0] as string, mkfs.slice(1));
   await fs.rename(tmp, image);
 }
 
