@@ -49,12 +49,12 @@ describe("several nodes on one control DB and one object store", () => {
     });
   });
   afterAll(async () => {
-    for (const node of nodes) {
-      await node.client.close();
-      await node.orch.dispose();
-    }
+    // All at once, and each whatever another's failure: a node left running keeps its volumes mounted.
+    const results = await Promise.allSettled(nodes.flatMap((node) => [node.client.close(), node.orch.dispose()]));
     await s3?.dispose();
     await sqld?.dispose();
+    const failed = results.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
   });
 
   const a = () => nodes[0]!;
