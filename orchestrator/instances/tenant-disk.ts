@@ -86,8 +86,8 @@ export function createTenantDisk(deps: {
     },
     /** Shutdown: unmounts every volume this process measured. */
     async close(): Promise<void> {
-      await deps.volumes?.close();
       for (const id of [...measured.keys()]) await this.release(id);
+      await deps.volumes?.close();
     },
   };
 }

@@ -1,9 +1,10 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { execa } from "execa";
 import type { TenantPaths } from "../tenant/paths";
 import { isCode } from "../sync/local-files";
+import { makeExt4Image } from "./ext4-image";
 import { createLoopDevices, type LoopDevices } from "./loop-devices";
+import { runTool } from "./run-tool";
 import { createVolumePool, type VolumePoolOptions } from "./volume-pool";
 
 /** Disk use of one tenant volume, from statfs (no walk). */
@@ -35,7 +36,7 @@ export function createVolumes(options: { pool?: Omit<VolumePoolOptions, "makeIma
   const freshImageBytes = new Map<number, number>();
   const mountOptions = createMountOptions();
   const loops = createLoopDevices();
-  const pool = options.pool ? createVolumePool({ ...options.pool, makeImage: (file, bytes) => createImage(file, bytes, true) }) : undefined;
+  const pool = options.pool ? createVolumePool({ ...options.pool, makeImage: (file, bytes) => makeExt4Image(file, bytes, { ahead: true }) }) : undefined;
   return {
     /**
      * Creates the image on first use (a ready one from the pool when there is one of its size),
@@ -56,12 +57,16 @@ export function createVolumes(options: { pool?: Omit<VolumePoolOptions, "makeIma
         if (await isMountPoint(paths.volume)) throw new Error(`${paths.volume} is mounted but its image is missing`);
         // Ready images are of sizes learned from a first growth: an image of `wanted` is grown after.
         const bytes = freshImageBytes.get(wanted);
-        if (bytes === undefined || !(await pool?.take(paths.volumeImage, bytes))) await createImage(paths.volumeImage, bytes ?? wanted);
+        if (bytes === undefined || !(await pool?.take(paths.volumeImage, bytes))) await makeExt4Image(paths.volumeImage, bytes ?? wanted);
       }
       if (!(await isMountPoint(paths.volume))) await mount(loops, paths, !imageExists);
-      else if (!(await mountOptions(paths.volume)).includes("nosymfollow")) await run("mount", ["-o", `remount,${SYMLINK_SAFE}`, paths.volume]); // mounted by an older version
+      else if (!(await mountOptions(paths.volume)).includes("nosymfollow")) await runTool("mount", ["-o", `remount,${SYMLINK_SAFE}`, paths.volume]); // mounted by an older version
       const grown = await growToCapacity(loops, paths, wanted);
-      if (!imageExists && grown) freshImageBytes.set(wanted, freshSizeFor(wanted, (await fs.stat(paths.volumeImage)).size));
+      if (!imageExists && grown) {
+        const fresh = freshSizeFor(wanted, (await fs.stat(paths.volumeImage)).size);
+        freshImageBytes.set(wanted, fresh);
+        pool?.keepReady(fresh);
+      }
       await fs.chmod(paths.volume, 0o711);
     },
     /** True while the tenant's volume is mounted. */
@@ -80,22 +85,6 @@ export function createVolumes(options: { pool?: Omit<VolumePoolOptions, "makeIma
 }
 
 export type Volumes = ReturnType<typeof createVolumes>;
-
-/**
- * Makes a formatted image of `bytes` at `image` (complete once there). `ahead`: made for the pool,
- * at the lowest CPU priority, so it does not slow the starts it runs beside.
- */
-async function createImage(image: string, bytes: number, ahead = false): Promise<void> {
-  const tmp = `${image}.new`;
-  await fs.rm(tmp, { force: true });
-  await fs.writeFile(tmp, "", { mode: 0o600 });
-  await fs.truncate(tmp, bytes);
-  // -m 0: no blocks reserved for root (nothing runs as root in there); lazy init keeps it instant.
-  const mkfs = ["mkfs.ext4", "-q", "-F", "-m", "0", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", tmp];
-  if (ahead) await run("nice", ["-n", "19", ...mkfs]);
-  else await run(mkfs[0] as string, mkfs.slice(1));
-  await fs.rename(tmp, image);
-}
 
 /**
  * ext4 keeps part of an image for itself (journal, inode tables), so the usable capacity is found
@@ -118,8 +107,8 @@ async function growToCapacity(loops: LoopDevices, paths: TenantPaths, wanted: nu
     await fs.truncate(paths.volumeImage, size + Math.ceil(deficit / MIB) * MIB + MIB);
     // resize2fs insists on a freshly checked filesystem; exit code 1 is "errors corrected" (e.g. the
     // block bitmap padding of a lazily initialised image), after which it is clean.
-    await run("e2fsck", ["-f", "-p", paths.volumeImage], { okCodes: [0, 1] });
-    await run("resize2fs", [paths.volumeImage]);
+    await runTool("e2fsck", ["-f", "-p", paths.volumeImage], { okCodes: [0, 1] });
+    await runTool("resize2fs", [paths.volumeImage]);
     await mount(loops, paths);
   }
   return true;
@@ -152,8 +141,8 @@ function mount(loops: LoopDevices, paths: TenantPaths, fresh = false): Promise<v
     paths.volumeImage,
     paths.loopDeviceFile,
     fresh,
-    (device) => run("mount", ["-t", "ext4", "-o", `nosuid,nodev,noatime,${SYMLINK_SAFE}`, device, paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS }),
-    () => run("umount", [paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS }),
+    (device) => runTool("mount", ["-t", "ext4", "-o", `nosuid,nodev,noatime,${SYMLINK_SAFE}`, device, paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS }),
+    () => runTool("umount", [paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS }),
   );
 }
 
@@ -163,7 +152,7 @@ function mount(loops: LoopDevices, paths: TenantPaths, fresh = false): Promise<v
  * when a device stays bound: the filesystem is still in use elsewhere (it frees itself after).
  */
 async function unmount(loops: LoopDevices, paths: TenantPaths): Promise<boolean> {
-  if (await isMountPoint(paths.volume)) await run("umount", ["--detach-loop", paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS });
+  if (await isMountPoint(paths.volume)) await runTool("umount", ["--detach-loop", paths.volume], { timeoutMs: MOUNT_TIMEOUT_MS });
   return loops.release(paths.volumeImage, paths.loopDeviceFile);
 }
 
@@ -208,9 +197,3 @@ async function isMountPoint(dir: string): Promise<boolean> {
 
 /** How long a mount or unmount may take before it counts as hung (mounts wait for each other: loop-devices.ts). */
 const MOUNT_TIMEOUT_MS = 120_000;
-
-async function run(file: string, args: string[], options: { okCodes?: number[]; timeoutMs?: number } = {}): Promise<void> {
-  const okCodes = options.okCodes ?? [0];
-  const result = await execa(file, args, { reject: false, all: true, ...(options.timeoutMs !== undefined && { timeout: options.timeoutMs }) });
-  if (!okCodes.includes(result.exitCode ?? -1)) throw new Error(`${file} ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
-}
