@@ -3,8 +3,8 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import { isCode, writeFileAtomic } from "../sync/local-files";
-import { removeTenantTree } from "../sync/remove-tree";
-import { codeDirectories, RestoreRollbackError, swapInDirectories } from "../sync/swap-directories";
+import { withStaging } from "../sync/staging";
+import { codeDirectories, swapInDirectories } from "../sync/swap-directories";
 import type { FileOwner } from "../sync/tenant-file";
 import type { TenantPaths } from "../tenant/paths";
 import { downloadDeploy, readDeployManifest } from "./deploy-store";
@@ -40,9 +40,7 @@ export async function installCode(
   const give = async (p: string) => {
     if (owner) await fs.lchown(p, owner.uid, owner.gid);
   };
-  const staging = await fs.mkdtemp(path.join(paths.volume, ".deploy-"));
-  let keepStaging = false;
-  try {
+  await withStaging({ parent: paths.volume, prefix: ".deploy-", log: deps.log }, async (staging) => {
     const fresh = path.join(staging, "new");
     await fs.mkdir(fresh);
     const directories = codeDirectories(paths);
@@ -53,10 +51,5 @@ export async function installCode(
     if (deployId) await downloadDeploy(deps.storage, await readDeployManifest(deps.storage, instanceId, deployId), fresh, give);
     await swapInDirectories(directories, fresh, path.join(staging, "old"), deps.log);
     await writeFileAtomic(markerFile(paths), JSON.stringify({ deployId }));
-  } catch (err) {
-    keepStaging = err instanceof RestoreRollbackError; // it holds the tenant's previous folders
-    throw err;
-  } finally {
-    if (!keepStaging) await removeTenantTree(staging);
-  }
+  });
 }

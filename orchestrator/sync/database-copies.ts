@@ -6,6 +6,7 @@ import { type DatabaseName, databaseNames } from "./keys";
 import { lstatOrNull } from "./local-files";
 import { removeTenantTree } from "./remove-tree";
 import { type SqliteCli, snapshotSqlite, snapshotSqliteAs } from "./sqlite-snapshot";
+import { sweepStaging } from "./staging";
 import { describeType, type FileOwner, type Opened, openTenantFile } from "./tenant-file";
 
 /** A consistent copy of one tenant database, open for reading. */
@@ -35,7 +36,7 @@ export async function copyDatabases(
     if (staging) await removeTenantTree(staging);
   };
   try {
-    if (asTenant) staging = await createStaging(paths, asTenant);
+    if (asTenant) staging = await createStaging(paths, asTenant, deps.log);
     for (const name of databaseNames) {
       const source = path.join(paths.dataDir, name);
       const stat = await lstatOrNull(source);
@@ -63,10 +64,8 @@ export async function copyDatabases(
  * A folder the tenant can write into, directly in the tenant root (ours, so the tenant cannot
  * rename or replace it), left over folders of an interrupted snapshot deleted first.
  */
-async function createStaging(paths: TenantPaths, owner: FileOwner): Promise<string> {
-  for (const name of await fs.readdir(paths.root)) {
-    if (name.startsWith(STAGING_PREFIX)) await removeTenantTree(path.join(paths.root, name));
-  }
+async function createStaging(paths: TenantPaths, owner: FileOwner, log: Logger): Promise<string> {
+  await sweepStaging(paths.root, STAGING_PREFIX, log);
   const staging = await fs.mkdtemp(path.join(paths.root, STAGING_PREFIX));
   await fs.lchown(staging, owner.uid, owner.gid);
   return staging;

@@ -2,8 +2,8 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
-import { removeTenantTree } from "./remove-tree";
-import { RestoreRollbackError, swapInDirectories, tenantDirectories } from "./swap-directories";
+import { withStaging } from "./staging";
+import { swapInDirectories, tenantDirectories } from "./swap-directories";
 import type { FileOwner } from "./tenant-file";
 
 /**
@@ -17,9 +17,7 @@ export async function replaceTenantData(paths: TenantPaths, owner: FileOwner | u
     // The tenant's (empty) folders exist first: its sandbox binds them, e.g. when `fill` runs SQLite as the tenant.
     if (await fs.mkdir(target, { recursive: true, mode: 0o700 })) await giveTree(target, owner);
   }
-  const staging = await fs.mkdtemp(path.join(paths.volume, ".import-"));
-  let keepStaging = false;
-  try {
+  await withStaging({ parent: paths.volume, prefix: ".import-", log }, async (staging) => {
     const fresh = path.join(staging, "new");
     for (const { name } of tenantDirectories(paths)) await fs.mkdir(path.join(fresh, name), { recursive: true, mode: 0o700 });
     const pbData = path.join(fresh, "pb_data");
@@ -27,12 +25,7 @@ export async function replaceTenantData(paths: TenantPaths, owner: FileOwner | u
     await fill(pbData);
     await giveTree(fresh, owner);
     await swapInDirectories(tenantDirectories(paths), fresh, path.join(staging, "old"), log);
-  } catch (err) {
-    keepStaging = err instanceof RestoreRollbackError; // it holds the tenant's previous folders
-    throw err;
-  } finally {
-    if (!keepStaging) await removeTenantTree(staging);
-  }
+  });
 }
 
 /** Gives every folder and file below `dir` (ours: no links) to `owner`. */

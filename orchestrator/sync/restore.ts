@@ -11,7 +11,8 @@ import type { Manifest, ManifestDatabase, ManifestFile } from "./manifest";
 import { manifestFiles, readManifest } from "./manifest-store";
 import { createOrderedPool, type OrderedPool } from "./ordered-pool";
 import { removeTenantTree } from "./remove-tree";
-import { RestoreRollbackError, swapInDirectories, tenantDirectories } from "./swap-directories";
+import { withStaging } from "./staging";
+import { swapInDirectories, tenantDirectories } from "./swap-directories";
 import type { FileOwner } from "./tenant-file";
 import { download, type Transferred } from "./transfer";
 
@@ -65,22 +66,19 @@ export async function restoreSnapshot(
   const parent = paths.volume;
   await fs.mkdir(parent, { recursive: true });
   await fs.mkdir(paths.meta, { recursive: true });
-  const staging = await fs.mkdtemp(path.join(parent, `.restore-${path.basename(paths.root)}-`));
   const cache = createHashCacheWriter(hashCacheFile(paths));
   let committed = false;
-  let keepStaging = false;
   try {
-    const fresh = path.join(staging, "new");
-    await downloadAll(deps, manifest, fresh, cache, owner, replica);
-    await swapInDirectories(tenantDirectories(paths), fresh, path.join(staging, "old"), deps.log);
-    committed = true;
-    await cache.commit();
+    await withStaging({ parent, prefix: ".restore-", log: deps.log, remove: removeStaging }, async (staging) => {
+      const fresh = path.join(staging, "new");
+      await downloadAll(deps, manifest, fresh, cache, owner, replica);
+      await swapInDirectories(tenantDirectories(paths), fresh, path.join(staging, "old"), deps.log);
+      committed = true;
+      await cache.commit();
+    });
   } catch (err) {
-    keepStaging = err instanceof RestoreRollbackError; // it holds the tenant's previous folders
     if (!committed) await cache.abort();
     throw err;
-  } finally {
-    if (!keepStaging) await removeStaging(staging);
   }
 }
 

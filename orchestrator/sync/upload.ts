@@ -9,6 +9,7 @@ import { databaseKey, databaseNames, fileListKey, manifestKey } from "./keys";
 import { MANIFEST_FORMAT, type Manifest, type ManifestDatabase, serializeManifest, type SnapshotReason } from "./manifest";
 import { manifestFiles, readManifest, storedGenerations } from "./manifest-store";
 import { createNdjsonWriter, type NdjsonWritten } from "./ndjson";
+import { withStaging } from "./staging";
 import { snapshotFiles, type SnapshotFilesResult } from "./snapshot-files";
 import type { SqliteCli } from "./sqlite-snapshot";
 import type { FileOwner } from "./tenant-file";
@@ -65,8 +66,9 @@ export async function uploadSnapshot(
   const databases = options.databases === "carry" && previous?.databases.some((d) => d.name === "data.db") ? "carry" : "copy";
   const stored = await storedBlobs(deps, previous);
   await fs.mkdir(paths.meta, { recursive: true });
-  const temp = await fs.mkdtemp(path.join(paths.meta, "snapshot-"));
-  try {
+  // Ours alone (nothing a tenant wrote is in it): fs.rm may delete it.
+  const removeTemp = (dir: string) => fs.rm(dir, { recursive: true, force: true });
+  return withStaging({ parent: paths.meta, prefix: "snapshot-", log: deps.log, remove: removeTemp }, async (temp) => {
     const phase = phaseTimer();
     // The replica's position is read (a listing of the store) only for a copy, and before it is taken: the copy holds at least that much.
     const replica = databases === "copy" ? await options.replicaPosition?.() : undefined;
@@ -86,9 +88,7 @@ export async function uploadSnapshot(
     const dbStored = sent.databases.reduce((n, d) => n + d.compressedSize, 0);
     const uploadedBytes = dbStored + files.uploadedBytes + listed.size + manifest.bytes;
     return { generation, manifestKey: manifest.key, sizeBytes: dbBytes + files.bytes, uploadedBytes, reason: options.reason };
-  } finally {
-    await fs.rm(temp, { recursive: true, force: true });
-  }
+  });
 }
 
 type ContentJob = { instanceId: string; generation: number; paths: TenantPaths; owner: FileOwner | undefined; stored: Set<string>; listFile: string };
