@@ -65,7 +65,7 @@ export async function copyDatabases(
  * rename or replace it), left over folders of an interrupted snapshot deleted first.
  */
 async function createStaging(paths: TenantPaths, owner: FileOwner, log: Logger): Promise<string> {
-  await sweepStaging(paths.root, STAGING_PREFIX, log);
+  await sweepStaging(paths.root, STAGING_PREFIX, log, { keepParked: false }); // the tenant writes in these: no swap ever parks folders there
   const staging = await fs.mkdtemp(path.join(paths.root, STAGING_PREFIX));
   await fs.lchown(staging, owner.uid, owner.gid);
   return staging;

@@ -11,9 +11,10 @@ describe("staging folders", () => {
   let parent: string;
   const names = () => fs.readdirSync(parent).sort();
   /** What a crash left: a staging folder with a half-written file, and `old/` holding `parked` folders. */
-  const leftover = (name: string, parked: string[] = []) => {
+  const leftover = (name: string, parked: string[] | null = []) => {
     fs.mkdirSync(path.join(parent, name, "new", "pb_data"), { recursive: true });
     fs.writeFileSync(path.join(parent, name, "new", "pb_data", "data.db"), "half a database");
+    if (parked === null) return; // a crash before any swap
     fs.mkdirSync(path.join(parent, name, "old"));
     for (const folder of parked) fs.mkdirSync(path.join(parent, name, "old", folder));
   };
@@ -46,8 +47,10 @@ describe("staging folders", () => {
   });
 
   it("deletes what a crash left of the same kind first, and keeps parked folders and other kinds", async () => {
-    leftover(".restore-crashed");
+    leftover(".restore-crashed", null);
     leftover(".restore-empty-old", []);
+    leftover(".restore-old-is-a-file", null);
+    fs.writeFileSync(path.join(parent, ".restore-old-is-a-file", "old"), "");
     leftover(".restore-parked", ["pb_data"]);
     leftover(".deploy-other-kind");
     fs.mkdirSync(path.join(parent, "pb_data"));
@@ -66,5 +69,31 @@ describe("staging folders", () => {
     expect(names()).toEqual([]);
     expect(fs.readFileSync(path.join(outside, "keep"), "utf8")).toBe("not the tenant's");
     fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it("renames what a finished swap parked before deleting it, so a crash meanwhile leaves nothing to keep", async () => {
+    const crash = async () => {
+      throw new Error("killed while deleting");
+    };
+    let staged = "";
+    await expect(
+      withStaging({ parent, prefix: ".deploy-", log, remove: crash }, async (dir) => {
+        staged = dir;
+        fs.mkdirSync(path.join(dir, "old", "pb_hooks"), { recursive: true }); // the replaced code folders
+      }),
+    ).rejects.toThrow(/killed/);
+    expect(fs.readdirSync(staged)).toEqual(["replaced"]);
+    await sweepStaging(parent, ".deploy-", log);
+    expect(names()).toEqual([]);
+  });
+
+  it("deletes folders with parked-looking content where no swap parks anything (a tenant writes in those)", async () => {
+    leftover(".snapshot-tenant-made", ["anything"]);
+    await sweepStaging(parent, ".snapshot-", log, { keepParked: false });
+    expect(names()).toEqual([]);
+  });
+
+  it("goes on when the leftovers cannot be read", async () => {
+    await sweepStaging(path.join(parent, "missing"), ".restore-", log);
   });
 });
