@@ -71,7 +71,7 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   TENANT_TMP_SIZE: byteSize.default(64 * 1024 * 1024),
   /** Disk quota per instance for its PocketBase folders (data, uploaded files, hooks, migrations, static files). */
   TENANT_DISK_QUOTA: byteSize.default(1024 * 1024 * 1024),
-  /** Formatted volume images kept ready, so a new volume is a rename rather than a mkfs.ext4; 0 = none. */
+  /** Formatted volume images kept ready, so a new volume skips mkfs.ext4 on its start; 0 = none. */
   VOLUME_POOL_SIZE: z.coerce.number().int().min(0).max(64).default(2),
   /** Tenant network namespaces are numbered from this IPv4 subnet (a /30 each). */
   TENANT_SUBNET: z

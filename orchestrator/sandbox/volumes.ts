@@ -79,7 +79,7 @@ export function createVolumes(options: { pool?: Omit<VolumePoolOptions, "makeIma
     async unmount(paths: TenantPaths): Promise<void> {
       await unmount(loops, paths);
     },
-    /** Shutdown: stops making images ahead (volumes stay mounted: see TenantDisk.close). */
+    /** Shutdown: stops making images ahead (unmounting the volumes is TenantDisk.close's part). */
     close: async (): Promise<void> => pool?.close(),
   };
 }
