@@ -142,7 +142,8 @@ describe("volume pool", () => {
     fs.writeFileSync(dest("taken.img"), "a tenant's volume");
     expect(await pool.take(dest("taken.img"), 100)).toBe(false);
     expect(fs.readFileSync(dest("taken.img"), "utf8")).toBe("a tenant's volume");
-    expect(await pool.take(dest("free.img"), 100)).toBe(true); // still there for the next take
+    expect(await pool.take(dest("free.img"), 100)).toBe(true);
+    expect(fs.readFileSync(dest("free.img"), "utf8")).toBe("image 1 of 100 bytes"); // the same image, kept for the next take
   });
 
   it("answers false while its folder cannot be read, and works once it can", async () => {

@@ -51,13 +51,15 @@ describe("staging folders", () => {
     leftover(".restore-empty-old", []);
     leftover(".restore-old-is-a-file", null);
     fs.writeFileSync(path.join(parent, ".restore-old-is-a-file", "old"), "");
+    leftover(".restore-unreadable-old", null);
+    fs.symlinkSync("old", path.join(parent, ".restore-unreadable-old", "old")); // ELOOP: cannot tell, so kept
     leftover(".restore-parked", ["pb_data"]);
     leftover(".deploy-other-kind");
     fs.mkdirSync(path.join(parent, "pb_data"));
     await withStaging({ parent, prefix: ".restore-", log }, async (dir) => {
-      expect(names().filter((name) => name !== path.basename(dir))).toEqual([".deploy-other-kind", ".restore-parked", "pb_data"]);
+      expect(names().filter((name) => name !== path.basename(dir))).toEqual([".deploy-other-kind", ".restore-parked", ".restore-unreadable-old", "pb_data"]);
     });
-    expect(names()).toEqual([".deploy-other-kind", ".restore-parked", "pb_data"]);
+    expect(names()).toEqual([".deploy-other-kind", ".restore-parked", ".restore-unreadable-old", "pb_data"]);
   });
 
   it("sweeps without following a link planted in a leftover", async () => {
