@@ -17,7 +17,7 @@ export type VolumePool = {
 };
 
 export type VolumePoolOptions = {
-  /** Ours alone, on the tenants' filesystem (a rename moves an image into a tenant's folder). */
+  /** Ours alone, on the tenants' filesystem (an image is linked into a tenant's folder). */
   dir: string;
   /** Images kept ready; 0 turns the pool off. */
   size: number;
@@ -33,9 +33,9 @@ const IMAGE_NAME = /^(\d+)-[0-9a-f]{16}\.img$/;
 
 /**
  * Keeps `size` formatted images of the size last asked for, so a new volume (an instance's first
- * start, a wake on a node without its local copy) is a rename rather than a `mkfs.ext4`: 12-17 ms
+ * start, a wake on a node without its local copy) is a link rather than a `mkfs.ext4`: 12-17 ms
  * of a wake from the store, a fork of the orchestrator included. Images are made one at a time,
- * a second after a take, and never reused once taken. When the size asked for changes (another
+ * a second after a take (or once a size is to be kept ready), and never reused once taken. When the size asked for changes (another
  * quota) the images of other sizes are deleted, so the pool stays bounded (instances with quotas
  * of their own, taking turns with the default, make their images at the start as without a pool);
  * what a crash left half made is deleted when the folder is first read.
