@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { once } from "node:events";
 import fs from "node:fs";
 import net, { type AddressInfo } from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sandboxScope } from "../orchestrator/config";
@@ -187,9 +188,17 @@ describe.runIf(isRoot)("hostile tenant (sandboxed, orchestrator as root)", () =>
 
   it("keeps its tenants' addresses: another orchestrator given the same subnet refuses to start, saying why", async () => {
     // Before, it started, and each of its tenants' health checks reached the first one's veth until the start timed out.
-    await expect(startOrchestrator({ env: { TENANT_SUBNET: orch.env.TENANT_SUBNET! } })).rejects.toThrow(
-      /TENANT_SUBNET 10\.\d+\.\d+\.0\/20 is already in use on this host \(10\.\d+\.\d+\.\d+\/30 on pb\w+/,
-    );
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "picobase-orch-"));
+    try {
+      await expect(startOrchestrator({ dataDir, env: { TENANT_SUBNET: orch.env.TENANT_SUBNET! } })).rejects.toThrow(
+        /TENANT_SUBNET 10\.\d+\.\d+\.0\/20 is already in use on this host \(10\.\d+\.\d+\.\d+\/30 on pb\w+/,
+      );
+      // Nor does it leave its cgroup folders behind (one per controller on v1, wherever its own cgroup is).
+      const group = tenantsGroup(sandboxScope(dataDir));
+      expect(execFileSync("find", ["/sys/fs/cgroup", "-maxdepth", "6", "-type", "d", "-name", group], { encoding: "utf8" })).toBe("");
+    } finally {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it("is blocked from metadata and private ranges by the installed firewall (rules inspected, no traffic sent)", async () => {

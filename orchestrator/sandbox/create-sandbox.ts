@@ -68,13 +68,20 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   if (typeof tools === "string") return tools;
   const cgroups = await openCgroups(config.scope);
   if (typeof cgroups === "string") return cgroups;
-  if (config.favorDynmods) {
-    const migrations = await favorCgroupMigrations();
-    if (typeof migrations !== "string") log.warn({ reason: migrations.unavailable }, "tenant starts wait on cgroup moves (favordynmods not set)");
-    else if (migrations === "enabled") log.info("cgroup2 remounted with favordynmods: tenant starts no longer wait on cgroup moves");
+  let host: Host;
+  try {
+    if (config.favorDynmods) {
+      const migrations = await favorCgroupMigrations();
+      if (typeof migrations !== "string") log.warn({ reason: migrations.unavailable }, "tenant starts wait on cgroup moves (favordynmods not set)");
+      else if (migrations === "enabled") log.info("cgroup2 remounted with favordynmods: tenant starts no longer wait on cgroup moves");
+    }
+    const networks = await createTenantNetworks(config, tools, log);
+    host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers: networks.dns };
+  } catch (err) {
+    await cgroups.close(); // an orchestrator that cannot start (a subnet in use) leaves no folder behind
+    throw err;
   }
-  const networks = await createTenantNetworks(config, tools, log);
-  const host: Host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers: networks.dns };
+  const { networks } = host;
   log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");
   // Prepared once per tenant and process lifetime: a wake reuses its cgroup, namespace and /etc.
   const prepared = new Map<string, { limits: string; sandbox: Promise<TenantSandbox> }>();
