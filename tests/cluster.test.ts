@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { leases } from "../lib/db/schema";
 import { createOrchestratorClient, readOrchestratorEvents, type OrchestratorMessage } from "../lib/orchestrator-client";
 import { clusterSecrets, loseHost, pocketBasesOf, startClusterNode, type ClusterNode } from "./support/cluster";
+import { printLogsOnFailure } from "./support/failure-logs";
 import { startOrchestrator } from "./support/orchestrator";
 import { startS3Server, type S3Server } from "./support/s3-server";
 import { startSqld, type Sqld } from "./support/sqld";
@@ -33,6 +34,7 @@ describe("several nodes on one control DB and one object store", () => {
   let s3: S3Server;
   const nodes: Node[] = [];
   const shared = clusterSecrets();
+  printLogsOnFailure(() => nodes.map((node) => ({ name: node.name, file: node.orch.logFile })));
 
   const startNode = (name: string): Promise<Node> =>
     startClusterNode(name, { sqld, s3, shared, env: { NODE_TTL_SECONDS: String(TTL_SECONDS), RECONCILE_INTERVAL_SECONDS: "1" } });
@@ -71,7 +73,8 @@ describe("several nodes on one control DB and one object store", () => {
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ text }),
     });
-    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(res.status, `through ${node.name}: ${body}`).toBe(200);
     await sleep(WINDOW_MS); // replicated: older than the window the design promises
     return node;
   }

@@ -1,5 +1,6 @@
 import type PocketBase from "pocketbase";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { printLogsOnFailure } from "./support/failure-logs";
 import { createGatewayClient, type GatewayClient } from "./support/gateway-client";
 import { runningInstance, startOrchestrator, type OrchestratorHandle } from "./support/orchestrator";
 import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "./support/processes";
@@ -67,6 +68,7 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
   let s3: S3Server | undefined;
   let orch: OrchestratorHandle;
   let client: GatewayClient;
+  printLogsOnFailure(() => (orch ? [{ name: "orchestrator", file: orch.logFile }] : []));
 
   beforeAll(async () => {
     s3 = useS3 ? await startS3Server() : undefined;
@@ -94,7 +96,10 @@ describe.each(drivers)("continuous replication ($name)", ({ s3: useS3 }) => {
    * `since`: when the last write may already be, make one more write after taking `since`.
    */
   const replicatedUpToNow = async (id: string, since = Date.now()) => {
-    await expect.poll(async () => Date.parse((await overview(id)).replication.lastReplicatedAt ?? "0") >= since, { timeout: 10_000, interval: 200 }).toBe(true);
+    // Polls the whole status, so a timeout prints what was last seen.
+    await expect
+      .poll(async () => (await overview(id)).replication, { timeout: 10_000, interval: 200 })
+      .toSatisfy((r: Overview["replication"]) => Date.parse(r.lastReplicatedAt ?? "0") >= since, `replicated up to ${new Date(since).toISOString()}`);
   };
 
   it("loses no write acknowledged more than 2 s before the host died", async () => {
