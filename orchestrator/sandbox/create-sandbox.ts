@@ -69,19 +69,21 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
   const cgroups = await openCgroups(config.scope);
   if (typeof cgroups === "string") return cgroups;
   let host: Host;
+  let networks: TenantNetworks | undefined;
   try {
     if (config.favorDynmods) {
       const migrations = await favorCgroupMigrations();
       if (typeof migrations !== "string") log.warn({ reason: migrations.unavailable }, "tenant starts wait on cgroup moves (favordynmods not set)");
       else if (migrations === "enabled") log.info("cgroup2 remounted with favordynmods: tenant starts no longer wait on cgroup moves");
     }
-    const networks = await createTenantNetworks(config, tools, log);
+    networks = await createTenantNetworks(config, tools, log);
     host = { config, tools, cgroups, networks, layout: await hostLayout(), nameservers: networks.dns };
   } catch (err) {
-    await cgroups.close(); // an orchestrator that cannot start (a subnet in use) leaves no folder behind
+    // An orchestrator that cannot start (a subnet in use) leaves no folder, firewall table or namespace behind.
+    await networks?.close().catch((closeErr: unknown) => log.warn({ err: closeErr }, "removing the tenant networks failed"));
+    await cgroups.close();
     throw err;
   }
-  const { networks } = host;
   log.info({ cgroup: `v${cgroups.version}`, limits: config.limits }, "tenant sandbox ready");
   // Prepared once per tenant and process lifetime: a wake reuses its cgroup, namespace and /etc.
   const prepared = new Map<string, { limits: string; sandbox: Promise<TenantSandbox> }>();
@@ -98,7 +100,7 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
     },
     async remove(instanceId) {
       prepared.delete(instanceId);
-      await networks.remove(instanceId);
+      await host.networks.remove(instanceId);
       await cgroups.remove(instanceId);
     },
     /**
@@ -110,7 +112,7 @@ export async function openSandbox(config: SandboxConfig, log: Logger): Promise<S
       const ids = [...prepared.keys()];
       prepared.clear();
       // Side by side, so slow cgroup removals cannot use up the shutdown step's time before the namespaces and firewall go.
-      const [removed] = await Promise.all([Promise.allSettled(ids.map((id) => cgroups.remove(id))), networks.close()]);
+      const [removed] = await Promise.all([Promise.allSettled(ids.map((id) => cgroups.remove(id))), host.networks.close()]);
       const failed = removed.filter((r) => r.status === "rejected").length;
       if (failed > 0) log.warn({ failed, of: ids.length }, "some tenant cgroups could not be removed");
       else await cgroups.close();

@@ -3,6 +3,7 @@ import { execa } from "execa";
 import type { Logger } from "../logger";
 import { createSlotPool, slotAddresses, slotCount, subnetConflicts, type HostRoute, type TenantAddresses } from "./addresses";
 import { PLATFORM_IFACE_PREFIX, parseNameservers, renderFirewall } from "./firewall-rules";
+import { runTool } from "./run-tool";
 import type { SandboxTools } from "./tools";
 
 /** One tenant's network namespace: PocketBase listens on `tenantIp` inside it. */
@@ -188,14 +189,15 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-async function run(file: string, args: string[], batch?: string[]): Promise<void> {
-  const result = await execa(file, args, { input: batch ? `${batch.join("\n")}\n` : undefined, reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`ip ${args.join(" ")} failed: ${result.all ?? ""}`.trim());
+/** Runs `ip` (or another tool) with `batch`, if any, as its stdin script, one command per line. */
+function run(file: string, args: string[], batch?: string[]): Promise<void> {
+  return runTool(file, args, batch ? { input: `${batch.join("\n")}\n` } : {});
 }
 
 async function installTable(nft: string, table: string, ruleset: string): Promise<void> {
   // Create-then-delete makes the replacement atomic and idempotent in one transaction.
   const input = `table inet ${table} {}\ndelete table inet ${table}\n${ruleset}`;
-  const result = await execa(nft, ["-f", "-"], { input, reject: false, all: true });
-  if (result.exitCode !== 0) throw new Error(`installing the tenant firewall failed: ${result.all ?? ""}`);
+  await runTool(nft, ["-f", "-"], { input }).catch((err: Error) => {
+    throw new Error(`installing the tenant firewall failed: ${err.message}`);
+  });
 }
