@@ -3,7 +3,8 @@
 // they idle. Runs with the platform as configured on this host (sandboxed as root, cgroup limits,
 // replication on with the S3 server), as bench/wakes.ts does.
 // Baselines in the same run: the orchestrator and one busy tenant measured with that tenant alone
-// before the others start.
+// before the others start. The busy tenant is measured again with Litestream paused, and with the
+// idle PocketBase processes paused, to tell which neighbour costs it.
 // Targets (issue 10): host cost per tenant (PSS of every process in its cgroup + the shared
 // Litestream's PSS / N) <= 10 MB; orchestrator RSS <= 400 MB; event-loop delay p99 <= 20 ms while
 // idle; the busy tenant's gateway p50 with N-1 idle neighbours <= 1.1x its p50 alone.
@@ -90,6 +91,27 @@ function tenantCosts(orch: OrchestratorHandle, ids: string[]) {
 
 const fdCount = (pid: number) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
+/** Sends `signal` to each pid, ignoring those already gone. */
+function signalAll(pids: number[], signal: NodeJS.Signals): void {
+  for (const p of pids) {
+    try {
+      process.kill(p, signal);
+    } catch {
+      // exited meanwhile
+    }
+  }
+}
+
+/** Runs `work` with `pids` stopped (SIGSTOP), resuming them whatever happens. */
+async function whilePaused<T>(pids: number[], work: () => Promise<T>): Promise<T> {
+  signalAll(pids, "SIGSTOP");
+  try {
+    return await work();
+  } finally {
+    signalAll(pids, "SIGCONT");
+  }
+}
+
 const s3 = await startS3Server();
 const orch = await startOrchestrator({
   env: {
@@ -167,6 +189,13 @@ try {
   const costs = tenantCosts(orch, ids);
   const litestreamKb = litestreamProcessesUnder(orch.dataDir).reduce((sum, p) => sum + pssKb(p), 0);
   const withNeighbours = await busyTenant(client, "busy");
+  // Which neighbour costs the busy tenant: the same measurement with Litestream paused, then with
+  // the idle PocketBase processes paused (SIGSTOP; each resumed before the next step).
+  const litestreamPaused = await whilePaused(litestreamProcessesUnder(orch.dataDir), () => busyTenant(client, "busy"));
+  const busyPids = new Set(tenantCgroupPids(orch, busy.id));
+  const neighbourPids = pocketbaseProcessesUnder(orch.dataDir).filter((p) => !busyPids.has(p));
+  const neighboursPaused = await whilePaused(neighbourPids, () => busyTenant(client, "busy"));
+  const withNeighboursAgain = await busyTenant(client, "busy"); // brackets the paused runs in time
 
   console.log(
     `\nstarted ${count - 1} neighbours in ${startSeconds.toFixed(1)} s (${((count - 1) / startSeconds).toFixed(1)} per s); healthy through the gateway: ${count - unhealthy.length}/${count}`,
@@ -203,6 +232,12 @@ try {
   const a = summarize("busy tenant /api/health, alone", alone);
   const w = summarize(`busy tenant, ${count - 1} idle neighbours`, withNeighbours);
   console.log(`ratio with neighbours / alone: p50 ${(w.p50 / a.p50).toFixed(2)}x (target <= 1.1x), p99 ${(w.p99 / a.p99).toFixed(2)}x`);
+  const l = summarize("busy tenant, neighbours, Litestream paused", litestreamPaused);
+  const n = summarize(`busy tenant, ${neighbourPids.length} idle PocketBase paused`, neighboursPaused);
+  const again = summarize(`busy tenant, ${count - 1} idle neighbours, again`, withNeighboursAgain);
+  console.log(
+    `ratio / alone: Litestream paused p50 ${(l.p50 / a.p50).toFixed(2)}x; idle PocketBase paused p50 ${(n.p50 / a.p50).toFixed(2)}x; neighbours again p50 ${(again.p50 / a.p50).toFixed(2)}x`,
+  );
 } finally {
   await client.close();
   const t1 = performance.now();

@@ -6,7 +6,7 @@ const TAIL_LINES = 80;
 const MAX_LINE_CHARS = 600;
 
 /** The last `lines` lines of a log file, each cut to a readable length; a note when it cannot be read. */
-export function logTail(file: string, lines = TAIL_LINES): string {
+function logTail(file: string, lines = TAIL_LINES): string {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
