@@ -116,7 +116,7 @@ const s3 = await startS3Server();
 const orch = await startOrchestrator({
   env: {
     ...s3.env,
-    LOG_LEVEL: "warn",
+    LOG_LEVEL: "info", // the shutdown's step times (printed at the end) are logged at info
     IDLE_TIMEOUT_MINUTES: "0",
     REPLICATION: "on",
     START_TIMEOUT_MS: "120000",
@@ -245,4 +245,24 @@ try {
   await s3.dispose();
   const leftovers = pocketbaseProcessesUnder(orch.dataDir).length;
   console.log(`\nstopped in ${((performance.now() - t1) / 1000).toFixed(1)} s; PocketBase processes left: ${leftovers}`);
+  printShutdown(orch.logFile);
+}
+
+/** The shutdown as the orchestrator logged it: each step's time, and how many tenants got their final upload. */
+function printShutdown(logFile: string): void {
+  const lines = fs.readFileSync(logFile, "utf8").split("\n");
+  const from = lines.findLastIndex((line) => line.includes('"shutting down"'));
+  const entries = lines.slice(Math.max(0, from)).flatMap((line) => {
+    try {
+      return [JSON.parse(line) as { msg?: string; step?: string; ms?: number; timeoutMs?: number; reason?: string; left?: number }];
+    } catch {
+      return [];
+    }
+  });
+  const steps = entries
+    .filter((e) => e.step !== undefined && ((e.ms ?? 0) >= 100 || e.timeoutMs !== undefined))
+    .map((e) => `${e.step} ${e.ms ?? `timed out (${e.timeoutMs} ms)`}`);
+  const uploads = entries.filter((e) => e.msg === "snapshot uploaded" && e.reason === "stop").length;
+  const left = entries.find((e) => e.left !== undefined)?.left ?? 0;
+  console.log(`shutdown: final uploads ${uploads}, stopped without one ${left}; steps over 100 ms (ms): ${steps.join("; ")}`);
 }

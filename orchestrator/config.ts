@@ -53,6 +53,8 @@ const orchestratorEnvSchema = platformEnvSchema.extend({
   /** Starts and wakes doing their work (restore, launch, health check) at once; the rest queue in arrival order. */
   START_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   STOP_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How long a shutdown of a node with a local control DB keeps beginning final uploads; the instances not reached by then stop without one (their data stays on this node). */
+  SHUTDOWN_UPLOAD_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
   WAKE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(15),
   /** Go runtime soft memory limit for each tenant process (GOMEMLIMIT). */
@@ -186,6 +188,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env) {
       snapshotIntervalMs: env.SNAPSHOT_INTERVAL_SECONDS === undefined ? null : env.SNAPSHOT_INTERVAL_SECONDS * 1000,
       startTimeoutMs: env.START_TIMEOUT_MS,
       stopTimeoutMs: env.STOP_TIMEOUT_MS,
+      shutdownUploadMs: env.SHUTDOWN_UPLOAD_SECONDS * 1000,
       wakeTimeoutMs: env.WAKE_TIMEOUT_MS,
       reconcileIntervalMs: env.RECONCILE_INTERVAL_SECONDS * 1000,
     },

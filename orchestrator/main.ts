@@ -59,6 +59,9 @@ import { assertSupportedNode } from "./tools/node-version";
 import { startRuntimeMonitor } from "./tools/runtime-metrics";
 import { protectDataDir } from "./tenant/protect-data-dir";
 
+/** How long a cluster node's shutdown lets its final uploads run (they all run there, see below). */
+const CLUSTER_FINAL_UPLOADS_MS = 120_000;
+
 async function main(): Promise<void> {
   assertSupportedNode(); // first: an older Node fails here, saying which it needs, before anything is touched
   const config = loadConfig();
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
   shutdown.add("runtime monitor", 1_000, () => runtime.stop());
 
   const db = await openDb(config.db);
+  /** A local control DB: no other node can share it, so none can take a tenant over from this one. */
+  const soleNode = config.db.url.startsWith("file:");
   shutdown.add("control DB", 5_000, () => db.close());
   // This process in the cluster's tables (docs/scale-out.md); the heartbeat starts further down.
   const incarnation = randomBytes(8).toString("hex");
@@ -105,6 +110,11 @@ async function main(): Promise<void> {
     log,
     lineages: (id) => clusterStore.lineages(id),
   });
+  // This node's heartbeat (the cluster is made below) keeps its leases until its tenants' processes
+  // and Litestream's final syncs are done: the tenants a shutdown had no time to upload run until
+  // then. So it is registered before both, and runs after them.
+  let leaveCluster: () => Promise<void> = async () => undefined;
+  shutdown.add("cluster membership", 5_000, () => leaveCluster());
   // Registered before the tenants' step, so it runs after it: their final syncs go through Litestream.
   if (replication) shutdown.add("replication (Litestream)", 40_000, () => replication.close());
   const supervisor = createSupervisor({
@@ -114,8 +124,8 @@ async function main(): Promise<void> {
   });
   shutdown.add("remaining PocketBase processes", config.timings.stopTimeoutMs + 5_000, () => supervisor.stopAll());
 
-  // This node's heartbeat and leases (docs/scale-out.md). Registered before the tenants' step so it
-  // runs after it at shutdown: final uploads need their leases renewed until the last one is stored.
+  // This node's heartbeat and leases (docs/scale-out.md). Its shutdown step (above) runs after the
+  // tenants' step: final uploads need their leases renewed until the last one is stored.
   const startedAt = new Date();
   const version = (JSON.parse(await fs.readFile(path.resolve(import.meta.dirname, "../package.json"), "utf8")) as { version: string }).version;
   let gatewayPortNow = config.gateway.port;
@@ -137,12 +147,12 @@ async function main(): Promise<void> {
     ttlMs: config.node.ttlMs,
     log,
     askPeer: (node, signal) => peerApi.status(node, signal),
-    soleByDesign: config.db.url.startsWith("file:"),
+    soleByDesign: soleNode,
     onLost: (ids) => {
       for (const id of ids) lifecycle.fence(id).catch((err: unknown) => log.error({ err, instanceId: id }, "stopping a tenant whose lease was lost failed"));
     },
   });
-  shutdown.add("cluster membership", 5_000, () => cluster.leave());
+  leaveCluster = () => cluster.leave();
 
   const bus = createEventBus();
   shutdown.add("instance notices", 1_000, notices.watch(bus));
@@ -175,7 +185,12 @@ async function main(): Promise<void> {
     onLive: (id, live) => (live ? idle.reset(id) : idle.forget(id)),
     appUrlOf: (instance) => domains.appUrlOf(instance),
   });
-  shutdown.add("tenants (final upload)", 120_000, () => lifecycle.stopAll());
+  // A tenant left without its final upload resumes from its local copy at this node's next start.
+  // In a cluster a peer would take it over from the store instead, without its newest writes, so
+  // there every tenant gets its upload, bounded only by the step (drain a large node first).
+  const uploadBudgetMs = soleNode ? config.timings.shutdownUploadMs : Number.POSITIVE_INFINITY;
+  const uploadStepMs = soleNode ? config.timings.shutdownUploadMs + 30_000 : CLUSTER_FINAL_UPLOADS_MS;
+  shutdown.add("tenants (final upload)", uploadStepMs, () => lifecycle.stopAll(uploadBudgetMs));
   const controller = createInstanceController({ db, store, lifecycle, encryptionKey: config.encryptionKey, log });
 
   const reconciler = createReconciler({

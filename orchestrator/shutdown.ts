@@ -14,10 +14,12 @@ export function createShutdown(log: Logger) {
   let done: Promise<void> | undefined;
 
   async function runStep(step: Step): Promise<void> {
+    const started = performance.now();
     try {
       const run = Promise.resolve().then(step.run);
       const result = await pTimeout<unknown>(run, { milliseconds: step.timeoutMs, fallback: () => TIMED_OUT });
       if (result === TIMED_OUT) log.warn({ step: step.name, timeoutMs: step.timeoutMs }, "shutdown step timed out");
+      else log.info({ step: step.name, ms: Math.round(performance.now() - started) }, "shutdown step done");
     } catch (err) {
       log.error({ err, step: step.name }, "shutdown step failed");
     }

@@ -68,3 +68,39 @@ describe("crash recovery", () => {
     expect(row!.generation).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe("a shutdown out of time for final uploads", () => {
+  let orch: OrchestratorHandle;
+  let client: GatewayClient;
+  afterAll(async () => {
+    await client?.close();
+    await orch?.dispose();
+  });
+
+  it("stops the tenants it has no time to upload without one, and resumes them from the local copy at the next start", async () => {
+    orch = await startOrchestrator({ env: { SHUTDOWN_UPLOAD_SECONDS: "0" } });
+    client = createGatewayClient({ port: orch.gatewayPort });
+    const sub = "late";
+    const id = await orch.createInstance(sub);
+    await orch.api("POST", `/v1/instances/${id}/start?wait=1`);
+    const su = await orch.superuser(id);
+    const pb = client.pocketBase(sub);
+    await pb.collection("_superusers").authWithPassword(su.email, su.password);
+    const seeded = await seedPosts(pb);
+
+    await orch.kill("SIGTERM");
+    expect(pocketbaseProcessesUnder(orch.dataDir)).toEqual([]);
+    const [row] = await orch.db.query.instances.findMany({ where: (i, { eq }) => eq(i.id, id) });
+    // No final upload (it would have recorded "stopped"): the status a crash leaves.
+    expect(row).toMatchObject({ desiredState: "running", status: "running" });
+
+    await orch.restart();
+    await expect.poll(async () => (await orch.api("GET", `/v1/instances/${id}`)).body.instance?.status, { timeout: 60_000, interval: 250 }).toBe("running");
+    const again = client.pocketBase(sub);
+    await again.collection("_superusers").authWithPassword(su.email, su.password);
+    await expectPostsIntact(again, seeded, client.fetch);
+    // From this node's own copy, not a restore from the store.
+    const events = await orch.db.query.instanceEvents.findMany({ where: (e, { and, eq }) => and(eq(e.instanceId, id), eq(e.type, "started")) });
+    expect(events.at(-1)?.message).toMatch(/^Running \(local data/);
+  });
+});

@@ -97,6 +97,9 @@ class ShuttingDownError extends Error {
   }
 }
 
+/** Final uploads a shutdown runs at once: each is CPU (a sandboxed SQLite copy, compression) and round trips to the store. */
+const STOPS_AT_ONCE = 4;
+
 /**
  * Starts, stops, snapshots and deletes tenants. One operation at a time per instance; concurrent
  * starts share one promise. At most `startConcurrency` starts do their work at once, in arrival
@@ -406,9 +409,13 @@ export function createLifecycle(deps: LifecycleDeps) {
   }
 
   /** Stops the process (if any) and uploads what changed; failures leave a visible sync_failed. */
-  async function doStop(id: string): Promise<void> {
+  async function doStop(id: string, why: "stop" | "shutdown" = "stop"): Promise<void> {
+    const clock = phaseClock();
     await stopProcess(id);
-    await flush(id, "stop");
+    clock.mark("process");
+    await flush(id, why);
+    clock.mark("upload");
+    log.debug({ instanceId: id, phasesMs: clock.phases }, "tenant stop phases");
   }
 
   /** Stops PocketBase (if it runs) and then its replication: the final sync has every write. */
@@ -502,10 +509,11 @@ export function createLifecycle(deps: LifecycleDeps) {
     await store.update(instance.id, { appUrl });
   }
 
-  async function flush(id: string, why: "stop" | "retry"): Promise<void> {
+  async function flush(id: string, why: "stop" | "retry" | "shutdown"): Promise<void> {
     try {
       await takeLease(id);
-      const generation = await uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "stop");
+      // A shutdown leaves the old snapshots' pruning to the next upload: its time goes to storing every tenant.
+      const generation = await uploadIfChanged(uploadDeps, id, pathsOf(id), await ownerOf(id), "stop", { prune: why !== "shutdown" });
       const message = generation ? `Stopped; snapshot ${generation} stored.` : "Stopped; no changes to store.";
       await store.transition(id, "stored", message, { statusReason: null, port: null, lastStoppedAt: new Date() });
       // Stored: any node may start it next. A failed upload keeps the lease, and the newest data, here.
@@ -637,11 +645,31 @@ export function createLifecycle(deps: LifecycleDeps) {
       const { diskQuotaBytes: _disk, ...limits } = limitsOf(await store.get(t.instanceId));
       await supervisor.ensureSuperuser(t.instanceId, pathsOf(t.instanceId), t.email, t.password, await identityOf(t.instanceId), limits);
     },
-    /** Shutdown: stops every live instance with a final upload, keeping desired states. */
-    async stopAll(): Promise<void> {
+    /**
+     * Shutdown: stops every live instance with a final upload, keeping desired states. At most
+     * STOPS_AT_ONCE at a time, so each one finishes instead of a thousand sharing the cores and
+     * the store until none has. Once `budgetMs` has passed since the call (the starts it waits
+     * for count), none begins: the ones left stay up for the supervisor to stop without an
+     * upload, as after a crash (their data stays on this node; the next start here resumes them:
+     * main.ts gives a budget only to a node no other can take a tenant over from).
+     */
+    async stopAll(budgetMs: number): Promise<void> {
+      const giveUpAt = Date.now() + budgetMs;
       closing = true; // starts still waiting for a slot give up, and stay `starting` for the next run
       await Promise.allSettled(starts.pending());
-      await Promise.allSettled(supervisor.liveIds().map((id) => queue.run(id, () => doStop(id))));
+      const slots = pLimit(STOPS_AT_ONCE);
+      let left = 0;
+      const ids = supervisor.liveIds();
+      // The slot is taken once the instance's own queue lets its stop begin, and the time checked then.
+      const stop = (id: string) => slots(() => (Date.now() < giveUpAt ? doStop(id, "shutdown") : void left++));
+      const stops = await Promise.allSettled(ids.map((id) => queue.run(id, () => stop(id))));
+      let failed = 0;
+      stops.forEach((result, i) => {
+        if (result.status === "fulfilled") return;
+        failed++;
+        log.error({ err: result.reason, instanceId: ids[i] }, "stopping an instance at shutdown failed");
+      });
+      if (left > 0 || failed > 0) log.warn({ left, failed, budgetMs }, "shutdown: not every instance got its final upload");
     },
   };
 }

@@ -8,6 +8,7 @@ import { type FileOwner, type ReplicaSource, readSyncState, type SnapshotOptions
 import type { SnapshotReason } from "../sync/manifest";
 import { generationsToKeep } from "../sync/retention";
 import type { TenantPaths } from "../tenant/paths";
+import { phaseClock } from "../tools/phase-clock";
 import type { InstanceStore } from "./instance-store";
 
 /** A full collection (reading every kept manifest) runs at most this often per instance while it runs. */
@@ -115,7 +116,8 @@ export async function restorePointOf(deps: Pick<UploadDeps, "store" | "replicati
  * Returns the new generation, or null when there was nothing to upload. Local files are untouched;
  * only files `owner` (the tenant's uid, when it has its own) owns are read. A scheduled snapshot of
  * a tenant Litestream replicates stores its files only (the databases are carried over); every
- * other snapshot copies the databases too, noting how far the replica was then.
+ * other snapshot copies the databases too, noting how far the replica was then. Old generations
+ * are pruned after it unless `prune` is false (the next upload does it); the log has each phase's time.
  */
 export async function uploadIfChanged(
   deps: UploadDeps,
@@ -123,16 +125,20 @@ export async function uploadIfChanged(
   paths: TenantPaths,
   owner: FileOwner | undefined,
   reason: SnapshotReason,
+  { prune = true }: { prune?: boolean } = {},
 ): Promise<number | null> {
+  const clock = phaseClock();
   const state = await readSyncState(paths);
   if (!state) return null; // never started on this host: nothing local to upload
   const instance = await deps.store.get(instanceId);
   const carry = reason === "schedule" && deps.replication?.isReplicating(instanceId) === true;
   const fingerprint = await deps.sync.fingerprint(paths, carry ? "files" : "all");
+  clock.mark("fingerprint");
   if (state.fingerprint === fingerprint && state.generation <= instance.generation) return null;
   const fence = deps.fenceOf(instanceId);
   const generation = fence && (await deps.store.reserveGeneration(instanceId, state.generation, fence));
   if (!fence || !generation) throw new LeaseLostError(instanceId);
+  clock.mark("reserve");
   const started = Date.now();
   const options: SnapshotOptions = {
     databases: carry ? "carry" : "copy",
@@ -141,11 +147,14 @@ export async function uploadIfChanged(
     previousGeneration: instance.generation,
   };
   const result = await deps.sync.upload(instanceId, paths, generation, owner, options);
+  clock.mark("upload");
   if (!(await deps.store.recordSnapshot(instanceId, result, fence))) throw new LeaseLostError(instanceId);
   await writeSyncState(paths, { generation, fingerprint });
-  await pruneGenerations(deps, instanceId, reason);
+  clock.mark("record");
+  if (prune) await pruneGenerations(deps, instanceId, reason);
+  clock.mark("prune");
   deps.log.info(
-    { instanceId, generation, reason, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started },
+    { instanceId, generation, reason, sizeBytes: result.sizeBytes, uploadedBytes: result.uploadedBytes, ms: Date.now() - started, phasesMs: clock.phases },
     "snapshot uploaded",
   );
   return generation;

@@ -4,7 +4,7 @@ import type { Logger } from "../logger";
 import type { TenantPaths } from "../tenant/paths";
 import { type DatabaseName, databaseNames } from "./keys";
 import { lstatOrNull } from "./local-files";
-import { removeTenantTree } from "./remove-tree";
+import { removeFlatTenantFolder } from "./remove-tree";
 import { type SqliteCli, snapshotSqlite, snapshotSqliteAs } from "./sqlite-snapshot";
 import { sweepStaging } from "./staging";
 import { describeType, type FileOwner, type Opened, openTenantFile } from "./tenant-file";
@@ -33,10 +33,11 @@ export async function copyDatabases(
   let staging: string | null = null;
   const release = async () => {
     for (const copy of copies.splice(0)) await copy.opened.handle.close();
-    if (staging) await removeTenantTree(staging);
+    if (staging) await removeFlatTenantFolder(staging); // in the tenant root, which is ours
   };
   try {
     if (asTenant) staging = await createStaging(paths, asTenant, deps.log);
+    const present: { name: DatabaseName; source: string; dest: string }[] = [];
     for (const name of databaseNames) {
       const source = path.join(paths.dataDir, name);
       const stat = await lstatOrNull(source);
@@ -46,10 +47,12 @@ export async function copyDatabases(
         if (stat) deps.log.warn({ source, type: describeType(stat) }, "skipping a database that is not a regular file");
         continue;
       }
-      const file = path.join(staging ?? temp, name);
-      if (asTenant) await snapshotSqliteAs(asTenant, source, file, deps.sqlite);
-      else await snapshotSqlite(source, file);
-      const opened = await openTenantFile(file, asTenant ? asTenant.uid : null);
+      present.push({ name, source, dest: path.join(staging ?? temp, name) });
+    }
+    if (asTenant) await snapshotSqliteAs(asTenant, present, deps.sqlite);
+    else for (const { source, dest } of present) await snapshotSqlite(source, dest);
+    for (const { name, dest } of present) {
+      const opened = await openTenantFile(dest, asTenant ? asTenant.uid : null);
       if (!opened) throw new Error(`The snapshot copy of ${name} vanished`);
       copies.push({ name, opened });
     }

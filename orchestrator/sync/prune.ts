@@ -1,3 +1,4 @@
+import pLimit from "p-limit";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import { blobKey, snapshotsPrefix, tenantPrefix } from "./keys";
@@ -10,6 +11,9 @@ export type PruneResult = { keptGenerations: number[]; deletedGenerations: numbe
  * the instance's lease (the new holder's uploads in flight are not referenced by anything read here).
  */
 export type PruneOptions = { collect: boolean; mayDelete?: () => boolean };
+
+/** Kept manifests (and their file lists) read at once by a collection: each read is a round trip or two to the store. */
+const READS_AT_ONCE = 4;
 
 /** A prune stopped because the node lost the instance's lease. */
 class PruneStoppedError extends Error {
@@ -65,10 +69,17 @@ async function collect(
 ): Promise<number> {
   // Read every kept manifest before deleting anything: an unreadable one aborts the collection.
   const referenced = new Set<string>();
-  for (const generation of kept) {
+  const reading = pLimit(READS_AT_ONCE);
+  const readOne = async (generation: number) => {
     const manifest = await readManifest(storage, instanceId, generation);
     for (const db of manifest.databases) referenced.add(db.key);
     for await (const file of manifestFiles(storage, manifest)) referenced.add(blobKey(instanceId, file.sha256));
+  };
+  try {
+    await Promise.all(kept.map((generation) => reading(() => readOne(generation))));
+  } catch (err) {
+    reading.clearQueue(); // the ones not begun are not needed any more
+    throw err;
   }
   const newest = kept.at(-1) ?? 0;
   for (const [generation, keys] of objects) {

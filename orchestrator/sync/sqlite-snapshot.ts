@@ -62,21 +62,39 @@ export type SqliteCli = { binary: string; timeoutMs: number; busyTimeoutMs: numb
 
 export const defaultSqliteCli: SqliteCli = { binary: "sqlite3", timeoutMs: 10 * 60_000, busyTimeoutMs: 10_000 };
 
+/** One database to copy: the live `source` and the new file `dest`. */
+export type SqliteCopy = { source: string; dest: string };
+
 /**
  * Like `snapshotSqlite`, but `VACUUM INTO` (and walCopy) runs in a `sqlite3` process under the tenant's uid and
- * gid (no supplementary groups, a bare environment, no stdin), so the source path is opened with
+ * gid (no supplementary groups, a bare environment, no stdin), so each source path is opened with
  * the tenant's rights: a database swapped for a symlink to a root-only file cannot be read.
- * `dest` must be in a folder the tenant can write to; read the copy back as a hostile file.
+ * Every copy is made by the one process (the first database opened, the others attached), so a
+ * tenant's two databases cost one sandbox, not two. All sources must be in one folder, and all
+ * copies in another that the tenant can write to; read each copy back as a hostile file.
  */
-export async function snapshotSqliteAs(owner: FileOwner, source: string, dest: string, cli: SqliteCli = defaultSqliteCli): Promise<void> {
-  const into = (outDir: string) => {
-    const copy = sqlString(`${outDir}/${path.basename(dest)}`);
-    return `VACUUM INTO ${copy}; ${walCopy(copy)}`;
-  };
-  const result = await runSqliteAs(owner, source, into, path.dirname(dest), cli);
+export async function snapshotSqliteAs(owner: FileOwner, copies: SqliteCopy[], cli: SqliteCli = defaultSqliteCli): Promise<void> {
+  const [first] = copies;
+  if (!first) return;
+  const sourceDir = path.dirname(first.source);
+  const destDir = path.dirname(first.dest);
+  if (copies.some((c) => path.dirname(c.source) !== sourceDir || path.dirname(c.dest) !== destDir)) {
+    throw new Error("snapshotSqliteAs copies databases of one folder into one folder");
+  }
+  const script = (dirs: SqliteDirs) =>
+    copies
+      .map(({ source, dest }, i) => {
+        const schema = i === 0 ? "main" : `source${i}`;
+        const attach = i === 0 ? "" : `ATTACH ${sqlString(`${dirs.source}/${path.basename(source)}`)} AS ${schema}; `;
+        const copy = sqlString(`${dirs.out}/${path.basename(dest)}`);
+        return `${attach}VACUUM ${schema} INTO ${copy}; ${walCopy(copy)}`;
+      })
+      .join(" ");
+  const result = await runSqliteAs(owner, first.source, script, destDir, cli);
   if (result.failed) {
     const why = result.stderr.trim().slice(0, 500) || result.shortMessage;
-    throw new Error(`VACUUM INTO failed for ${source} as uid ${owner.uid}: ${why}`);
+    const names = copies.map((c) => path.basename(c.source)).join(", ");
+    throw new Error(`VACUUM INTO failed for ${names} in ${sourceDir} as uid ${owner.uid}: ${why}`);
   }
 }
 
@@ -91,19 +109,22 @@ export async function integrityProblemsAs(owner: FileOwner, database: string, cl
   return (out || String(result.stderr).trim() || result.shortMessage || "sqlite3 failed").slice(0, 500);
 }
 
+/** The database's folder and the output folder, as the `sqlite3` process sees them. */
+type SqliteDirs = { source: string; out: string };
+
 /**
- * Runs one SQL statement on `database` in `sqlite3` as `owner`: in its sandbox (where a hostile
- * database that subverted SQLite finds no network, no other process and no host files), or under
- * its uid. The database's folder is bound writable (readers of a WAL database write its -shm), and
- * `outDir`, when given, too; `statement` gets the output folder's path as the process sees it.
+ * Runs SQL on `database` in `sqlite3` as `owner`: in its sandbox (where a hostile database that
+ * subverted SQLite finds no network, no other process and no host files), or under its uid. The
+ * database's folder is bound writable (readers of a WAL database write its -shm), and `outDir`,
+ * when given, too; `statement` gets both folders' paths as the process sees them.
  */
-async function runSqliteAs(owner: FileOwner, database: string, statement: (outDir: string) => string, outDir: string | null, cli: SqliteCli) {
-  const argv = (db: string, out: string) => ["-batch", "-bail", "-init", "/dev/null", "-cmd", `.timeout ${cli.busyTimeoutMs}`, db, statement(out)];
+async function runSqliteAs(owner: FileOwner, database: string, statement: (dirs: SqliteDirs) => string, outDir: string | null, cli: SqliteCli) {
+  const argv = (db: string, dirs: SqliteDirs) => ["-batch", "-bail", "-init", "/dev/null", "-cmd", `.timeout ${cli.busyTimeoutMs}`, db, statement(dirs)];
   const binds = [{ host: path.dirname(database), inside: SOURCE_DIR, writable: true }];
   if (outDir) binds.push({ host: outDir, inside: DEST_DIR, writable: true });
   const command = owner.sandboxed
-    ? await owner.sandboxed(["/usr/bin/sqlite3", ...argv(`${SOURCE_DIR}/${path.basename(database)}`, DEST_DIR)], binds)
-    : { file: cli.binary, args: argv(database, outDir ?? DEST_DIR) };
+    ? await owner.sandboxed(["/usr/bin/sqlite3", ...argv(`${SOURCE_DIR}/${path.basename(database)}`, { source: SOURCE_DIR, out: DEST_DIR })], binds)
+    : { file: cli.binary, args: argv(database, { source: path.dirname(database), out: outDir ?? DEST_DIR }) };
   const result = await execa(command.file, command.args, {
     ...(owner.sandboxed ? {} : { uid: owner.uid, gid: owner.gid }),
     env: { PATH: "/usr/bin:/bin" },
