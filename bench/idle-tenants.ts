@@ -18,6 +18,7 @@ import { litestreamProcessesUnder, pocketbaseProcessesUnder } from "../tests/sup
 import { startS3Server } from "../tests/support/s3-server";
 import { arg, cpuSeconds } from "./load";
 import { processName, pssKb, statusKb, tenantCgroupPids } from "./memory";
+import { signalPid } from "../orchestrator/supervisor/proc";
 import { percentile, summarize } from "./stats";
 
 if (process.getuid?.() !== 0) throw new Error("bench/idle-tenants.ts measures sandboxed tenants: it needs root");
@@ -91,16 +92,8 @@ function tenantCosts(orch: OrchestratorHandle, ids: string[]) {
 
 const fdCount = (pid: number) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
-/** Sends `signal` to each pid, ignoring those already gone. */
-function signalAll(pids: number[], signal: NodeJS.Signals): void {
-  for (const p of pids) {
-    try {
-      process.kill(p, signal);
-    } catch {
-      // exited meanwhile
-    }
-  }
-}
+/** Sends `signal` to each pid (those already gone are skipped). */
+const signalAll = (pids: number[], signal: NodeJS.Signals) => pids.forEach((p) => signalPid(p, signal));
 
 /** Runs `work` with `pids` stopped (SIGSTOP), resuming them whatever happens. */
 async function whilePaused<T>(pids: number[], work: () => Promise<T>): Promise<T> {
