@@ -3,7 +3,8 @@
  * superuser), and the real gateway in its own Node process (as in the orchestrator, so it never
  * shares an event loop with the load generator), routing `bench.localhost` to that PocketBase.
  * Run as `tsx bench/gateway-fixture.ts --serve-gateway <pocketbasePort> [limitsJson] [forwarder]` it
- * is that gateway process; forwarder `http-proxy` is the old upstream path (bench/baseline/).
+ * is that gateway process; forwarder `http-proxy` is the old upstream path and `tcp-relay` a bare TCP
+ * relay without the gateway, the floor of any Node process on the path (both in bench/baseline/).
  */
 import path from "node:path";
 import { execa, type ResultPromise } from "execa";
@@ -11,6 +12,7 @@ import { createGateway, type GatewayLimits } from "../orchestrator/gateway/creat
 import { DEFAULT_GATEWAY_LIMITS } from "../orchestrator/gateway/default-limits";
 import { createLogger } from "../orchestrator/logger";
 import { createHttpProxyForwarder } from "./baseline/http-proxy-forwarder";
+import { serveTcpRelay } from "./baseline/tcp-relay";
 import { repoRoot, tools } from "../tests/support/tools";
 import { waitFor } from "../tests/support/wait";
 import { arg } from "./load";
@@ -26,11 +28,16 @@ export const PASSWORD = "bench-password-123";
  */
 const BENCH_LIMITS: GatewayLimits = { ...DEFAULT_GATEWAY_LIMITS, ratePerIp: 1_000_000, ratePerInstance: 1_000_000 };
 
-/** How the gateway reaches PocketBase: the product's undici forwarder, or the old http-proxy path. */
-export type ForwarderName = "undici" | "http-proxy";
+/** How the gateway reaches PocketBase: the product's undici forwarder, or the old http-proxy path; or no gateway, a TCP relay. */
+export type ForwarderName = "undici" | "http-proxy" | "tcp-relay";
 
 /** Child mode: a gateway whose router always answers the PocketBase port given on the command line. */
 async function serveGateway(upstreamPort: number, overrides: Partial<GatewayLimits>, forwarder: ForwarderName): Promise<void> {
+  if (forwarder === "tcp-relay") {
+    process.stdout.write(`GATEWAY_PORT=${await serveTcpRelay(upstreamPort)}\n`);
+    process.once("SIGTERM", () => process.exit(0)); // nothing to drain: the bench has finished its runs
+    return;
+  }
   const gateway = createGateway({
     ...(forwarder === "http-proxy" ? { forwarder: createHttpProxyForwarder } : {}),
     config: {

@@ -5,10 +5,12 @@
  * orchestrator), so it never shares an event loop with the load generator.
  *
  *   npx tsx bench/gateway-overhead.ts [--connections=50,1] [--duration=10] [--rounds=3] [--wrk=no] [--gomaxprocs=N] [--profile=DIR]
- *                                     [--forwarders=http-proxy,undici] [--cpu-rate=400]
+ *                                     [--forwarders=http-proxy,undici,tcp-relay] [--cpu-rate=400]
  *
- * Two gateway processes run side by side: the product's (undici upstream) and the old http-proxy
- * path (bench/baseline/), so both are measured against direct in the same run.
+ * Three processes run side by side: the product's gateway (undici upstream), the same gateway on
+ * the old http-proxy path, and a bare TCP relay with no gateway at all (both in bench/baseline/),
+ * so all are measured against direct in the same run. The relay parses nothing, so its ratio is
+ * the floor of any Node process on the path: what a gateway could reach here at best.
  *
  * When `wrk` (Debian package) is installed the same runs are repeated with it (a C load generator,
  * to rule out autocannon's own CPU use as the cause of a gap; on the 2-core box both agree).
@@ -156,7 +158,8 @@ async function runLevel(toolName: string, tool: Tool, { connections, rate }: Lev
         `added p50 ${(m(name, "p50") - m("direct", "p50")).toFixed(2)} ms CPU ${cpu(name).toFixed(0)} µs/req`,
     );
   }
-  if (t.gateways.length === 2) parts.push(`CPU/req undici/http-proxy ${(cpu("undici") / cpu("http-proxy")).toFixed(2)}`);
+  if (t.gateways.some((g) => g.name === "undici") && t.gateways.some((g) => g.name === "http-proxy"))
+    parts.push(`CPU/req undici/http-proxy ${(cpu("undici") / cpu("http-proxy")).toFixed(2)}`);
   const line = parts.join(" | ");
   console.log(line);
   return line;
@@ -183,7 +186,7 @@ async function main(): Promise<void> {
     const route = await seed(`http://127.0.0.1:${pbPort}`);
     const profileDir = arg("profile", "") || undefined;
     const gateways: Gateway[] = [];
-    for (const name of arg("forwarders", "http-proxy,undici").split(",") as ForwarderName[]) {
+    for (const name of arg("forwarders", "http-proxy,undici,tcp-relay").split(",") as ForwarderName[]) {
       const gw = await startGatewayChild(pbPort, { forwarder: name, profileDir: profileDir ? path.resolve(profileDir, name) : undefined });
       children.push(gw.proc);
       gateways.push({ name, url: `http://127.0.0.1:${gw.port}${route}`, pid: gw.proc.pid });

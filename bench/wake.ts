@@ -3,6 +3,9 @@
 // start + proxy) and from the local copy (start + proxy), with continuous replication on
 // (Litestream) and off (snapshots only), in the same run.
 // Baseline in the same run: bare `pocketbase serve` start-to-healthy on a local copy.
+// Floor of a wake from the store, in the same run: this bare process downloads the same stored
+// data.db with the platform's own transfer code (S3 GET, zstd, sha256, write), then starts bare
+// PocketBase on it: no volume, sandbox, control DB or gateway, so no wake from the store can beat it.
 // Targets: from the local copy p50 <= 1.5x the baseline, from the store p50 <= 3x.
 // Usage: npx tsx bench/wake.ts [iterations=20]
 import { randomBytes } from "node:crypto";
@@ -11,6 +14,11 @@ import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import getPort from "get-port";
+import { createS3Storage } from "../orchestrator/storage/s3-storage";
+import type { ObjectStorage } from "../orchestrator/storage/object-storage";
+import { codecOfKey } from "../orchestrator/sync/codecs";
+import { databaseKey, generationOfManifestKey, snapshotsPrefix } from "../orchestrator/sync/keys";
+import { download } from "../orchestrator/sync/transfer";
 import { createGatewayClient } from "../tests/support/gateway-client";
 import { runningInstance, startOrchestrator } from "../tests/support/orchestrator";
 import { startS3Server, type S3Server } from "../tests/support/s3-server";
@@ -21,7 +29,7 @@ import { summarize } from "./stats";
 const iterations = Number(process.argv[2] ?? 20);
 
 /** Wakes of a 10 MB instance from the store with `env`; returns the samples and a local copy of its pb_data. */
-async function measureWake(s3: S3Server, env: Record<string, string>, sub: string): Promise<{ samples: number[]; local: number[]; copy: string }> {
+async function measureWake(s3: S3Server, env: Record<string, string>, sub: string): Promise<{ id: string; samples: number[]; local: number[]; copy: string }> {
   const orch = await startOrchestrator({ env: { ...s3.env, LOG_LEVEL: "warn", ...env } });
   const client = createGatewayClient({ port: orch.gatewayPort });
   try {
@@ -42,11 +50,33 @@ async function measureWake(s3: S3Server, env: Record<string, string>, sub: strin
       if (res.status !== 200) throw new Error(`wake answered ${res.status}`);
       await orch.api("POST", `/v1/instances/${id}/stop?wait=1`);
     }
-    return { samples, local, copy };
+    return { id, samples, local, copy };
   } finally {
     await client.close();
     await orch.dispose();
   }
+}
+
+/** The data.db copy of `id`'s newest snapshot. */
+async function latestDataKey(storage: ObjectStorage, id: string): Promise<string> {
+  let newest = 0;
+  for await (const { key } of storage.list(snapshotsPrefix(id))) newest = Math.max(newest, generationOfManifestKey(id, key) ?? 0);
+  if (newest === 0) throw new Error(`no snapshot of ${id} in the store`);
+  return databaseKey(id, newest, "data.db");
+}
+
+/** Milliseconds from calling `prepare` (which readies `dir`) to bare PocketBase answering health on it, and of them `prepare`'s. */
+async function bareStart(dir: string, prepare: () => Promise<unknown>): Promise<{ total: number; prepared: number }> {
+  const port = await getPort();
+  const t0 = performance.now();
+  await prepare();
+  const prepared = performance.now() - t0;
+  const child = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, "--dir", dir], { reject: false });
+  await waitFor("bare health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { intervalMs: 10 });
+  const total = performance.now() - t0;
+  child.kill("SIGTERM");
+  await child;
+  return { total, prepared };
 }
 
 const s3 = await startS3Server();
@@ -57,26 +87,41 @@ try {
     `data.db: ${(fs.statSync(path.join(on.copy, "data.db")).size / 1e6).toFixed(1)} MB; stored in versitygw (S3); load ${os.loadavg()[0]?.toFixed(2)}`,
   );
 
-  // Baseline: bare PocketBase on a local copy of the same data.
+  // Baseline: bare PocketBase on a local copy of the same data; alternating with the floor.
+  const storage = createS3Storage({
+    driver: "s3",
+    endpoint: s3.endpoint,
+    region: s3.region,
+    bucket: s3.bucket,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+  });
+  const dataKey = await latestDataKey(storage, on.id);
   const baseline: number[] = [];
+  const floor: number[] = [];
+  const floorDownload: number[] = [];
   for (let i = 0; i < iterations; i++) {
-    const port = await getPort();
-    const t0 = performance.now();
-    const child = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, "--dir", on.copy], { reject: false });
-    await waitFor("baseline health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { intervalMs: 10 });
-    baseline.push(performance.now() - t0);
-    child.kill("SIGTERM");
-    await child;
+    baseline.push((await bareStart(on.copy, async () => undefined)).total);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wake-floor-"));
+    fs.cpSync(on.copy, dir, { recursive: true, filter: (src) => !path.basename(src).startsWith("data.db") }); // and its -wal/-shm
+    const { total, prepared } = await bareStart(dir, () => download(storage, dataKey, path.join(dir, "data.db"), { codec: codecOfKey(dataKey) }));
+    floor.push(total);
+    floorDownload.push(prepared);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 
   console.log("");
   const b = summarize("baseline: bare pocketbase serve (local)", baseline);
+  const f = summarize("floor: bare download + bare serve", floor);
+  summarize("  of it the download (GET, zstd, sha256)", floorDownload);
   const s = summarize("wake from store, snapshots only", off.samples);
   const r = summarize("wake from store, replication on", on.samples);
   const sl = summarize("wake from local copy, snapshots only", off.local);
   const rl = summarize("wake from local copy, replication on", on.local);
   console.log(
-    `ratio wake/baseline from the store: snapshots p50 ${(s.p50 / b.p50).toFixed(2)}x, replication p50 ${(r.p50 / b.p50).toFixed(2)}x (target <= 3x)`,
+    `ratio wake/baseline from the store: snapshots p50 ${(s.p50 / b.p50).toFixed(2)}x, replication p50 ${(r.p50 / b.p50).toFixed(2)}x (target <= 3x); ` +
+      `floor (no platform) p50 ${(f.p50 / b.p50).toFixed(2)}x`,
   );
   console.log(
     `ratio wake/baseline from the local copy: snapshots p50 ${(sl.p50 / b.p50).toFixed(2)}x, replication p50 ${(rl.p50 / b.p50).toFixed(2)}x (target <= 1.5x)`,

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { Logger } from "../logger";
 import type { ObjectStorage } from "../storage/object-storage";
 import type { TenantPaths } from "../tenant/paths";
+import { phaseClock } from "../tools/phase-clock";
 import { copyDatabases, type DatabaseCopy } from "./database-copies";
 import { hashCacheFile } from "./hash-cache";
 import { databaseKey, databaseNames, fileListKey, manifestKey } from "./keys";
@@ -69,21 +70,22 @@ export async function uploadSnapshot(
   // Ours alone (nothing a tenant wrote is in it): fs.rm may delete it.
   const removeTemp = (dir: string) => fs.rm(dir, { recursive: true, force: true });
   return withStaging({ parent: paths.meta, prefix: "snapshot-", log: deps.log, remove: removeTemp }, async (temp) => {
-    const phase = phaseTimer();
+    const clock = phaseClock();
     // The replica's position is read (a listing of the store) only for a copy, and before it is taken: the copy holds at least that much.
     const replica = databases === "copy" ? await options.replicaPosition?.() : undefined;
     const copied = databases === "copy" ? await copyDatabases(deps, paths, temp, owner) : { copies: [], release: async () => undefined };
-    const vacuumMs = phase();
+    clock.mark("copy");
     const listFile = path.join(temp, "files.ndjson.gz");
     const sent = await sendContent(deps, { instanceId, generation, paths, owner, stored, listFile }, copied);
-    const filesMs = phase();
+    clock.mark("files");
     const entries =
       databases === "copy"
         ? sent.databases.map((d) => (d.name === "data.db" && replica !== undefined ? { ...d, replicaTxid: replica.txid, replicaLineage: replica.lineage } : d))
         : (previous?.databases ?? []);
     const { files, listed } = sent;
     const manifest = await storeManifest(deps, { instanceId, generation, databases: entries, listed, listFile, reason: options.reason });
-    deps.log.debug({ instanceId, generation, files: files.count, vacuumMs, filesMs, manifestMs: phase() }, "snapshot phases");
+    clock.mark("manifest");
+    deps.log.debug({ instanceId, generation, files: files.count, phasesMs: clock.phases }, "snapshot phases");
     const dbBytes = entries.reduce((n, d) => n + d.size, 0);
     const dbStored = sent.databases.reduce((n, d) => n + d.compressedSize, 0);
     const uploadedBytes = dbStored + files.uploadedBytes + listed.size + manifest.bytes;
@@ -136,17 +138,6 @@ async function storeManifest(
   const body = serializeManifest(manifest);
   await deps.storage.put(key, body, { contentLength: body.length, contentType: "application/json" });
   return { key, bytes: body.length };
-}
-
-/** Returns a function giving the milliseconds since it was last called (or created). */
-function phaseTimer(): () => number {
-  let last = performance.now();
-  return () => {
-    const now = performance.now();
-    const elapsed = Math.round(now - last);
-    last = now;
-    return elapsed;
-  };
 }
 
 /** The recorded generation before this one (default: the newest complete one stored below `generation`), if any and readable. */

@@ -1,5 +1,5 @@
 /**
- * Times the phases of one piece of work (a tenant start): `mark(name)` records the milliseconds
+ * Times the phases of one piece of work (a tenant start, a snapshot): `mark(name)` records the milliseconds
  * since the previous mark, so a slow start can be read phase by phase in the debug log.
  */
 export function phaseClock(): { mark(name: string): void; phases: Record<string, number> } {
