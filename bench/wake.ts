@@ -88,15 +88,7 @@ try {
   );
 
   // Baseline: bare PocketBase on a local copy of the same data; alternating with the floor.
-  const storage = createS3Storage({
-    driver: "s3",
-    endpoint: s3.endpoint,
-    region: s3.region,
-    bucket: s3.bucket,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  });
+  const storage = createS3Storage(s3.storage);
   const dataKey = await latestDataKey(storage, on.id);
   const baseline: number[] = [];
   const floor: number[] = [];

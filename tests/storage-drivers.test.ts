@@ -26,16 +26,7 @@ const drivers: Array<[string, () => Promise<Driver>]> = [
     "S3 (versitygw)",
     async () => {
       const s3 = await startS3Server();
-      const storage = createS3Storage({
-        driver: "s3",
-        endpoint: s3.endpoint,
-        region: s3.region,
-        bucket: s3.bucket,
-        accessKeyId: s3.accessKeyId,
-        secretAccessKey: s3.secretAccessKey,
-        forcePathStyle: true,
-      });
-      return { storage, dispose: s3.dispose };
+      return { storage: createS3Storage(s3.storage), dispose: s3.dispose };
     },
   ],
 ];
@@ -142,8 +133,7 @@ describe("S3 driver specifics (versitygw)", () => {
   let storage: ObjectStorage;
   beforeAll(async () => {
     s3 = await startS3Server();
-    const cfg = { endpoint: s3.endpoint, region: s3.region, bucket: s3.bucket, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey };
-    storage = createS3Storage({ driver: "s3", ...cfg, forcePathStyle: true }, { partSizeBytes: 5 * 1024 * 1024 });
+    storage = createS3Storage(s3.storage, { partSizeBytes: 5 * 1024 * 1024 });
   });
   afterAll(async () => {
     await s3?.dispose();

@@ -34,8 +34,7 @@ const backends: Array<[string, () => Promise<Backend>]> = [
     "S3 (versitygw)",
     async () => {
       const s3 = await startS3Server();
-      const { endpoint, region, bucket, accessKeyId, secretAccessKey } = s3;
-      const storage = createS3Storage({ driver: "s3", endpoint, region, bucket, accessKeyId, secretAccessKey, forcePathStyle: true });
+      const storage = createS3Storage(s3.storage);
       const breakStorage = async () => (await s3.stop(), () => s3.restart());
       return { storage, breakStorage, dispose: s3.dispose };
     },

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { execa, type ResultPromise } from "execa";
+import type { S3StorageConfig } from "../../orchestrator/storage/s3-storage";
 import getPort from "get-port";
 import { tools } from "./tools";
 import { waitForHttp } from "./wait";
@@ -16,6 +17,8 @@ export type S3Server = {
   secretAccessKey: string;
   /** Environment for the orchestrator to use this server as its object store. */
   env: Record<string, string>;
+  /** The same as a storage config, for `createS3Storage` in a test's own process. */
+  storage: S3StorageConfig;
   client: () => S3Client;
   stop: () => Promise<void>;
   restart: () => Promise<void>;
@@ -61,6 +64,7 @@ export async function startS3Server(bucket = "picobase-test"): Promise<S3Server>
       R2_ACCESS_KEY_ID: accessKeyId,
       R2_SECRET_ACCESS_KEY: secretAccessKey,
     },
+    storage: { driver: "s3", endpoint, region: "us-east-1", bucket, accessKeyId, secretAccessKey, forcePathStyle: true },
     client,
     stop,
     restart: start,
