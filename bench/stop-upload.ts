@@ -98,10 +98,8 @@ async function main(): Promise<void> {
     const dbSize = await buildDatabase(dbFile, sizeMb * 1024 * 1024);
     console.log(`built ${mb(dbSize)} data.db in ${sec(performance.now() - started)}`);
 
-    const { endpoint, region, bucket, accessKeyId, secretAccessKey } = s3;
-    const cfg = { driver: "s3" as const, endpoint, region, bucket, accessKeyId, secretAccessKey, forcePathStyle: true };
     const tuning = { partSizeBytes: Number(args["part-mb"]) * 1024 * 1024, queueSize: Number(args.queue) };
-    const storage = createS3Storage(cfg, tuning);
+    const storage = createS3Storage(s3.storage, tuning);
     const log = pino({ level: args.verbose ? "debug" : "warn" });
     console.log(`S3 part ${args["part-mb"]} MB, queue ${args.queue}, ${os.availableParallelism()} cores, load ${os.loadavg()[0]?.toFixed(1)}`);
 

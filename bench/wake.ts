@@ -3,9 +3,10 @@
 // start + proxy) and from the local copy (start + proxy), with continuous replication on
 // (Litestream) and off (snapshots only), in the same run.
 // Baseline in the same run: bare `pocketbase serve` start-to-healthy on a local copy.
-// Floor of a wake from the store, in the same run: this bare process downloads the same stored
-// data.db with the platform's own transfer code (S3 GET, zstd, sha256, write), then starts bare
-// PocketBase on it: no volume, sandbox, control DB or gateway, so no wake from the store can beat it.
+// Floor of a wake from the store, in the same run (after the platform's wakes, alternating with the
+// baseline): this bare process downloads the same stored data.db with the platform's own transfer
+// code (S3 GET, zstd, sha256, write), then starts bare PocketBase on it: no volume, sandbox, control
+// DB or gateway, so no wake from the store that transfers its database this way can beat it.
 // Targets: from the local copy p50 <= 1.5x the baseline, from the store p50 <= 3x.
 // Usage: npx tsx bench/wake.ts [iterations=20]
 import { randomBytes } from "node:crypto";
@@ -17,7 +18,8 @@ import getPort from "get-port";
 import { createS3Storage } from "../orchestrator/storage/s3-storage";
 import type { ObjectStorage } from "../orchestrator/storage/object-storage";
 import { codecOfKey } from "../orchestrator/sync/codecs";
-import { databaseKey, generationOfManifestKey, snapshotsPrefix } from "../orchestrator/sync/keys";
+import { generationOfManifestKey, snapshotsPrefix } from "../orchestrator/sync/keys";
+import { readManifest } from "../orchestrator/sync/manifest-store";
 import { download } from "../orchestrator/sync/transfer";
 import { createGatewayClient } from "../tests/support/gateway-client";
 import { runningInstance, startOrchestrator } from "../tests/support/orchestrator";
@@ -57,26 +59,34 @@ async function measureWake(s3: S3Server, env: Record<string, string>, sub: strin
   }
 }
 
-/** The data.db copy of `id`'s newest snapshot. */
+/** The stored data.db copy of `id`'s newest snapshot, as its manifest names it (a restore reads that key). */
 async function latestDataKey(storage: ObjectStorage, id: string): Promise<string> {
   let newest = 0;
   for await (const { key } of storage.list(snapshotsPrefix(id))) newest = Math.max(newest, generationOfManifestKey(id, key) ?? 0);
   if (newest === 0) throw new Error(`no snapshot of ${id} in the store`);
-  return databaseKey(id, newest, "data.db");
+  const entry = (await readManifest(storage, id, newest)).databases.find((d) => d.name === "data.db");
+  if (!entry) throw new Error(`snapshot ${newest} of ${id} has no data.db`);
+  return entry.key;
 }
 
-/** Milliseconds from calling `prepare` (which readies `dir`) to bare PocketBase answering health on it, and of them `prepare`'s. */
+/**
+ * Milliseconds from calling `prepare` (which readies `dir`) to bare PocketBase answering health on
+ * it, and of them `prepare`'s. Health is polled every 10 ms (the platform reacts to PocketBase's
+ * "Server started" line instead), which adds up to 10 ms to the baseline and the floor alike.
+ */
 async function bareStart(dir: string, prepare: () => Promise<unknown>): Promise<{ total: number; prepared: number }> {
   const port = await getPort();
   const t0 = performance.now();
   await prepare();
   const prepared = performance.now() - t0;
   const child = execa(tools.pocketbase, ["serve", "--http", `127.0.0.1:${port}`, "--dir", dir], { reject: false });
-  await waitFor("bare health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { intervalMs: 10 });
-  const total = performance.now() - t0;
-  child.kill("SIGTERM");
-  await child;
-  return { total, prepared };
+  try {
+    await waitFor("bare health", async () => ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok ? true : undefined), { intervalMs: 10 });
+    return { total: performance.now() - t0, prepared };
+  } finally {
+    child.kill("SIGTERM");
+    await child;
+  }
 }
 
 const s3 = await startS3Server();
@@ -96,11 +106,14 @@ try {
   for (let i = 0; i < iterations; i++) {
     baseline.push((await bareStart(on.copy, async () => undefined)).total);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wake-floor-"));
-    fs.cpSync(on.copy, dir, { recursive: true, filter: (src) => !path.basename(src).startsWith("data.db") }); // and its -wal/-shm
-    const { total, prepared } = await bareStart(dir, () => download(storage, dataKey, path.join(dir, "data.db"), { codec: codecOfKey(dataKey) }));
-    floor.push(total);
-    floorDownload.push(prepared);
-    fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      fs.cpSync(on.copy, dir, { recursive: true, filter: (src) => !path.basename(src).startsWith("data.db") }); // and its -wal/-shm
+      const { total, prepared } = await bareStart(dir, () => download(storage, dataKey, path.join(dir, "data.db"), { codec: codecOfKey(dataKey) }));
+      floor.push(total);
+      floorDownload.push(prepared);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   console.log("");

@@ -8,6 +8,9 @@ import getPort from "get-port";
 import { tools } from "./tools";
 import { waitForHttp } from "./wait";
 
+/** The region every request names (versitygw accepts any). */
+const REGION = "us-east-1";
+
 /** A real S3-compatible server (versitygw over a temp directory), restartable on the same port. */
 export type S3Server = {
   endpoint: string;
@@ -46,25 +49,25 @@ export async function startS3Server(bucket = "picobase-test"): Promise<S3Server>
     await child;
     child = undefined;
   };
-  const client = () => new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
+  const client = () => new S3Client({ endpoint, region: REGION, forcePathStyle: true, credentials: { accessKeyId, secretAccessKey } });
 
   await start();
   await client().send(new CreateBucketCommand({ Bucket: bucket }));
   return {
     endpoint,
-    region: "us-east-1",
+    region: REGION,
     bucket,
     accessKeyId,
     secretAccessKey,
     env: {
       S3_ENDPOINT: endpoint,
-      S3_REGION: "us-east-1",
+      S3_REGION: REGION,
       S3_FORCE_PATH_STYLE: "true",
       R2_BUCKET_NAME: bucket,
       R2_ACCESS_KEY_ID: accessKeyId,
       R2_SECRET_ACCESS_KEY: secretAccessKey,
     },
-    storage: { driver: "s3", endpoint, region: "us-east-1", bucket, accessKeyId, secretAccessKey, forcePathStyle: true },
+    storage: { driver: "s3", endpoint, region: REGION, bucket, accessKeyId, secretAccessKey, forcePathStyle: true },
     client,
     stop,
     restart: start,
